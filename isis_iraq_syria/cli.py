@@ -1,0 +1,34 @@
+"""What the scripts in scripts/ do, kept here so that they stay a few lines each."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .report import cannot_run, make_console
+from .schema import CannotRun, Package
+from .validate import validate
+
+
+def validate_main(args: argparse.Namespace) -> int:
+    console = make_console()
+    err_console = make_console() if not args.json else None
+    try:
+        package = Package.load(args.root)
+        if console.is_terminal and not args.json:
+            # progress per table and rule on a terminal only; piped output stays quiet
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+                task = bar.add_task("validating")
+                report = validate(package, args.archive, parity=not args.no_parity,
+                                  on_step=lambda step: bar.update(task, description=f"validating: {step}"))
+        else:
+            report = validate(package, args.archive, parity=not args.no_parity)
+    except CannotRun as err:
+        return cannot_run(err_console or make_console(), str(err))
+    if args.json:
+        report.write_json(sys.stdout)
+    else:
+        report.render(console)
+    return report.exit_code

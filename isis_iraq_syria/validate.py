@@ -1,0 +1,124 @@
+"""Full validation of the package: files, then the schema-derived Pandera checks, then every rule.
+
+Lazy throughout: every failure is collected and reported together. The
+validator only reads; it never writes to the package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import pandera.errors
+
+from .report import Failure, Report, fmt
+from .rules import RULES, Context, Rule, load_archive
+from .schema import CannotRun, Package, Table
+from .tables import read_package, row_keys
+
+Step = Callable[[str], None]
+
+
+def _message(table: Table, rule_id: str, column: str, value: object) -> str:
+    field = table.field(column) if column in table.field_names else None
+    c = field.constraints if field else {}
+    shown = fmt(value)
+    if rule_id == "schema.required":
+        return f"{column} is required but empty."
+    if rule_id == "schema.enum":
+        allowed = ", ".join(map(str, c.get("enum", [])[:10]))
+        return f"{shown!r} is not an allowed value of {column} ({allowed}{', ...' if len(c.get('enum', [])) > 10 else ''})."
+    if rule_id == "schema.pattern":
+        return f"{shown!r} does not match the pattern of {column}, {c.get('pattern')}."
+    if rule_id == "schema.length":
+        return f"{column} has {len(shown)} characters; it must have {c.get('minLength', 0)} to {c.get('maxLength', 'any number of')}."
+    if rule_id == "schema.range":
+        return f"{shown} is outside the range of {column} ({c.get('minimum', '')}..{c.get('maximum', '')})."
+    if rule_id == "ref.foreign_key":
+        fk = next(fk for fk in table.foreign_keys if fk.fields == (column,))
+        return f"{shown!r} is not a {fk.ref_fields[0]} in {fk.resource}: no such row."
+    return f"{column} fails {rule_id}."
+
+
+def schema_failures(package: Package, frames: dict[str, pd.DataFrame], on_step: Step | None = None) -> list[Failure]:
+    """Failures of the Pandera schemas derived from the Table Schemas, foreign keys included."""
+    references = {}
+    for table in package.tables.values():
+        for fk in table.foreign_keys:
+            if fk.resource in frames:
+                references[f"{fk.resource}.{fk.ref_fields[0]}"] = frames[fk.resource][fk.ref_fields[0]].dropna().unique()
+    out: list[Failure] = []
+    for name, frame in frames.items():
+        if on_step:
+            on_step(f"schema {name}")
+        table = package.tables[name]
+        schema, rule_ids = table.to_pandera(references)
+        try:
+            schema.validate(frame, lazy=True)
+            continue
+        except pandera.errors.SchemaErrors as err:
+            cases = err.failure_cases
+        keys = row_keys(table, frame)
+        seen_pk_rows: set[int] = set()
+        for case in cases.itertuples(index=False):
+            index = None if pd.isna(case.index) else int(case.index)
+            key = keys.iat[index] if index is not None else ""
+            line = index + 2 if index is not None else None
+            column = case.column if isinstance(case.column, str) else ""
+            check = str(case.check)
+            if check in ("multiple_fields_uniqueness", "field_uniqueness") or check.startswith("unique_key:"):
+                if check == "multiple_fields_uniqueness" and index in seen_pk_rows:
+                    continue
+                if check == "multiple_fields_uniqueness":
+                    seen_pk_rows.add(index)
+                fields = table.primary_key if check == "multiple_fields_uniqueness" else check.removeprefix("unique_key:").split(",") if check.startswith("unique_key:") else [column]
+                out.append(Failure(name, key, ",".join(fields), line, "schema.unique", key if check == "multiple_fields_uniqueness" else fmt(case.failure_case),
+                                   f"The {'primary key' if check == 'multiple_fields_uniqueness' else 'unique key'} ({', '.join(fields)}) is duplicated."))
+                continue
+            if check == "not_nullable":
+                rule_id = "schema.required"
+            elif pd.notna(case.check_number) and (column, int(case.check_number)) in rule_ids:
+                rule_id = rule_ids[(column, int(case.check_number))]
+            else:
+                rule_id = "schema.type"
+            out.append(Failure(name, key, column, line, rule_id, fmt(case.failure_case), _message(table, rule_id, column, case.failure_case)))
+    return out
+
+
+def _run_rule(rule: Rule, ctx: Context) -> list[Failure]:
+    try:
+        return rule.run(ctx)
+    except Exception as err:  # a rule meeting data it cannot handle must still not end in a traceback
+        return [Failure("", "", "", None, rule.id, "", f"The rule could not run on this data ({type(err).__name__}: {err}); fix the other failures first.")]
+
+
+def validate(package: Package, archive: Path | None = None, parity: bool = True, on_step: Step | None = None) -> Report:
+    """Validate the package; raises CannotRun when a file or the archive is missing or unreadable as a whole."""
+    documents = None
+    if archive is not None:
+        if not Path(archive).is_dir():
+            raise CannotRun(f"archive folder not found: {archive}")
+        documents = load_archive(Path(archive))
+    report = Report()
+    if on_step:
+        on_step("read CSVs")
+    frames, failures = read_package(package)
+    report.frames = frames
+    report.rows_checked = {name: len(frame) for name, frame in frames.items()}
+    report.failures += failures
+    report.rules_run += [r.id for r in RULES if r.stage == "file"]
+    if len(frames) < len(package.tables):  # a file could not be parsed: fix it before anything else
+        return report
+    typed = {(f.resource, f.line, f.column) for f in failures}  # a cell that failed to parse is not also "required"
+    report.failures += [f for f in schema_failures(package, frames, on_step)
+                        if not (f.rule == "schema.required" and (f.resource, f.line, f.column) in typed)]
+    report.rules_run += [r.id for r in RULES if r.stage == "schema"]
+    ctx = Context(package, frames, documents)
+    for rule in RULES:
+        if rule.stage == "rules" or (rule.stage == "archive" and documents is not None) or (rule.stage == "parity" and parity):
+            if on_step:
+                on_step(rule.id)
+            report.failures += _run_rule(rule, ctx)
+            report.rules_run.append(rule.id)
+    return report
