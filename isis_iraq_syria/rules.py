@@ -70,7 +70,7 @@ class Rule:
 # --- arithmetic ------------------------------------------------------------------------------
 
 def _with_indicators(ctx: Context) -> pd.DataFrame:
-    stats = ctx.frames["statistics"].reset_index(names="_row")
+    stats = ctx.frames["statistics"].reset_index(names="row_")
     return stats.merge(ctx.frames["indicators"], on="indicator_id", how="left")
 
 
@@ -94,7 +94,7 @@ def check_parts_sum_to_total(ctx: Context, rule: Rule) -> list[Failure]:
     wholes = geo.merge(complete, left_on=["indicator_id", "geography_id", *PERIOD, "figure_kind"], right_on=by)
     bad = wholes[(wholes["value"].astype(float) - wholes["parts_sum"].astype(float)).abs() > rule.tolerance]
     for row in bad.itertuples():
-        failures.append(Failure("statistics", row.statistic_id, "value", int(row._row) + 2, rule.id,
+        failures.append(Failure("statistics", row.statistic_id, "value", int(row.row_) + 2, rule.id,
                                 f"{fmt(row.value)} != {fmt(row.parts_sum)} ({row.parts_ids})",
                                 f"The total for {row.geography_id} is {fmt(row.value)} but its parts {row.parts_ids} sum to {fmt(row.parts_sum)}."))
     # By sub-period: periods that tile the whole's period exactly, same indicator, geography and kind.
@@ -115,7 +115,7 @@ def check_parts_sum_to_total(ctx: Context, rule: Rule) -> list[Failure]:
             total = float(inside["value"].sum())
             if tiles and abs(float(whole.value) - total) > rule.tolerance:
                 ids = "+".join(inside["statistic_id"])
-                failures.append(Failure("statistics", whole.statistic_id, "value", int(whole._row) + 2, rule.id,
+                failures.append(Failure("statistics", whole.statistic_id, "value", int(whole.row_) + 2, rule.id,
                                         f"{fmt(whole.value)} != {fmt(total)} ({ids})",
                                         f"The total for {fmt(whole.period_start)} to {fmt(whole.period_end)} is {fmt(whole.value)} but its sub-periods {ids} sum to {fmt(total)}."))
     return failures
@@ -130,7 +130,7 @@ def check_part_not_above_whole(ctx: Context, rule: Rule) -> list[Failure]:
     part = pairs["value"].fillna(pairs["lower_bound"]).astype(float)
     whole = pairs["value_whole"].fillna(pairs["upper_bound_whole"]).astype(float)
     bad = pairs[(part - whole > rule.tolerance).fillna(False).to_numpy()]
-    return [Failure("statistics", r.statistic_id, "value", int(r._row) + 2, rule.id,
+    return [Failure("statistics", r.statistic_id, "value", int(r.row_) + 2, rule.id,
                     f"{fmt(p)} > {fmt(w)} ({r.statistic_id_whole})",
                     f"{r.indicator_id} ({fmt(p)}) exceeds the figure of the indicator it is part of, {r.part_of_indicator_id} ({fmt(w)}, {r.statistic_id_whole}).")
             for r, p, w in zip(bad.itertuples(), part[bad.index], whole[bad.index])]
@@ -208,7 +208,7 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
         stats[["statistic_id", "value", *PERIOD]], left_on="input_statistic_id", right_on="statistic_id",
         how="left", suffixes=("", "_input")).drop(columns="statistic_id_input")
     by_role = {role: grp.set_index("statistic_id") for role, grp in inputs.groupby("input_role")}
-    frame = stats.reset_index(names="_row").set_index("statistic_id")
+    frame = stats.reset_index(names="row_").set_index("statistic_id")
     for formula, (roles, compute) in FORMULAS.items():
         rows = frame[frame["derivation"] == formula]
         if rows.empty:
@@ -218,13 +218,13 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
         for role in roles:
             missing |= present[role]["value"].isna().to_numpy()
         for sid in rows.index[missing]:
-            out.append(Failure("statistics", sid, "derivation", int(rows.at[sid, "_row"]) + 2, rule.id, formula,
+            out.append(Failure("statistics", sid, "derivation", int(rows.at[sid, "row_"]) + 2, rule.id, formula,
                                f"Formula {formula} needs inputs with roles {', '.join(roles)} and a value for each in derivation_inputs."))
         computed = compute(present).astype(float)
         stored = rows["value"].astype(float)
         bad = ~missing & ((stored - computed).abs() > rule.tolerance).fillna(True).to_numpy()
         for sid in rows.index[bad]:
-            out.append(Failure("statistics", sid, "value", int(rows.at[sid, "_row"]) + 2, rule.id,
+            out.append(Failure("statistics", sid, "value", int(rows.at[sid, "row_"]) + 2, rule.id,
                                f"{fmt(stored[sid])} != {fmt(round(computed[sid], 6))}",
                                f"Recomputing {formula} from its inputs gives {fmt(round(computed[sid], 6))}, not {fmt(stored[sid])}."))
     return out
@@ -481,7 +481,7 @@ def check_quote_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
 # --- agreement -------------------------------------------------------------------------------
 
 def check_cross_source(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"].reset_index(names="_row")
+    stats = ctx.frames["statistics"].reset_index(names="row_")
     stats = stats[stats["figure_kind"] != "derived"]
     key = ["indicator_id", "geography_id", *PERIOD]
     multi = stats[stats.duplicated(key, keep=False)]
@@ -501,7 +501,7 @@ def check_cross_source(ctx: Context, rule: Rule) -> list[Failure]:
                 message = (f"{a.statistic_id} and {b.statistic_id} state the same figure for the same indicator, geography and period: make them one statistic with two evidence rows."
                            if same else
                            f"{a.statistic_id} and {b.statistic_id} disagree for the same indicator, geography and period, and no discrepancy records it.")
-                out.append(Failure("statistics", b.statistic_id, "value", int(b._row) + 2, rule.id,
+                out.append(Failure("statistics", b.statistic_id, "value", int(b.row_) + 2, rule.id,
                                    f"{a.statistic_id}: {fmt(a.qualifier_id)} {fmt(a.value)}; {b.statistic_id}: {fmt(b.qualifier_id)} {fmt(b.value)}", message))
     return out
 

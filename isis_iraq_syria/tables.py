@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .report import Failure
@@ -71,17 +72,33 @@ def _check_header(table: Table, text: str) -> list[Failure]:
 
 
 def _parse_rows(table: Table, text: str) -> tuple[pd.DataFrame | None, list[Failure]]:
+    """All cells as text. pyarrow's reader is strict about cell counts (pandas pads short rows)."""
+    bad_rows: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append((row.number, row.actual_columns, row.expected_columns, row.text))
+        return "skip"
+
+    names = table.field_names
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
-    except pd.errors.ParserError as err:
-        found = re.search(r"line (\d+), saw (\d+)", str(err))
-        where = f"Line {found.group(1)} has {found.group(2)} cells" if found else "A row has too many cells"
-        line = int(found.group(1)) if found else None
-        return None, [_file_failure(table, "file.ragged_row", f"{where}; every row must have the header's {len(table.field_names)} cells.", line=line)]
-    short = frame.isna().any(axis=1)
-    if short.any():
-        lines = (np.flatnonzero(short.to_numpy()) + 2).tolist()
-        return None, [_file_failure(table, "file.ragged_row", f"Line {line} has fewer cells than the header's {len(table.field_names)} (or is blank).", line=line) for line in lines[:20]]
+        arrow = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as err:
+        return None, [_file_failure(table, "file.ragged_row", f"The file cannot be parsed as CSV ({err}).")]
+    if bad_rows:  # the reader cannot number lines when cells may hold newlines: show the row's text
+        return None, [_file_failure(table, "file.ragged_row", f"A row has {actual} cells; every row must have the header's {expected}.",
+                                    values=text_[:80], line=line)
+                      for line, actual, expected, text_ in bad_rows[:20]]
+    frame = arrow.to_pandas()
+    blank = (frame == "").all(axis=1).to_numpy()
+    if blank.any():
+        return None, [_file_failure(table, "file.ragged_row", f"Line {i + 2} is blank; remove it.", line=int(i) + 2)
+                      for i in np.flatnonzero(blank)[:20]]
     return frame, []
 
 

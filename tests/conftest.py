@@ -1,0 +1,94 @@
+"""Shared helpers: copies of the real package that a test may corrupt as a curator might."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from isis_iraq_syria.report import Report
+from isis_iraq_syria.schema import Package
+from isis_iraq_syria.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def copy_package(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("data", "schemas"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy2(ROOT / "datapackage.json", dest / "datapackage.json")
+    return dest
+
+
+def read_rows(root: Path, table: str) -> list[dict[str, str]]:
+    with open(root / "data" / f"{table}.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_rows(root: Path, table: str, rows: list[dict[str, str]], fieldnames: list[str] | None = None) -> None:
+    fieldnames = fieldnames or Package.load(root).tables[table].field_names
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (root / "data" / f"{table}.csv").write_text(buf.getvalue(), encoding="utf-8")
+
+
+def edit(root: Path, table: str, key: str, **changes: str) -> None:
+    """Change cells of the row whose first primary-key column is `key`."""
+    pk = Package.load(root).tables[table].primary_key[0]
+    rows = read_rows(root, table)
+    hits = [r for r in rows if r[pk] == key]
+    assert hits, f"no row {key} in {table}"
+    for row in hits:
+        row.update(changes)
+    write_rows(root, table, rows)
+
+
+def delete(root: Path, table: str, **match: str) -> None:
+    rows = read_rows(root, table)
+    kept = [r for r in rows if not all(r[k] == v for k, v in match.items())]
+    assert len(kept) < len(rows), f"no row matching {match} in {table}"
+    write_rows(root, table, kept)
+
+
+def append(root: Path, table: str, **row: str) -> None:
+    rows = read_rows(root, table)
+    rows.append({name: row.get(name, "") for name in rows[0]})
+    write_rows(root, table, rows)
+
+
+def make_archive(root: Path, dest: Path) -> Path:
+    """An archive made of the package's own quotes, with the sha256 of each file written into sources.
+
+    It lets the archive rules run where the original documents are not at hand.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    texts: dict[str, list[str]] = {}
+    for table, column in (("statistic_evidence", "source_id"), ("event_evidence", "source_id"), ("claims", "source_id"), ("citations", "citing_source_id")):
+        for row in read_rows(root, table):
+            texts.setdefault(row[column], []).append(row["quote"])
+    for source_id, quotes in texts.items():
+        data = "\n".join(quotes).encode()
+        (dest / f"{source_id}.txt").write_bytes(data)
+        edit(root, "sources", source_id, text_sha256=hashlib.sha256(data).hexdigest())
+    return dest
+
+
+def run(root: Path, archive: Path | None = None, parity: bool = True) -> Report:
+    return validate(Package.load(root), archive, parity=parity)
+
+
+def rule_hits(report: Report, rule: str) -> list:
+    return [f for f in report.failures if f.rule == rule]
+
+
+@pytest.fixture
+def pkg(tmp_path: Path) -> Path:
+    return copy_package(tmp_path / "pkg")

@@ -1,0 +1,58 @@
+"""The build: deterministic Parquet twins and descriptor, and nothing written when validation fails."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from conftest import ROOT, copy_package, edit
+from isis_iraq_syria.build import run
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    files = [*sorted((root / "data").iterdir()), root / "datapackage.json"]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _console() -> Console:
+    return Console(record=True, width=200)
+
+
+def test_build_reproduces_the_committed_files_byte_for_byte(tmp_path: Path) -> None:
+    root = copy_package(tmp_path / "pkg")
+    for parquet in (root / "data").glob("*.parquet"):
+        parquet.unlink()
+    (root / "datapackage.json").write_text(json.dumps({**json.loads((ROOT / "datapackage.json").read_text()), "resources": []}))
+    assert run(root, _console()) == 0
+    assert _snapshot(root) == _snapshot(ROOT)
+
+
+def test_second_build_changes_nothing(pkg: Path) -> None:
+    console = _console()
+    assert run(pkg, console) == 0
+    before = _snapshot(pkg)
+    assert run(pkg, console) == 0
+    assert _snapshot(pkg) == before
+    assert "0 changed" in console.export_text()
+
+
+def test_build_from_broken_csv_changes_nothing_and_says_where(pkg: Path) -> None:
+    edit(pkg, "statistics", "S007", value="3O")  # letter O for zero
+    before = _snapshot(pkg)
+    console = _console()
+    assert run(pkg, console) == 1
+    assert _snapshot(pkg) == before
+    text = console.export_text()
+    assert "statistics" in text and "S007" in text and "value" in text and "schema.type" in text
+    assert "no file was written" in text
+
+
+def test_build_of_edited_csv_rewrites_its_twin_only(pkg: Path) -> None:
+    edit(pkg, "actors", "reuters", notes="A news agency.")
+    before = _snapshot(pkg)
+    assert run(pkg, _console()) == 0
+    after = _snapshot(pkg)
+    assert {name for name in after if after[name] != before[name]} == {"actors.parquet"}

@@ -1,0 +1,84 @@
+"""Reading CSVs: malformed files get a named failure or exit 2, never a traceback; types come from the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, edit, run
+from isis_iraq_syria.schema import CannotRun, Package
+from isis_iraq_syria.tables import read_csv, to_arrow
+
+MALFORMED = {
+    "ragged row, too many cells": (lambda b: b.replace(b"\nE001,", b"\nE001,extra,", 1), "file.ragged_row"),
+    "ragged row, too few cells": (lambda b: b + b"E999,announcement\n", "file.ragged_row"),
+    "blank line": (lambda b: b + b"\n", "file.ragged_row"),
+    "latin-1 encoding": (lambda b: b.replace("Kurdish-led".encode(), "Kurdish-l\xe9d".encode("latin-1")), "file.encoding"),
+    "byte-order mark": (lambda b: b"\xef\xbb\xbf" + b, "file.encoding"),
+    "CRLF line endings": (lambda b: b.replace(b"\n", b"\r\n"), "file.line_endings"),
+    "unknown column": (lambda b: b.replace(b"notes\n", b"notes,extra\n", 1), "file.header"),
+    "missing column": (lambda b: b.replace(b",notes\n", b"\n", 1), "file.header"),
+    "columns out of order": (lambda b: b.replace(b"event_id,event_type", b"event_type,event_id", 1), "file.header"),
+    "empty file": (lambda b: b"", "file.empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_csv_gets_a_named_failure(case: str, pkg: Path) -> None:
+    transform, rule = MALFORMED[case]
+    path = pkg / "data" / "events.csv"
+    path.write_bytes(transform(path.read_bytes()))
+    report = run(pkg)
+    assert report.exit_code == 1
+    hits = [f for f in report.failures if f.rule == rule]
+    assert hits and all(f.resource == "events" and f.message for f in hits)
+
+
+def test_missing_csv_cannot_run(pkg: Path) -> None:
+    (pkg / "data" / "claims.csv").unlink()
+    with pytest.raises(CannotRun, match="claims.csv"):
+        run(pkg)
+
+
+def test_bad_json_schema_cannot_run(pkg: Path) -> None:
+    (pkg / "schemas" / "claims.schema.json").write_text("{not json")
+    with pytest.raises(CannotRun, match="not valid JSON"):
+        Package.load(pkg)
+
+
+def test_na_is_text_not_missing(pkg: Path) -> None:
+    edit(pkg, "actors", "reuters", role_as_stated="NA")
+    frame, failures = read_csv(Package.load(pkg).tables["actors"])
+    assert failures == []
+    assert frame.loc[frame["actor_id"] == "reuters", "role_as_stated"].item() == "NA"
+
+
+def test_cells_are_typed_by_the_schema() -> None:
+    frame, _ = read_csv(Package.load(ROOT).tables["statistics"])
+    assert str(frame["value"].dtype) == "Float64"
+    assert str(frame["period_start"].dtype) == "datetime64[us]"
+    assert frame["value"].isna().sum() == 2  # 'hundreds' and 'thousands' have no number
+    assert frame.loc[frame["statistic_id"] == "S014", "value"].item() == 2500
+
+
+@pytest.mark.parametrize("name", sorted(Package.load(ROOT).tables))
+def test_parquet_twin_holds_the_csv_rows_and_types(name: str) -> None:
+    table = Package.load(ROOT).tables[name]
+    frame, failures = read_csv(table)
+    assert failures == []
+    twin = pq.read_table(table.parquet_path)
+    assert twin.schema.equals(table.to_pyarrow(), check_metadata=True)
+    assert twin.equals(to_arrow(table, frame))
+    assert twin.num_rows == len(frame) > 0
+
+
+def test_arrow_types_follow_the_table_schema() -> None:
+    tables = Package.load(ROOT).tables
+    assert tables["statistics"].to_pyarrow().field("period_start").type == pa.date32()
+    assert tables["statistics"].to_pyarrow().field("value").type == pa.float64()
+    assert tables["qualifiers"].to_pyarrow().field("magnitude").type == pa.int64()
+    assert tables["indicators"].to_pyarrow().field("additive_over_time").type == pa.bool_()
+    assert tables["actors"].to_pyarrow().field("actor_id").nullable is False
