@@ -11,8 +11,8 @@ CSV := $(wildcard data/*.csv)
 SCHEMAS := $(wildcard schemas/*.schema.json)
 PARQUET := $(CSV:.csv=.parquet)
 
-.PHONY: all validate test clean
-all: validate
+.PHONY: all validate docs test clean
+all: validate docs
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ $(PARQUET) datapackage.json &: $(CSV) $(SCHEMAS) $(STAMP)
 validate: $(PARQUET) datapackage.json
 	$(PY) scripts/validate.py $(if $(ARCHIVE),--archive $(ARCHIVE))
 	$(VENV)/bin/frictionless validate datapackage.json
+
+# The codebook, the diagram (when Graphviz is installed) and README's generated sections.
+docs: $(STAMP)
+	$(PY) scripts/codebook.py
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -32,3 +32,27 @@ def validate_main(args: argparse.Namespace) -> int:
     else:
         report.render(console)
     return report.exit_code
+
+
+def codebook_main(root) -> int:
+    """Regenerate docs/codebook.md, docs/erd.dot, docs/erd.svg and README.md's generated sections."""
+    from .build import write_if_changed
+    from .codebook import erd_dot, generated_files, render_svg
+
+    console = make_console()
+    try:
+        package = Package.load(root)
+    except CannotRun as err:
+        return cannot_run(console, str(err))
+    (package.root / "docs").mkdir(exist_ok=True)
+    files = {path: text.encode() for path, text in generated_files(package).items()}
+    svg = render_svg(erd_dot(package))
+    if svg is None:
+        console.print("graphviz (dot) is not installed: docs/erd.svg was not updated (apt-get install graphviz)")
+    else:
+        files[package.root / "docs" / "erd.svg"] = svg.encode()
+    changed = write_if_changed(files)
+    for path in changed:
+        console.print(f"wrote {path.relative_to(package.root)}")
+    console.print(f"docs: {len(files)} files generated, {len(changed)} changed")
+    return 0

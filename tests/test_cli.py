@@ -1,0 +1,71 @@
+"""The scripts as a user runs them: exit codes 0, 1 and 2, JSON output, any working directory, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, SEEDS, edit
+
+VALIDATE = ROOT / "scripts" / "validate.py"
+
+
+def _run(*args: str, cwd: Path = Path("/")) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(VALIDATE), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_valid_package_exits_0_from_any_directory(tmp_path: Path) -> None:
+    result = _run(cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout
+
+
+def test_archive_of_original_documents_matches_every_quote() -> None:
+    if not SEEDS.is_dir():  # the documents are not redistributed; CI has them beside the checkout
+        return
+    result = _run("--archive", str(SEEDS), "--json")
+    assert result.returncode == 0, result.stdout
+    assert "prov.quote_in_archive" in json.loads(result.stdout)["rules_run"]
+
+
+def test_invalid_package_exits_1_with_json_failures(pkg: Path) -> None:
+    edit(pkg, "statistics", "S010", value="47", lower_bound="47", upper_bound="47")
+    result = _run("--root", str(pkg), "--json", "--no-parity")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    hit = next(f for f in report["failures"] if f["rule"] == "arith.parts_sum_to_total")
+    assert (hit["resource"], hit["key"], hit["column"], hit["values"]) == ("statistics", "S009", "value", "166 != 139 (S010+S011)")
+
+
+def test_missing_file_exits_2_without_traceback(pkg: Path) -> None:
+    (pkg / "data" / "events.csv").unlink()
+    result = _run("--root", str(pkg))
+    assert result.returncode == 2
+    assert "events.csv" in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
+def test_bad_json_exits_2_without_traceback(pkg: Path) -> None:
+    (pkg / "datapackage.json").write_text("{")
+    result = _run("--root", str(pkg))
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+
+
+def test_missing_archive_exits_2(pkg: Path) -> None:
+    result = _run("--root", str(pkg), "--archive", str(pkg / "nowhere"))
+    assert result.returncode == 2 and "archive" in result.stdout
+
+
+def test_malformed_csv_exits_1_without_traceback(pkg: Path) -> None:
+    path = pkg / "data" / "actors.csv"
+    path.write_bytes(b"\xff\xfe" + path.read_bytes())
+    result = _run("--root", str(pkg))
+    assert result.returncode == 1 and "file.encoding" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_validator_never_writes_to_the_package(pkg: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in pkg.rglob("*")}
+    _run("--root", str(pkg))
+    assert {p: p.stat().st_mtime_ns for p in pkg.rglob("*")} == before

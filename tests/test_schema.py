@@ -1,0 +1,86 @@
+"""The descriptor and Table Schemas: they load, match the files, pass frictionless, and map to Arrow and Pandera."""
+
+from __future__ import annotations
+
+import json
+
+import frictionless
+import pandas as pd
+import pandera.pandas as pdr
+import pytest
+
+from conftest import ROOT
+from isis_iraq_syria.build import descriptor_bytes
+from isis_iraq_syria.schema import Package
+
+PACKAGE = Package.load(ROOT)
+
+
+def test_descriptor_is_data_package_v2_with_required_metadata() -> None:
+    d = json.loads((ROOT / "datapackage.json").read_text())
+    assert d["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert d["name"] == "isis-iraq-syria" and d["version"] == "0.1.0"
+    assert d["licenses"][0]["name"] == "CC-BY-4.0"
+    for key in ("title", "description", "contributors", "sources", "keywords", "created"):
+        assert d[key]
+
+
+def test_descriptor_lists_every_table_as_csv_and_parquet() -> None:
+    d = json.loads((ROOT / "datapackage.json").read_text())
+    by_path = {r["path"]: r for r in d["resources"]}
+    assert len(by_path) == 2 * len(PACKAGE.tables)
+    for name, table in PACKAGE.tables.items():
+        assert by_path[f"data/{name}.csv"]["schema"] == by_path[f"data/{name}.parquet"]["schema"] == table.schema_path
+        assert (ROOT / f"data/{name}.csv").is_file() and (ROOT / f"data/{name}.parquet").is_file()
+    assert {p.name for p in (ROOT / "data").iterdir()} == {p.split("/")[1] for p in by_path}
+
+
+def test_descriptor_resources_are_current() -> None:
+    assert (ROOT / "datapackage.json").read_bytes() == descriptor_bytes(PACKAGE)
+
+
+def test_frictionless_reports_every_resource_valid() -> None:
+    report = frictionless.validate(str(ROOT / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "message"])[:10]
+    assert len(report.tasks) == 2 * len(PACKAGE.tables)
+
+
+def test_every_enum_is_also_a_categories_list() -> None:
+    for table in PACKAGE.tables.values():
+        for field in table.fields:
+            if field.enum:
+                assert field.descriptor["categories"] == field.enum
+
+
+def _pandera(name: str) -> pdr.DataFrameSchema:
+    return PACKAGE.tables[name].to_pandera({"indicators.indicator_id": pd.Series(["isis_attacks"])})[0]
+
+
+def test_pandera_schema_types_dates_as_dates_and_counts_as_nullable_numbers() -> None:
+    columns = _pandera("statistics").columns
+    assert str(columns["period_start"].dtype).startswith("datetime64")
+    assert str(columns["value"].dtype) == "Float64" and columns["value"].nullable
+    assert str(PACKAGE.tables["qualifiers"].to_pandera()[0].columns["magnitude"].dtype) == "Int64"
+    assert not columns["statistic_id"].nullable
+
+
+def test_pandera_schema_carries_enum_pattern_keys_and_foreign_keys() -> None:
+    schema, rule_ids = PACKAGE.tables["statistics"].to_pandera({"indicators.indicator_id": pd.Series(["isis_attacks"])})
+    assert schema.unique == ["statistic_id"]
+    assert rule_ids[("figure_kind", 0)] == "schema.enum"
+    assert rule_ids[("statistic_id", 0)] == "schema.pattern"
+    assert [rule_ids[k] for k in sorted(rule_ids) if k[0] == "indicator_id"] == ["schema.length", "ref.foreign_key"]
+
+
+def test_unique_keys_become_frame_checks() -> None:
+    schema = PACKAGE.tables["indicators"].to_pandera()[0]
+    assert [c.name for c in schema.checks] == ["unique_key:name"]
+
+
+@pytest.mark.parametrize("name", sorted(PACKAGE.tables))
+def test_schema_declares_why_a_cell_may_be_empty(name: str) -> None:
+    table = PACKAGE.tables[name]
+    assert table.descriptor["missingValues"][0]["label"]
+    for field in table.fields:
+        if not field.required:
+            assert field.descriptor["description"].strip()
