@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# cffconvert pins a jsonschema that frictionless cannot use: it gets a venv of its own.
+CFF_VENV := .venv-cff
+CFF_STAMP := $(CFF_VENV)/.installed
 # The archived source documents, when this checkout sits beside them; quotes are then checked against them.
 ARCHIVE ?= $(wildcard ../shared/seeds)
 
@@ -11,7 +14,7 @@ CSV := $(wildcard data/*.csv)
 SCHEMAS := $(wildcard schemas/*.schema.json)
 PARQUET := $(CSV:.csv=.parquet)
 
-.PHONY: all validate docs test clean
+.PHONY: all validate docs test release clean
 all: validate docs
 
 $(STAMP): requirements.txt
@@ -31,8 +34,17 @@ validate: $(PARQUET) datapackage.json
 docs: $(STAMP)
 	$(PY) scripts/codebook.py
 
-test: $(STAMP)
-	$(PY) -m pytest
+$(CFF_STAMP): requirements-cff.txt
+	$(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-cff.txt
+	touch $@
+
+test: $(STAMP) $(CFF_STAMP)
+	CFFCONVERT=$(CFF_VENV)/bin/cffconvert $(PY) -m pytest
+
+# dist/isis-iraq-syria-<version>.zip and dist/SHA256SUMS, reproducible byte for byte.
+release: $(STAMP)
+	$(PY) scripts/release.py
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache
+	rm -rf $(VENV) $(CFF_VENV) dist .pytest_cache
