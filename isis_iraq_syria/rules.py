@@ -601,6 +601,10 @@ def check_key_order(ctx: Context, rule: Rule) -> list[Failure]:
 
 # --- parity ----------------------------------------------------------------------------------
 
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema], metadata=schema.metadata)
+
+
 def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for name, table in ctx.package.tables.items():
@@ -617,7 +621,8 @@ def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
         want = to_arrow(table, ctx.frames[name])
         if got.schema.metadata != want.schema.metadata:
             fail(f"data/{name}.parquet stores a different Table Schema than {table.schema_path}: run make.")
-        if not got.schema.equals(want.schema):
+        # nullability is not compared: a twin of a CSV with an empty required cell cannot be non-nullable
+        if not _nullable(got.schema).equals(_nullable(want.schema)):
             diff = [f"{f.name}: {f.type}" for f in got.schema if f.name not in want.schema.names or want.schema.field(f.name).type != f.type]
             missing = [n for n in want.schema.names if n not in got.schema.names]
             fail(f"data/{name}.parquet has other columns or types than its schema ({'; '.join(diff + [m + ': missing' for m in missing])}): run make.")
@@ -625,7 +630,7 @@ def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
         if got.num_rows != want.num_rows:
             fail(f"data/{name}.parquet has {got.num_rows} rows, the CSV {want.num_rows}: run make.")
             continue
-        if got.equals(want):
+        if got.cast(_nullable(got.schema)).equals(want.cast(_nullable(want.schema))):
             continue
         keys = ctx.keys(name)
         for column in want.schema.names:

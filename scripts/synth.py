@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Write a synthetic copy of the package with about N rows in statistics and in events (and their evidence).
+
+usage: synth.py N OUT_DIR [--plant]
+The copy's archive is OUT_DIR/archive; with --plant, OUT_DIR/planted.json lists the violations planted.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from isis_iraq_syria.synth import write  # noqa: E402
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("n", type=int, help="rows in statistics and in events")
+    parser.add_argument("out", type=Path, help="folder to write (replaced if it exists)")
+    parser.add_argument("--plant", action="store_true", help="plant one violation of each rule (but the file rules)")
+    args = parser.parse_args()
+    counts = write(args.out.resolve(), args.n, plant=args.plant)
+    print(" ".join(f"{name}={count}" for name, count in sorted(counts.items())))
