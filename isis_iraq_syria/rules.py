@@ -4,7 +4,8 @@ A check takes the typed frames of the whole package and returns every failure
 it finds (never only the first). The relations it checks (which geographies
 add up to which, which indicator is part of which, which statistic is derived
 from which) are data in the tables, so a new indicator, period or country
-needs no change here.
+needs no change here. Checks are polars expressions and joins: one pass over
+the columns, whatever the number of rows.
 
 Rules in the "file" and "schema" stages are carried out while reading the CSVs
 and by the Pandera schema derived from each Table Schema (validate.py); they
@@ -13,45 +14,56 @@ are listed here so that every rule id has one definition.
 
 from __future__ import annotations
 
+import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-import numpy as np
-import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
 
 from .report import Failure, fmt
 from .schema import Package
-from .tables import NUMBER, row_keys, to_arrow
+from .tables import NUMBER, row_keys
+
+Row = dict
+Text = Callable[[Row], str]
+PERIOD = ["period_start", "period_end"]
+ROW = "row_"  # the row's position in its table, added to frames a check filters
 
 
 @dataclass
 class Context:
     package: Package
-    frames: dict[str, pd.DataFrame]
+    frames: dict[str, pl.DataFrame]
     archive: dict[str, str] | None = None  # sha256 of a document's bytes -> its text
 
     def __post_init__(self) -> None:
-        self._keys: dict[str, pd.Series] = {}
+        self._keys: dict[str, pl.Series] = {}
 
-    def keys(self, name: str) -> pd.Series:
+    def keys(self, name: str) -> pl.Series:
         if name not in self._keys:
             self._keys[name] = row_keys(self.package.tables[name], self.frames[name])
         return self._keys[name]
 
-    def flag(self, name: str, mask: pd.Series | np.ndarray, column: str, rule: Rule,
-             values: Callable[[pd.Series], str], message: Callable[[pd.Series], str]) -> list[Failure]:
-        """A failure for every row of `name` where `mask` is true."""
-        frame = self.frames[name]
-        mask = np.asarray(pd.Series(mask, index=frame.index).fillna(False), dtype=bool)
+    def rows(self, name: str) -> pl.DataFrame:
+        """The table with each row's position, so that a filtered or joined frame still locates its rows."""
+        return self.frames[name].with_row_index(ROW)
+
+    def report(self, name: str, bad: pl.DataFrame, column: str, rule: Rule, values: Text, message: Text) -> list[Failure]:
+        """A failure for each row of `bad`, a frame derived from ctx.rows(name) that keeps its row_ column."""
+        if bad.is_empty():
+            return []
         keys = self.keys(name)
-        return [Failure(name, keys.iat[i], column, int(i) + 2, rule.id, values(frame.iloc[i]), message(frame.iloc[i]))
-                for i in np.flatnonzero(mask)]
+        return [Failure(name, keys[row[ROW]], column, int(row[ROW]) + 2, rule.id, values(row), message(row))
+                for row in bad.unique(ROW, keep="first", maintain_order=True).iter_rows(named=True)]
+
+    def flag(self, name: str, condition: pl.Expr, column: str, rule: Rule, values: Text, message: Text) -> list[Failure]:
+        """A failure for every row of table `name` where `condition` is true."""
+        return self.report(name, self.rows(name).filter(condition.fill_null(False)), column, rule, values, message)
 
 
 @dataclass(frozen=True)
@@ -67,206 +79,192 @@ class Rule:
         return self.check(ctx, self) if self.check else []
 
 
+def _in(column: str | pl.Expr, values: pl.Series) -> pl.Expr:
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.is_in(values.drop_nulls().implode())
+
+
 # --- arithmetic ------------------------------------------------------------------------------
 
-def _with_indicators(ctx: Context) -> pd.DataFrame:
-    stats = ctx.frames["statistics"].reset_index(names="row_")
-    return stats.merge(ctx.frames["indicators"], on="indicator_id", how="left")
-
-
-PERIOD = ["period_start", "period_end"]
+def _stats_with_indicators(ctx: Context) -> pl.DataFrame:
+    indicators = ctx.frames["indicators"].select("indicator_id", "additive_over_geography", "additive_over_time", "part_of_indicator_id")
+    return ctx.rows("statistics").join(indicators, on="indicator_id", how="left")
 
 
 def check_parts_sum_to_total(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = _with_indicators(ctx)
-    stats = stats[stats["value"].notna() & (stats["figure_kind"] != "derived")]
+    stats = _stats_with_indicators(ctx).filter(pl.col("value").is_not_null() & (pl.col("figure_kind") != "derived"))
     parts_of = ctx.frames["geography_parts"]
-    failures: list[Failure] = []
     # By geography: the parts of an aggregate, same indicator, period and kind of figure.
-    geo = stats[stats["additive_over_geography"].fillna(False).astype(bool)]
-    need = parts_of.groupby("aggregate_geography_id").size().rename("parts_needed")
-    parts = geo.merge(parts_of, left_on="geography_id", right_on="part_geography_id")
+    geo = stats.filter(pl.col("additive_over_geography").fill_null(False))
+    need = parts_of.group_by("aggregate_geography_id").agg(parts_needed=pl.len())
     by = ["indicator_id", "aggregate_geography_id", *PERIOD, "figure_kind"]
-    sums = parts.groupby(by, dropna=False).agg(parts_sum=("value", "sum"), parts_found=("part_geography_id", "nunique"),
-                                               parts_rows=("value", "size"), parts_ids=("statistic_id", lambda s: "+".join(sorted(s))))
-    sums = sums.reset_index().merge(need, left_on="aggregate_geography_id", right_index=True)
-    complete = sums[(sums["parts_found"] == sums["parts_needed"]) & (sums["parts_rows"] == sums["parts_needed"])]
-    wholes = geo.merge(complete, left_on=["indicator_id", "geography_id", *PERIOD, "figure_kind"], right_on=by)
-    bad = wholes[(wholes["value"].astype(float) - wholes["parts_sum"].astype(float)).abs() > rule.tolerance]
-    for row in bad.itertuples():
-        failures.append(Failure("statistics", row.statistic_id, "value", int(row.row_) + 2, rule.id,
-                                f"{fmt(row.value)} != {fmt(row.parts_sum)} ({row.parts_ids})",
-                                f"The total for {row.geography_id} is {fmt(row.value)} but its parts {row.parts_ids} sum to {fmt(row.parts_sum)}."))
+    sums = (geo.join(parts_of, left_on="geography_id", right_on="part_geography_id")
+            .group_by(by).agg(parts_sum=pl.col("value").sum(), parts_found=pl.col("geography_id").n_unique(),
+                              parts_rows=pl.len(), parts_ids=pl.col("statistic_id").sort().str.join("+"))
+            .join(need, on="aggregate_geography_id")
+            .filter((pl.col("parts_found") == pl.col("parts_needed")) & (pl.col("parts_rows") == pl.col("parts_needed"))))
+    wholes = geo.join(sums, left_on=["indicator_id", "geography_id", *PERIOD, "figure_kind"], right_on=by, nulls_equal=True)
+    bad = wholes.filter((pl.col("value") - pl.col("parts_sum")).abs() > rule.tolerance)
+    out = ctx.report("statistics", bad, "value", rule,
+                     lambda r: f"{fmt(r['value'])} != {fmt(r['parts_sum'])} ({r['parts_ids']})",
+                     lambda r: f"The total for {r['geography_id']} is {fmt(r['value'])} but its parts {r['parts_ids']} sum to {fmt(r['parts_sum'])}.")
     # By sub-period: periods that tile the whole's period exactly, same indicator, geography and kind.
-    timed = stats[stats["additive_over_time"].fillna(False).astype(bool) & stats["period_start"].notna() & stats["period_end"].notna()]
-    groups = timed.groupby(["indicator_id", "geography_id", "figure_kind"], dropna=False)
-    for _, group in groups:
-        if group[PERIOD].drop_duplicates().shape[0] < 2:
-            continue
-        for whole in group.itertuples():
-            inside = group[(group["period_start"] >= whole.period_start) & (group["period_end"] <= whole.period_end)
-                           & ~((group["period_start"] == whole.period_start) & (group["period_end"] == whole.period_end))]
-            if inside.empty:
-                continue
-            inside = inside.sort_values("period_start")
-            starts, ends = inside["period_start"].to_numpy(), inside["period_end"].to_numpy()
-            tiles = (starts[0] == np.datetime64(whole.period_start) and ends[-1] == np.datetime64(whole.period_end)
-                     and all(starts[i + 1] == ends[i] + np.timedelta64(1, "D") for i in range(len(starts) - 1)))
-            total = float(inside["value"].sum())
-            if tiles and abs(float(whole.value) - total) > rule.tolerance:
-                ids = "+".join(inside["statistic_id"])
-                failures.append(Failure("statistics", whole.statistic_id, "value", int(whole.row_) + 2, rule.id,
-                                        f"{fmt(whole.value)} != {fmt(total)} ({ids})",
-                                        f"The total for {fmt(whole.period_start)} to {fmt(whole.period_end)} is {fmt(whole.value)} but its sub-periods {ids} sum to {fmt(total)}."))
-    return failures
+    timed = stats.filter(pl.col("additive_over_time").fill_null(False) & pl.col("period_start").is_not_null() & pl.col("period_end").is_not_null())
+    timed = timed.select(ROW, "statistic_id", "indicator_id", "geography_id", "figure_kind", "value", *PERIOD)
+    pairs = (timed.join(timed, on=["indicator_id", "geography_id", "figure_kind"], suffix="_p", nulls_equal=True)
+             .filter((pl.col("period_start_p") >= pl.col("period_start")) & (pl.col("period_end_p") <= pl.col("period_end"))
+                     & ~((pl.col("period_start_p") == pl.col("period_start")) & (pl.col("period_end_p") == pl.col("period_end")))))
+    tiled = (pairs.sort(["statistic_id", "period_start_p"])
+             .group_by("statistic_id", maintain_order=True)
+             .agg(pl.col(ROW).first(), pl.col("value").first(), pl.col("period_start").first(), pl.col("period_end").first(),
+                  first_start=pl.col("period_start_p").first(), last_end=pl.col("period_end_p").last(),
+                  total=pl.col("value_p").sum(), ids=pl.col("statistic_id_p").str.join("+"),
+                  gaps=((pl.col("period_start_p").shift(-1) - pl.col("period_end_p")).dt.total_days().drop_nulls() != 1).sum()))
+    bad = tiled.filter((pl.col("first_start") == pl.col("period_start")) & (pl.col("last_end") == pl.col("period_end"))
+                       & (pl.col("gaps") == 0) & ((pl.col("value") - pl.col("total")).abs() > rule.tolerance))
+    return out + ctx.report("statistics", bad, "value", rule,
+                            lambda r: f"{fmt(r['value'])} != {fmt(r['total'])} ({r['ids']})",
+                            lambda r: f"The total for {fmt(r['period_start'])} to {fmt(r['period_end'])} is {fmt(r['value'])} but its sub-periods {r['ids']} sum to {fmt(r['total'])}.")
 
 
 def check_part_not_above_whole(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = _with_indicators(ctx)
-    parts = stats[stats["part_of_indicator_id"].notna()]
-    wholes = stats[["statistic_id", "indicator_id", "geography_id", *PERIOD, "value", "upper_bound"]]
-    pairs = parts.merge(wholes, left_on=["part_of_indicator_id", "geography_id", *PERIOD],
-                        right_on=["indicator_id", "geography_id", *PERIOD], suffixes=("", "_whole"))
-    part = pairs["value"].fillna(pairs["lower_bound"]).astype(float)
-    whole = pairs["value_whole"].fillna(pairs["upper_bound_whole"]).astype(float)
-    bad = pairs[(part - whole > rule.tolerance).fillna(False).to_numpy()]
-    return [Failure("statistics", r.statistic_id, "value", int(r.row_) + 2, rule.id,
-                    f"{fmt(p)} > {fmt(w)} ({r.statistic_id_whole})",
-                    f"{r.indicator_id} ({fmt(p)}) exceeds the figure of the indicator it is part of, {r.part_of_indicator_id} ({fmt(w)}, {r.statistic_id_whole}).")
-            for r, p, w in zip(bad.itertuples(), part[bad.index], whole[bad.index])]
+    stats = _stats_with_indicators(ctx)
+    wholes = stats.select(pl.col("statistic_id").alias("whole_id"), pl.col("indicator_id").alias("part_of_indicator_id"),
+                          "geography_id", *PERIOD, pl.col("value").fill_null(pl.col("upper_bound")).alias("whole"))
+    pairs = (stats.filter(pl.col("part_of_indicator_id").is_not_null())
+             .with_columns(part=pl.col("value").fill_null(pl.col("lower_bound")))
+             .join(wholes, on=["part_of_indicator_id", "geography_id", *PERIOD], nulls_equal=True))
+    bad = pairs.filter(pl.col("part") - pl.col("whole") > rule.tolerance)
+    return ctx.report("statistics", bad, "value", rule,
+                      lambda r: f"{fmt(r['part'])} > {fmt(r['whole'])} ({r['whole_id']})",
+                      lambda r: f"{r['indicator_id']} ({fmt(r['part'])}) exceeds the figure of the indicator it is part of, {r['part_of_indicator_id']} ({fmt(r['whole'])}, {r['whole_id']}).")
 
 
-def _implied_bounds(stats: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    rule_, band, mag = stats["bound_rule"], stats["band"].astype(float), stats["magnitude"].astype(float)
-    value = stats["value"].astype(float)
-    lower = pd.Series(np.nan, index=stats.index)
-    upper = pd.Series(np.nan, index=stats.index)
-    exact = rule_ == "exact"
-    lower[exact], upper[exact] = value[exact], value[exact]
-    b = rule_ == "band"
-    lower[b], upper[b] = value[b] * (1 - band[b]), value[b] * (1 + band[b])
-    above = rule_.isin(["above", "at_least"])
-    lower[above] = value[above]
-    below = rule_ == "below"
-    lower[below], upper[below] = value[below] * (1 - band[below]), value[below]
-    m = rule_ == "magnitude"
-    lower[m], upper[m] = 2 * mag[m], 10 * mag[m] - 1
+def _implied_bounds() -> tuple[pl.Expr, pl.Expr]:
+    rule_, band, mag, value = pl.col("bound_rule"), pl.col("band"), pl.col("magnitude").cast(pl.Float64), pl.col("value")
+    lower = (pl.when(rule_ == "exact").then(value)
+             .when(rule_ == "band").then(value * (1 - band))
+             .when(rule_.is_in(["above", "at_least"])).then(value)
+             .when(rule_ == "below").then(value * (1 - band))
+             .when(rule_ == "magnitude").then(2 * mag))
+    upper = (pl.when(rule_ == "exact").then(value)
+             .when(rule_ == "band").then(value * (1 + band))
+             .when(rule_ == "below").then(value)
+             .when(rule_ == "magnitude").then(10 * mag - 1))
     return lower, upper
 
 
 def check_qualifier_bounds(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"]
-    merged = stats.merge(ctx.frames["qualifiers"], on="qualifier_id", how="left").set_axis(stats.index)
-    known = merged["bound_rule"].notna()
-    lower, upper = _implied_bounds(merged)
-    tol = rule.tolerance
+    lower, upper = _implied_bounds()
+    frame = (ctx.rows("statistics").join(ctx.frames["qualifiers"].select("qualifier_id", "bound_rule", "band", "magnitude"), on="qualifier_id", how="left")
+             .with_columns(implied_lower=lower, implied_upper=upper))
+    known = pl.col("bound_rule").is_not_null()
+    no_value = known & pl.col("value").is_null() & (pl.col("bound_rule") != "magnitude")
+    has_value = known & pl.col("value").is_not_null() & (pl.col("bound_rule") == "magnitude")
 
-    def differs(stored: pd.Series, implied: pd.Series) -> pd.Series:
-        stored = stored.astype(float)
-        both = stored.notna() & implied.notna()
-        return (stored.isna() != implied.isna()) | (both & ((stored - implied).abs() > tol * implied.abs().clip(lower=1)))
+    def differs(stored: str, implied: str) -> pl.Expr:
+        s, i = pl.col(stored), pl.col(implied)
+        return (s.is_null() != i.is_null()) | (s - i).abs().gt(rule.tolerance * pl.max_horizontal(i.abs(), pl.lit(1.0))).fill_null(False)
 
-    value = stats["value"].astype(float)
-    no_value = known & merged["value"].isna() & (merged["bound_rule"] != "magnitude")
-    has_value = known & merged["value"].notna() & (merged["bound_rule"] == "magnitude")
-    lo_bad = known & ~no_value & ~has_value & differs(stats["lower_bound"], lower)
-    hi_bad = known & ~no_value & ~has_value & differs(stats["upper_bound"], upper)
-    outside = (stats["lower_bound"].astype(float) > value) | (value > stats["upper_bound"].astype(float))
-    q = merged["qualifier_id"]
-    out = ctx.flag("statistics", no_value, "value", rule, lambda r: "",
-                   lambda r: f"Qualifier {r.qualifier_id!r} qualifies a number, but value is empty.")
-    out += ctx.flag("statistics", has_value, "value", rule, lambda r: fmt(r.value),
-                    lambda r: f"Qualifier {r.qualifier_id!r} is a magnitude word with no number, but value is {fmt(r.value)}.")
-    out += ctx.flag("statistics", lo_bad, "lower_bound", rule, lambda r: f"{fmt(r.lower_bound)} (implied {fmt(lower[r.name])})",
-                    lambda r: f"'{q[r.name]}' {fmt(r.value)} implies lower_bound {fmt(lower[r.name]) or 'empty'}, not {fmt(r.lower_bound) or 'empty'}.")
-    out += ctx.flag("statistics", hi_bad, "upper_bound", rule, lambda r: f"{fmt(r.upper_bound)} (implied {fmt(upper[r.name])})",
-                    lambda r: f"'{q[r.name]}' {fmt(r.value)} implies upper_bound {fmt(upper[r.name]) or 'empty'}, not {fmt(r.upper_bound) or 'empty'}.")
-    out += ctx.flag("statistics", outside, "value", rule, lambda r: f"{fmt(r.lower_bound)} <= {fmt(r.value)} <= {fmt(r.upper_bound)}",
-                    lambda r: "The value lies outside its own lower and upper bounds.")
+    checks = [
+        (no_value, "value", lambda r: "", lambda r: f"Qualifier {r['qualifier_id']!r} qualifies a number, but value is empty."),
+        (has_value, "value", lambda r: fmt(r["value"]), lambda r: f"Qualifier {r['qualifier_id']!r} is a magnitude word with no number, but value is {fmt(r['value'])}."),
+        (known & ~no_value & ~has_value & differs("lower_bound", "implied_lower"), "lower_bound",
+         lambda r: f"{fmt(r['lower_bound'])} (implied {fmt(r['implied_lower'])})",
+         lambda r: f"'{r['qualifier_id']}' {fmt(r['value'])} implies lower_bound {fmt(r['implied_lower']) or 'empty'}, not {fmt(r['lower_bound']) or 'empty'}."),
+        (known & ~no_value & ~has_value & differs("upper_bound", "implied_upper"), "upper_bound",
+         lambda r: f"{fmt(r['upper_bound'])} (implied {fmt(r['implied_upper'])})",
+         lambda r: f"'{r['qualifier_id']}' {fmt(r['value'])} implies upper_bound {fmt(r['implied_upper']) or 'empty'}, not {fmt(r['upper_bound']) or 'empty'}."),
+        ((pl.col("lower_bound") > pl.col("value")) | (pl.col("value") > pl.col("upper_bound")), "value",
+         lambda r: f"{fmt(r['lower_bound'])} <= {fmt(r['value'])} <= {fmt(r['upper_bound'])}",
+         lambda r: "The value lies outside its own lower and upper bounds."),
+    ]
+    out = []
+    for condition, column, values, message in checks:
+        out += ctx.report("statistics", frame.filter(condition.fill_null(False)), column, rule, values, message)
     return out
 
 
-FORMULAS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, pd.DataFrame]], pd.Series]]] = {
-    # derivation -> (input roles, function of the inputs' rows, aligned on the derived statistic)
-    "annualise": (("part_period",), lambda i: i["part_period"]["value"] * 12 / (
-        (i["part_period"]["period_end"].dt.year - i["part_period"]["period_start"].dt.year) * 12
-        + i["part_period"]["period_end"].dt.month - i["part_period"]["period_start"].dt.month + 1)),
-    "ratio": (("numerator", "denominator"), lambda i: (i["numerator"]["value"] / i["denominator"]["value"]).round(3)),
-    "difference": (("minuend", "subtrahend"), lambda i: i["minuend"]["value"] - i["subtrahend"]["value"]),
-    "anniversary_year": (("anniversary",), lambda i: i["anniversary"]["period_end"].dt.year - i["anniversary"]["value"]),
+def _input(role: str, column: str) -> pl.Expr:
+    return pl.col(f"{column}__{role}")
+
+
+def _months(role: str) -> pl.Expr:
+    start, end = _input(role, "period_start"), _input(role, "period_end")
+    return (end.dt.year() - start.dt.year()) * 12 + end.dt.month().cast(pl.Int32) - start.dt.month().cast(pl.Int32) + 1
+
+
+FORMULAS: dict[str, tuple[tuple[str, ...], pl.Expr]] = {
+    # derivation -> (input roles, value computed from the inputs' columns)
+    "annualise": (("part_period",), _input("part_period", "value") * 12 / _months("part_period")),
+    "ratio": (("numerator", "denominator"), (_input("numerator", "value") / _input("denominator", "value")).round(3)),
+    "difference": (("minuend", "subtrahend"), _input("minuend", "value") - _input("subtrahend", "value")),
+    "anniversary_year": (("anniversary",), _input("anniversary", "period_end").dt.year().cast(pl.Float64) - _input("anniversary", "value")),
 }
 
 
 def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"]
-    derived = stats["figure_kind"] == "derived"
-    out = ctx.flag("statistics", derived & stats["derivation"].isna(), "derivation", rule, lambda r: "",
+    derived = pl.col("figure_kind") == "derived"
+    out = ctx.flag("statistics", derived & pl.col("derivation").is_null(), "derivation", rule, lambda r: "",
                    lambda r: "A derived statistic needs a derivation formula.")
-    out += ctx.flag("statistics", ~derived & stats["derivation"].notna(), "derivation", rule, lambda r: r.derivation,
-                    lambda r: f"Only derived statistics have a derivation; this one's figure_kind is {r.figure_kind}.")
-    inputs = ctx.frames["derivation_inputs"].merge(
-        stats[["statistic_id", "value", *PERIOD]], left_on="input_statistic_id", right_on="statistic_id",
-        how="left", suffixes=("", "_input")).drop(columns="statistic_id_input")
-    by_role = {role: grp.set_index("statistic_id") for role, grp in inputs.groupby("input_role")}
-    frame = stats.reset_index(names="row_").set_index("statistic_id")
+    out += ctx.flag("statistics", ~derived & pl.col("derivation").is_not_null(), "derivation", rule, lambda r: r["derivation"],
+                    lambda r: f"Only derived statistics have a derivation; this one's figure_kind is {r['figure_kind']}.")
+    stats = ctx.frames["statistics"]
+    inputs = ctx.frames["derivation_inputs"].join(
+        stats.select(pl.col("statistic_id").alias("input_statistic_id"), "value", *PERIOD), on="input_statistic_id", how="left")
+    frame = ctx.rows("statistics").filter(pl.col("derivation").is_not_null())
+    for role in sorted({r for roles, _ in FORMULAS.values() for r in roles}):
+        frame = frame.join(inputs.filter(pl.col("input_role") == role)
+                           .select("statistic_id", *[pl.col(c).alias(f"{c}__{role}") for c in ("value", *PERIOD)]),
+                           on="statistic_id", how="left")
     for formula, (roles, compute) in FORMULAS.items():
-        rows = frame[frame["derivation"] == formula]
-        if rows.empty:
+        rows = frame.filter(pl.col("derivation") == formula)
+        if rows.is_empty():
             continue
-        present = {role: by_role.get(role, pd.DataFrame(columns=["value", *PERIOD])).reindex(rows.index) for role in roles}
-        missing = np.zeros(len(rows), dtype=bool)
-        for role in roles:
-            missing |= present[role]["value"].isna().to_numpy()
-        for sid in rows.index[missing]:
-            out.append(Failure("statistics", sid, "derivation", int(rows.at[sid, "row_"]) + 2, rule.id, formula,
-                               f"Formula {formula} needs inputs with roles {', '.join(roles)} and a value for each in derivation_inputs."))
-        computed = compute(present).astype(float)
-        stored = rows["value"].astype(float)
-        bad = ~missing & ((stored - computed).abs() > rule.tolerance).fillna(True).to_numpy()
-        for sid in rows.index[bad]:
-            out.append(Failure("statistics", sid, "value", int(rows.at[sid, "row_"]) + 2, rule.id,
-                               f"{fmt(stored[sid])} != {fmt(round(computed[sid], 6))}",
-                               f"Recomputing {formula} from its inputs gives {fmt(round(computed[sid], 6))}, not {fmt(stored[sid])}."))
+        missing = pl.any_horizontal([_input(role, "value").is_null() for role in roles])
+        out += ctx.report("statistics", rows.filter(missing), "derivation", rule, lambda r, f=formula: f,
+                          lambda r, f=formula, roles=roles: f"Formula {f} needs inputs with roles {', '.join(roles)} and a value for each in derivation_inputs.")
+        checked = rows.filter(~missing).with_columns(computed=compute)
+        bad = checked.filter(((pl.col("value") - pl.col("computed")).abs() > rule.tolerance).fill_null(True))
+        out += ctx.report("statistics", bad, "value", rule,
+                          lambda r: f"{fmt(r['value'])} != {fmt(round(r['computed'], 6))}",
+                          lambda r, f=formula: f"Recomputing {f} from its inputs gives {fmt(round(r['computed'], 6))}, not {fmt(r['value'])}.")
     return out
 
 
 def check_words_match_numbers(ctx: Context, rule: Rule) -> list[Failure]:
-    claims = ctx.frames["claims"]
-    value = claims["statistic_id"].map(ctx.frames["statistics"].set_index("statistic_id")["value"]).astype(float)
-    bands = ctx.frames["qualifiers"].set_index("qualifier_id")["band"].astype(float)
-    claimed = claims["claimed_value"].astype(float)
-    comparison = claims["comparison"]
-    band = comparison.map(bands).astype(float).fillna(0.0)
-    tol = rule.tolerance
-    holds = pd.Series(True, index=claims.index)
-    holds[comparison == "at_least"] = value >= claimed - tol
-    holds[comparison == "nearly"] = (value >= claimed * (1 - band) - tol) & (value < claimed)
-    holds[comparison == "around"] = (value - claimed).abs() <= claimed * band + tol
-    known = claims["claim_id"].isin(ctx.frames["discrepancies"]["claim_id"].dropna())
-    bad = ~holds.fillna(False).astype(bool) & ~known
-    return ctx.flag("claims", bad, "claimed_value", rule,
-                    lambda r: f"{r.statistic_id} = {fmt(value[r.name])}; {r.comparison} {fmt(r.claimed_value)}",
-                    lambda r: f"The words claim {r.comparison} {fmt(r.claimed_value)} but {r.statistic_id} is {fmt(value[r.name])}, and no discrepancy records it.")
+    bands = ctx.frames["qualifiers"].select(pl.col("qualifier_id").alias("comparison"), "band")
+    frame = (ctx.rows("claims")
+             .join(ctx.frames["statistics"].select("statistic_id", pl.col("value").alias("stat_value")), on="statistic_id", how="left")
+             .join(bands, on="comparison", how="left")
+             .with_columns(pl.col("band").fill_null(0.0)))
+    value, claimed, band, tol, comparison = pl.col("stat_value"), pl.col("claimed_value"), pl.col("band"), rule.tolerance, pl.col("comparison")
+    holds = (pl.when(comparison == "at_least").then(value >= claimed - tol)
+             .when(comparison == "nearly").then((value >= claimed * (1 - band) - tol) & (value < claimed))
+             .when(comparison == "around").then((value - claimed).abs() <= claimed * band + tol)
+             .otherwise(True))
+    known = _in("claim_id", ctx.frames["discrepancies"]["claim_id"])
+    bad = frame.filter(~holds.fill_null(False) & ~known)
+    return ctx.report("claims", bad, "claimed_value", rule,
+                      lambda r: f"{r['statistic_id']} = {fmt(r['stat_value'])}; {r['comparison']} {fmt(r['claimed_value'])}",
+                      lambda r: f"The words claim {r['comparison']} {fmt(r['claimed_value'])} but {r['statistic_id']} is {fmt(r['stat_value'])}, and no discrepancy records it.")
 
 
 # --- referential -----------------------------------------------------------------------------
 
 def check_statistic_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"]
-    derived = stats["figure_kind"] == "derived"
-    has_evidence = stats["statistic_id"].isin(ctx.frames["statistic_evidence"]["statistic_id"])
-    has_inputs = stats["statistic_id"].isin(ctx.frames["derivation_inputs"]["statistic_id"])
-    out = ctx.flag("statistics", ~derived & ~has_evidence, "statistic_id", rule, lambda r: r.statistic_id,
+    derived = pl.col("figure_kind") == "derived"
+    has_evidence = _in("statistic_id", ctx.frames["statistic_evidence"]["statistic_id"])
+    has_inputs = _in("statistic_id", ctx.frames["derivation_inputs"]["statistic_id"])
+    out = ctx.flag("statistics", ~derived & ~has_evidence, "statistic_id", rule, lambda r: r["statistic_id"],
                    lambda r: "No statistic_evidence row links this statistic to a document.")
-    out += ctx.flag("statistics", derived & ~has_inputs, "statistic_id", rule, lambda r: r.statistic_id,
+    out += ctx.flag("statistics", derived & ~has_inputs, "statistic_id", rule, lambda r: r["statistic_id"],
                     lambda r: "This derived statistic has no derivation_inputs row.")
     return out
 
 
 def check_event_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
-    events = ctx.frames["events"]
-    bad = ~events["event_id"].isin(ctx.frames["event_evidence"]["event_id"])
-    return ctx.flag("events", bad, "event_id", rule, lambda r: r.event_id,
+    return ctx.flag("events", ~_in("event_id", ctx.frames["event_evidence"]["event_id"]), "event_id", rule, lambda r: r["event_id"],
                     lambda r: "No event_evidence row links this event to a document.")
 
 
@@ -278,15 +276,15 @@ EVIDENCE = [  # (table, column naming the archived document, quote column)
 ]
 
 
+def _documents(ctx: Context) -> pl.Series:
+    return ctx.frames["sources"].filter(pl.col("text_sha256").is_not_null())["source_id"]
+
+
 def check_evidence_from_document(ctx: Context, rule: Rule) -> list[Failure]:
-    sources = ctx.frames["sources"]
-    documents = set(sources.loc[sources["text_sha256"].notna(), "source_id"])
-    known = set(sources["source_id"])
+    known, documents = ctx.frames["sources"]["source_id"], _documents(ctx)
     out = []
     for table, column, _ in EVIDENCE:
-        frame = ctx.frames[table]
-        bad = frame[column].isin(known) & ~frame[column].isin(documents)
-        out += ctx.flag(table, bad, column, rule, lambda r, c=column: r[c],
+        out += ctx.flag(table, _in(column, known) & ~_in(column, documents), column, rule, lambda r, c=column: r[c],
                         lambda r, c=column: f"{r[c]} is not an archived document (it has no text_sha256), so its quote cannot be checked.")
     return out
 
@@ -303,52 +301,41 @@ DATED = [  # (table, start column, end column, precision column, basis column)
 def check_period_order(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for table, start, end, _, _ in DATED:
-        frame = ctx.frames[table]
-        out += ctx.flag(table, frame[start] > frame[end], end, rule, lambda r, s=start, e=end: f"{fmt(r[s])} > {fmt(r[e])}",
+        out += ctx.flag(table, pl.col(start) > pl.col(end), end, rule, lambda r, s=start, e=end: f"{fmt(r[s])} > {fmt(r[e])}",
                         lambda r, s=start, e=end: f"{e} {fmt(r[e])} is before {s} {fmt(r[s])}.")
     return out
 
 
-UNIT_MONTHS = {"day": 0, "month": 1, "quarter": 3, "half_year": 6, "year": 12}
+UNITS = {"day": "1d", "month": "1mo", "quarter": "3mo", "half_year": "6mo", "year": "1y"}
 
 
-def _unit_start(dates: pd.Series, precision: pd.Series) -> pd.Series:
-    """First day of the day, month, quarter, half-year or year that contains each date."""
-    months = precision.map(UNIT_MONTHS)
-    out = dates.copy()
-    sel = dates.notna() & (months > 0)
-    first_month = ((dates[sel].dt.month - 1) // months[sel]) * months[sel] + 1
-    out[sel] = pd.to_datetime(pd.DataFrame({"year": dates[sel].dt.year, "month": first_month, "day": 1}))
-    out[dates.notna() & months.isna()] = pd.NaT
-    return out
+def _unit_start(date: str, precision: str) -> pl.Expr:
+    """First day of the day, month, quarter, half-year or year that contains the date (unit windows start in January)."""
+    expr = pl.lit(None, dtype=pl.Date)
+    for name, every in UNITS.items():
+        expr = pl.when(pl.col(precision) == name).then(pl.col(date).dt.truncate(every)).otherwise(expr)
+    return expr
 
 
-def _unit_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
-    """Last day of the unit that contains each date."""
-    starts = _unit_start(dates, precision)
-    months = precision.map(UNIT_MONTHS)
-    out = dates.copy()
-    for n in (1, 3, 6, 12):
-        sel = (months == n) & dates.notna()
-        out[sel] = starts[sel] + pd.DateOffset(months=n) - pd.Timedelta(days=1)
-    out[dates.notna() & months.isna()] = pd.NaT
-    return out
+def _unit_end(date: str, precision: str) -> pl.Expr:
+    expr = pl.lit(None, dtype=pl.Date)
+    for name, every in UNITS.items():
+        expr = pl.when(pl.col(precision) == name).then(pl.col(date).dt.truncate(every).dt.offset_by(every).dt.offset_by("-1d")).otherwise(expr)
+    return expr
 
 
 def check_precision_matches_dates(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for table, start, end, precision, basis in DATED:
         frame = ctx.frames[table]
-        unknown = frame[precision] == "unknown"
-        not_stated = frame[basis] == "not_stated"
-        unit_start, unit_end = _unit_start(frame[start], frame[precision]), _unit_end(frame[end], frame[precision])
-        open_end = frame[end].isna() & (frame["status"] == "ongoing") if "status" in frame else pd.Series(False, index=frame.index)
+        unknown = pl.col(precision) == "unknown"
+        open_end = (pl.col(end).is_null() & (pl.col("status") == "ongoing")) if "status" in frame.columns else pl.lit(False)
         bad = (
-            (unknown != not_stated)
-            | (unknown & (frame[start].notna() | frame[end].notna()))
-            | (~unknown & frame[start].isna())
-            | (~unknown & frame[start].notna() & (frame[start] != unit_start))
-            | (~unknown & ~open_end & (frame[end] != unit_end))
+            (unknown != (pl.col(basis) == "not_stated"))
+            | (unknown & (pl.col(start).is_not_null() | pl.col(end).is_not_null()))
+            | (~unknown & pl.col(start).is_null())
+            | (~unknown & pl.col(start).is_not_null() & pl.col(start).ne_missing(_unit_start(start, precision)))
+            | (~unknown & ~open_end & pl.col(end).ne_missing(_unit_end(end, precision)))
         )
         out += ctx.flag(table, bad, precision, rule,
                         lambda r, s=start, e=end, p=precision, b=basis: f"{fmt(r[s])}..{fmt(r[e])} {r[p]} {r[b]}",
@@ -358,23 +345,19 @@ def check_precision_matches_dates(ctx: Context, rule: Rule) -> list[Failure]:
     return out
 
 
-def _published(ctx: Context) -> pd.DataFrame:
-    return ctx.frames["sources"].set_index("source_id")[["published_start", "published_end"]]
-
-
-def _after_report(ctx: Context, rule: Rule, table: str, subject: str, subject_table: str, date_column: str, exempt: pd.Series | None) -> list[Failure]:
-    evidence = ctx.frames[table]
-    dates = evidence[subject].map(ctx.frames[subject_table].set_index(subject)[date_column])
-    published = _published(ctx)["published_end"]
+def _after_report(ctx: Context, rule: Rule, table: str, subject: str, subject_table: str, date_column: str, exempt: pl.Expr | None) -> list[Failure]:
+    subjects = ctx.frames[subject_table].select(subject, pl.col(date_column).alias("dated"), *([pl.col("status")] if exempt is not None else []))
+    published = ctx.frames["sources"].select("source_id", "published_end")
+    frame = ctx.rows(table).join(subjects, on=subject, how="left")
     out = []
     for column in ("source_id", "cited_source_id"):
-        report_end = evidence[column].map(published)
-        bad = (dates > report_end)
+        joined = frame.join(published.rename({"source_id": column, "published_end": "reported"}), on=column, how="left")
+        condition = pl.col("dated") > pl.col("reported")
         if exempt is not None:
-            bad &= ~evidence[subject].map(exempt).fillna(False).astype(bool)
-        out += ctx.flag(table, bad, column, rule,
-                        lambda r, c=column: f"{fmt(dates[r.name])} > {fmt(published.get(r[c]))}",
-                        lambda r, c=column: f"{r[subject]} is dated {fmt(dates[r.name])}, after {r[c]} was published ({fmt(published.get(r[c]))}).")
+            condition &= ~exempt.fill_null(False)
+        out += ctx.report(table, joined.filter(condition.fill_null(False)), column, rule,
+                          lambda r: f"{fmt(r['dated'])} > {fmt(r['reported'])}",
+                          lambda r, c=column: f"{r[subject]} is dated {fmt(r['dated'])}, after {r[c]} was published ({fmt(r['reported'])}).")
     return out
 
 
@@ -383,75 +366,72 @@ def check_period_before_report(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 def check_event_before_report(ctx: Context, rule: Rule) -> list[Failure]:
-    events = ctx.frames["events"]
-    exempt = events.set_index("event_id")["status"].isin(["planned", "announced"])
-    return _after_report(ctx, rule, "event_evidence", "event_id", "events", "date_start", exempt)
+    return _after_report(ctx, rule, "event_evidence", "event_id", "events", "date_start", pl.col("status").is_in(["planned", "announced"]))
 
 
 def check_citation_order(ctx: Context, rule: Rule) -> list[Failure]:
-    citations = ctx.frames["citations"]
-    published = _published(ctx)
-    cited = citations["cited_source_id"].map(published["published_start"])
-    citing = citations["citing_source_id"].map(published["published_end"])
-    return ctx.flag("citations", cited > citing, "cited_source_id", rule,
-                    lambda r: f"{fmt(cited[r.name])} > {fmt(citing[r.name])}",
-                    lambda r: f"{r.citing_source_id} cites {r.cited_source_id}, published after it ({fmt(cited[r.name])}).")
+    sources = ctx.frames["sources"]
+    frame = (ctx.rows("citations")
+             .join(sources.select(pl.col("source_id").alias("cited_source_id"), pl.col("published_start").alias("cited")), on="cited_source_id", how="left")
+             .join(sources.select(pl.col("source_id").alias("citing_source_id"), pl.col("published_end").alias("citing")), on="citing_source_id", how="left"))
+    return ctx.report("citations", frame.filter((pl.col("cited") > pl.col("citing")).fill_null(False)), "cited_source_id", rule,
+                      lambda r: f"{fmt(r['cited'])} > {fmt(r['citing'])}",
+                      lambda r: f"{r['citing_source_id']} cites {r['cited_source_id']}, published after it ({fmt(r['cited'])}).")
 
 
 # --- provenance ------------------------------------------------------------------------------
 
 NUMBER_WORDS = {"once": 1, "one": 1, "single": 1, "double": 2, "twice": 2, "two": 2, "three": 3, "triple": 3, "four": 4,
                 "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "dozen": 12, "hundred": 100, "thousand": 1000}
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
-_WORDS = re.compile(r"[a-z]+")
+_THOUSANDS = r"(\d),(\d{3})(\D|$)"
+
+
+_WORDS = r"(?i)\b(?:" + "|".join(NUMBER_WORDS) + r")\b"
+
+
+def numbers_expr(text: pl.Expr) -> pl.Expr:
+    """Every number a quote states, with thousands separators and number words ('double' is 2), as a list."""
+    plain = text.str.replace_all(_THOUSANDS, "${1}${2}${3}").str.replace_all(_THOUSANDS, "${1}${2}${3}")  # twice: 1,000,000
+    digits = plain.str.extract_all(r"\d+(?:\.\d+)?").cast(pl.List(pl.Float64))
+    words = text.str.extract_all(_WORDS).list.eval(
+        pl.element().str.to_lowercase().replace_strict(NUMBER_WORDS, default=None, return_dtype=pl.Float64)).list.drop_nulls()
+    return pl.concat_list(digits, words)
 
 
 def numbers_in(text: str) -> set[float]:
-    """Every number a quote states, with thousands separators and number words ('double' is 2)."""
-    plain = _THOUSANDS.sub("", text)
-    found = {float(n) for n in _NUMBERS.findall(plain)}
-    found.update(float(NUMBER_WORDS[w]) for w in _WORDS.findall(text.lower()) if w in NUMBER_WORDS)
-    return found
-
-
-def _quotes_by_statistic(ctx: Context) -> pd.Series:
-    return ctx.frames["statistic_evidence"].groupby("statistic_id")["quote"].agg(list)
+    return set(pl.select(numbers_expr(pl.lit(text))).item().to_list())
 
 
 def check_value_in_quote(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"]
-    quotes = _quotes_by_statistic(ctx)
-    cache: dict[str, set[float]] = {}
-
-    def stated(sid: str, value: float) -> bool:
-        return any(value in cache.setdefault(q, numbers_in(q)) for q in quotes.get(sid, []))
-
-    check = stats["value"].notna() & (stats["figure_kind"] != "derived") & stats["statistic_id"].isin(quotes.index)
-    bad = pd.Series(False, index=stats.index)
-    for i, sid, value in zip(stats.index[check], stats.loc[check, "statistic_id"], stats.loc[check, "value"].astype(float)):
-        bad[i] = not stated(sid, value)
-    return ctx.flag("statistics", bad, "value", rule, lambda r: fmt(r.value),
-                    lambda r: f"The value {fmt(r.value)} appears in none of the statistic's quotes.")
+    quotes = ctx.frames["statistic_evidence"].select("quote").unique()  # a quote often states several figures
+    numbers = quotes.with_columns(numbers=numbers_expr(pl.col("quote")))
+    evidence = (ctx.frames["statistic_evidence"].select("statistic_id", "quote")
+                .join(numbers, on="quote")
+                .join(ctx.frames["statistics"].select("statistic_id", "value"), on="statistic_id")
+                .with_columns(stated=pl.col("numbers").list.contains(pl.col("value")))
+                .group_by("statistic_id").agg(stated=pl.col("stated").any()))
+    frame = ctx.rows("statistics").join(evidence, on="statistic_id")
+    bad = frame.filter(pl.col("value").is_not_null() & (pl.col("figure_kind") != "derived") & ~pl.col("stated"))
+    return ctx.report("statistics", bad, "value", rule, lambda r: fmt(r["value"]),
+                      lambda r: f"The value {fmt(r['value'])} appears in none of the statistic's quotes.")
 
 
 def check_qualifier_in_quote(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"]
-    phrases = ctx.frames["qualifiers"].set_index("qualifier_id")["phrase"]
-    quotes = _quotes_by_statistic(ctx)
-    phrase = stats["qualifier_id"].map(phrases)
-    check = phrase.notna() & stats["statistic_id"].isin(quotes.index)
-    bad = pd.Series(False, index=stats.index)
-    for i in stats.index[check]:
-        pattern = re.compile(rf"\b{re.escape(phrase[i])}\b", re.IGNORECASE)
-        bad[i] = not any(pattern.search(q) for q in quotes[stats.at[i, "statistic_id"]])
-    return ctx.flag("statistics", bad, "qualifier_id", rule, lambda r: f"{r.qualifier_id} ({phrases.get(r.qualifier_id)!r})",
-                    lambda r: f"The qualifier's words {phrases.get(r.qualifier_id)!r} appear in none of the statistic's quotes.")
+    qualifiers = ctx.frames["qualifiers"].filter(pl.col("phrase").is_not_null())
+    patterns = qualifiers.select("qualifier_id", "phrase",
+                                 pattern=pl.Series([rf"(?i)\b{re.escape(p)}\b" for p in qualifiers["phrase"]], dtype=pl.String))
+    evidence = (ctx.frames["statistic_evidence"].select("statistic_id", "quote")
+                .join(ctx.frames["statistics"].select("statistic_id", "qualifier_id"), on="statistic_id")
+                .join(patterns, on="qualifier_id")
+                .with_columns(found=pl.col("quote").str.contains(pl.col("pattern")))
+                .group_by("statistic_id").agg(found=pl.col("found").any(), phrase=pl.col("phrase").first()))
+    bad = ctx.rows("statistics").join(evidence, on="statistic_id").filter(~pl.col("found"))
+    return ctx.report("statistics", bad, "qualifier_id", rule, lambda r: f"{r['qualifier_id']} ({r['phrase']!r})",
+                      lambda r: f"The qualifier's words {r['phrase']!r} appear in none of the statistic's quotes.")
 
 
 def load_archive(folder: Path) -> dict[str, str]:
     """Each file in the archive folder by the sha256 of its bytes."""
-    import hashlib
     docs = {}
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         raw = path.read_bytes()
@@ -460,140 +440,138 @@ def load_archive(folder: Path) -> dict[str, str]:
 
 
 def check_document_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
-    sources = ctx.frames["sources"]
-    bad = sources["text_sha256"].notna() & ~sources["text_sha256"].isin(list(ctx.archive or {}))
-    return ctx.flag("sources", bad, "text_sha256", rule, lambda r: r.text_sha256,
-                    lambda r: "No file in the archive has this sha256: the document is missing or was changed.")
+    archived = pl.Series(list(ctx.archive or {}), dtype=pl.String)
+    return ctx.flag("sources", pl.col("text_sha256").is_not_null() & ~_in("text_sha256", archived), "text_sha256", rule,
+                    lambda r: r["text_sha256"], lambda r: "No file in the archive has this sha256: the document is missing or was changed.")
 
 
 def check_quote_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
-    texts = ctx.frames["sources"].dropna(subset=["text_sha256"]).set_index("source_id")["text_sha256"].map(ctx.archive or {})
+    texts = {row["source_id"]: (ctx.archive or {}).get(row["text_sha256"])
+             for row in ctx.frames["sources"].filter(pl.col("text_sha256").is_not_null()).iter_rows(named=True)}
     out = []
     for table, column, quote in EVIDENCE:
-        frame = ctx.frames[table]
-        doc = frame[column].map(texts)
-        bad = [isinstance(d, str) and isinstance(q, str) and q not in d for d, q in zip(doc, frame[quote])]
-        out += ctx.flag(table, np.array(bad, dtype=bool), quote, rule, lambda r, q=quote: r[q][:60],
-                        lambda r, c=column: f"The quote is not found verbatim in the archived text of {r[c]}.")
+        frame = ctx.rows(table)
+        # each distinct (document, quote) is searched once; quotes repeat across rows
+        pairs = frame.select(column, quote).unique()
+        missing = pairs.filter(pl.Series([isinstance(texts.get(d), str) and isinstance(q, str) and q not in texts[d]
+                                          for d, q in pairs.iter_rows()], dtype=pl.Boolean))
+        bad = frame.join(missing, on=[column, quote])
+        out += ctx.report(table, bad, quote, rule, lambda r, q=quote: r[q][:60],
+                          lambda r, c=column: f"The quote is not found verbatim in the archived text of {r[c]}.")
     return out
 
 
 # --- agreement -------------------------------------------------------------------------------
 
 def check_cross_source(ctx: Context, rule: Rule) -> list[Failure]:
-    stats = ctx.frames["statistics"].reset_index(names="row_")
-    stats = stats[stats["figure_kind"] != "derived"]
     key = ["indicator_id", "geography_id", *PERIOD]
-    multi = stats[stats.duplicated(key, keep=False)]
-    if multi.empty:
-        return []
-    disc = ctx.frames["discrepancies"]
-    known = set(zip(disc["statistic_id"], disc["other_statistic_id"])) | set(zip(disc["other_statistic_id"], disc["statistic_id"]))
-    out = []
     figure = ["value", "qualifier_id", "lower_bound", "upper_bound"]
-    for _, group in multi.groupby(key, dropna=False):
-        rows = list(group.itertuples())
-        for i, a in enumerate(rows):
-            for b in rows[i + 1:]:
-                if (a.statistic_id, b.statistic_id) in known:
-                    continue
-                same = all(fmt(getattr(a, c)) == fmt(getattr(b, c)) for c in figure)
-                message = (f"{a.statistic_id} and {b.statistic_id} state the same figure for the same indicator, geography and period: make them one statistic with two evidence rows."
-                           if same else
-                           f"{a.statistic_id} and {b.statistic_id} disagree for the same indicator, geography and period, and no discrepancy records it.")
-                out.append(Failure("statistics", b.statistic_id, "value", int(b.row_) + 2, rule.id,
-                                   f"{a.statistic_id}: {fmt(a.qualifier_id)} {fmt(a.value)}; {b.statistic_id}: {fmt(b.qualifier_id)} {fmt(b.value)}", message))
-    return out
+    stats = ctx.rows("statistics").filter(pl.col("figure_kind") != "derived").select(ROW, "statistic_id", *key, *figure)
+    multi = stats.filter(pl.len().over(key) > 1)
+    if multi.is_empty():
+        return []
+    disc = ctx.frames["discrepancies"].select("statistic_id", "other_statistic_id").drop_nulls()
+    known = pl.concat([disc, disc.select(pl.col("other_statistic_id").alias("statistic_id"), pl.col("statistic_id").alias("other_statistic_id"))])
+    pairs = (multi.join(multi.drop(ROW), on=key, suffix="_a", nulls_equal=True)
+             .filter(pl.col("statistic_id_a") < pl.col("statistic_id"))
+             .join(known.rename({"statistic_id": "statistic_id_a", "other_statistic_id": "statistic_id"}), on=["statistic_id_a", "statistic_id"], how="anti")
+             .with_columns(same=pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_a")) for c in figure])))
+    return ctx.report("statistics", pairs, "value", rule,
+                      lambda r: f"{r['statistic_id_a']}: {fmt(r['qualifier_id_a'])} {fmt(r['value_a'])}; {r['statistic_id']}: {fmt(r['qualifier_id'])} {fmt(r['value'])}",
+                      lambda r: (f"{r['statistic_id_a']} and {r['statistic_id']} state the same figure for the same indicator, geography and period: make them one statistic with two evidence rows."
+                                 if r["same"] else
+                                 f"{r['statistic_id_a']} and {r['statistic_id']} disagree for the same indicator, geography and period, and no discrepancy records it."))
 
 
 # --- hygiene ---------------------------------------------------------------------------------
 
-def _text_columns(ctx: Context) -> Iterable[tuple[str, str, pd.Series]]:
+def _text_columns(ctx: Context) -> Iterable[tuple[str, str]]:
     for name, table in ctx.package.tables.items():
         for field in table.fields:
             if field.type == "string":
-                yield name, field.name, ctx.frames[name][field.name]
+                yield name, field.name
 
 
-def _text_rule(test: Callable[[pd.Series], pd.Series], message: str) -> Callable[[Context, Rule], list[Failure]]:
+def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, only: Callable[[pl.Expr], pl.Expr] | None = None) -> Callable[[Context, Rule], list[Failure]]:
+    """A rule over every text cell, all columns of a table in one parallel pass; `only` first narrows the rows a costly test sees."""
     def check(ctx: Context, rule: Rule) -> list[Failure]:
         out = []
-        for name, column, series in _text_columns(ctx):
-            present = series.notna()
-            if not present.any():
-                continue
-            bad = pd.Series(False, index=series.index)
-            bad[present] = test(series[present].astype(str)).to_numpy(dtype=bool)
-            out += ctx.flag(name, bad, column, rule, lambda r, c=column: repr(r[c][:60]), lambda r: message)
+        for name in ctx.package.tables:
+            columns = [c for t, c in _text_columns(ctx) if t == name]
+            first = only or test
+            hits = ctx.frames[name].select([first(pl.col(c)).fill_null(False).any().alias(c) for c in columns]).row(0, named=True)
+            for column in [c for c, hit in hits.items() if hit]:
+                rows = ctx.rows(name).select(ROW, column)
+                if only is not None:
+                    rows = rows.filter(only(pl.col(column)).fill_null(False))
+                bad = rows.filter(test(pl.col(column)).fill_null(False))
+                out += ctx.report(name, bad, column, rule, lambda r, c=column: repr(r[c][:60]), lambda r: message)
         return out
     return check
 
 
-check_formula_injection = _text_rule(lambda s: s.str.match(r"[=+\-@]") & ~s.str.fullmatch(NUMBER.pattern),
+check_formula_injection = _text_rule(lambda s: s.str.contains(r"^[=+\-@]") & ~s.str.contains(NUMBER.pattern),
                                      "The text starts with =, +, - or @ and is not a number: a spreadsheet would run it as a formula.")
-check_whitespace = _text_rule(lambda s: s != s.str.strip(), "The text has leading or trailing whitespace.")
-check_control_chars = _text_rule(lambda s: s.str.contains(r"[\x00-\x1f\x7f-\x9f]", regex=True), "The text holds a control character (tab, newline or other).")
-check_nfc = _text_rule(lambda s: s != s.str.normalize("NFC"), "The text is not in Unicode normal form NFC.")
+check_whitespace = _text_rule(lambda s: s != s.str.strip_chars(), "The text has leading or trailing whitespace.")
+check_control_chars = _text_rule(lambda s: s.str.contains(r"[\x00-\x1f\x7f-\x9f]"), "The text holds a control character (tab, newline or other).")
+# ASCII text is always NFC: only the rest is normalised, which keeps the rule cheap
+check_nfc = _text_rule(lambda s: s != s.str.normalize("NFC"), "The text is not in Unicode normal form NFC.",
+                       only=lambda s: s.str.contains(r"[^\x00-\x7f]"))
 
 
 def check_iso3166(ctx: Context, rule: Rule) -> list[Failure]:
     geo = ctx.frames["geographies"]
-    alpha3 = geo["iso3166_1_alpha3"]
-    sub = geo["iso3166_2"]
-    parent_alpha3 = geo["parent_geography_id"].map(geo.set_index("geography_id")["iso3166_1_alpha3"])
 
-    def country(code: str):
-        return pycountry.countries.get(alpha_3=code)
+    def country(code):
+        return pycountry.countries.get(alpha_3=code) if isinstance(code, str) else None
 
-    def subdivision(code: str):
-        return pycountry.subdivisions.get(code=code)
+    def subdivision(code):
+        return pycountry.subdivisions.get(code=code) if isinstance(code, str) else None
 
-    bad_alpha3 = alpha3.notna() & ~alpha3.map(lambda c: c is not None and isinstance(c, str) and country(c) is not None)
-    sub_country = sub.map(lambda c: subdivision(c).country_code if isinstance(c, str) and subdivision(c) else None)
-    parent_alpha2 = parent_alpha3.map(lambda c: country(c).alpha_2 if isinstance(c, str) and country(c) else None)
-    bad_sub = sub.notna() & (sub_country.isna() | (sub_country != parent_alpha2))
-    level = geo["level"]
-    bad_level = ((level == "country") & (alpha3.isna() | (alpha3 != geo["geography_id"]) | sub.notna())) \
-        | ((level == "province") & (sub.isna() | (sub != geo["geography_id"]) | alpha3.notna())) \
-        | (level.isin(["region", "site", "aggregate"]) & (alpha3.notna() | sub.notna()))
-    out = ctx.flag("geographies", bad_alpha3, "iso3166_1_alpha3", rule, lambda r: r.iso3166_1_alpha3,
-                   lambda r: f"{r.iso3166_1_alpha3} is not an ISO 3166-1 alpha-3 code.")
-    out += ctx.flag("geographies", bad_sub, "iso3166_2", rule, lambda r: r.iso3166_2,
-                    lambda r: f"{r.iso3166_2} is not an ISO 3166-2 code of the parent country {fmt(r.parent_geography_id)}.")
-    out += ctx.flag("geographies", bad_level, "level", rule, lambda r: r.level,
-                    lambda r: "A country's id is its ISO 3166-1 alpha-3 code, a province's its ISO 3166-2 code; other levels carry neither.")
+    alpha3_by_id = dict(zip(geo["geography_id"].to_list(), geo["iso3166_1_alpha3"].to_list()))
+    valid_alpha3 = [country(c) is not None for c in geo["iso3166_1_alpha3"].to_list()]
+    sub_country = [subdivision(c).country_code if subdivision(c) else None for c in geo["iso3166_2"].to_list()]
+    parent_alpha2 = [country(alpha3_by_id.get(p)).alpha_2 if country(alpha3_by_id.get(p)) else None for p in geo["parent_geography_id"].to_list()]
+    frame = ctx.rows("geographies").with_columns(
+        valid_alpha3=pl.Series(valid_alpha3, dtype=pl.Boolean),
+        sub_ok=pl.Series([s is not None and s == p for s, p in zip(sub_country, parent_alpha2)], dtype=pl.Boolean))
+    alpha3, sub, level, gid = pl.col("iso3166_1_alpha3"), pl.col("iso3166_2"), pl.col("level"), pl.col("geography_id")
+    bad_level = (((level == "country") & (alpha3.is_null() | alpha3.ne_missing(gid) | sub.is_not_null()))
+                 | ((level == "province") & (sub.is_null() | sub.ne_missing(gid) | alpha3.is_not_null()))
+                 | (level.is_in(["region", "site", "aggregate"]) & (alpha3.is_not_null() | sub.is_not_null())))
+    out = ctx.report("geographies", frame.filter(alpha3.is_not_null() & ~pl.col("valid_alpha3")), "iso3166_1_alpha3", rule,
+                     lambda r: r["iso3166_1_alpha3"], lambda r: f"{r['iso3166_1_alpha3']} is not an ISO 3166-1 alpha-3 code.")
+    out += ctx.report("geographies", frame.filter(sub.is_not_null() & ~pl.col("sub_ok")), "iso3166_2", rule,
+                      lambda r: r["iso3166_2"], lambda r: f"{r['iso3166_2']} is not an ISO 3166-2 code of the parent country {fmt(r['parent_geography_id'])}.")
+    out += ctx.report("geographies", frame.filter(bad_level.fill_null(False)), "level", rule, lambda r: r["level"],
+                      lambda r: "A country's id is its ISO 3166-1 alpha-3 code, a province's its ISO 3166-2 code; other levels carry neither.")
     return out
 
 
 def check_aggregate_parts(ctx: Context, rule: Rule) -> list[Failure]:
     geo = ctx.frames["geographies"]
-    parts = ctx.frames["geography_parts"]["aggregate_geography_id"].value_counts()
-    aggregate = geo["level"] == "aggregate"
-    count = geo["geography_id"].map(parts).fillna(0)
-    out = ctx.flag("geographies", aggregate & (count < 2), "geography_id", rule, lambda r: r.geography_id,
-                   lambda r: "An aggregate needs at least two parts in geography_parts.")
-    gp = ctx.frames["geography_parts"]
-    not_aggregate = ~gp["aggregate_geography_id"].map(geo.set_index("geography_id")["level"]).isin(["aggregate"]) & gp["aggregate_geography_id"].isin(geo["geography_id"])
-    out += ctx.flag("geography_parts", not_aggregate, "aggregate_geography_id", rule, lambda r: r.aggregate_geography_id,
-                    lambda r: f"{r.aggregate_geography_id} is not a geography of level aggregate.")
+    counts = ctx.frames["geography_parts"].group_by("aggregate_geography_id").agg(parts=pl.len()).rename({"aggregate_geography_id": "geography_id"})
+    frame = ctx.rows("geographies").join(counts, on="geography_id", how="left")
+    out = ctx.report("geographies", frame.filter((pl.col("level") == "aggregate") & (pl.col("parts").fill_null(0) < 2)), "geography_id", rule,
+                     lambda r: r["geography_id"], lambda r: "An aggregate needs at least two parts in geography_parts.")
+    aggregates = geo.filter(pl.col("level") == "aggregate")["geography_id"]
+    out += ctx.flag("geography_parts", _in("aggregate_geography_id", geo["geography_id"]) & ~_in("aggregate_geography_id", aggregates),
+                    "aggregate_geography_id", rule, lambda r: r["aggregate_geography_id"],
+                    lambda r: f"{r['aggregate_geography_id']} is not a geography of level aggregate.")
     return out
 
 
 def check_key_order(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for name, table in ctx.package.tables.items():
-        frame = ctx.frames[name]
-        if len(frame) < 2 or not table.primary_key:
+        if ctx.frames[name].height < 2 or not table.primary_key:
             continue
-        keys = frame[table.primary_key].astype(str)
-        prev = keys.shift(1)
-        # row i is out of order when its key tuple sorts before the previous row's
-        less = pd.Series(False, index=frame.index)
-        equal_so_far = pd.Series(True, index=frame.index)
+        # a row is out of order when its key tuple sorts before the previous row's
+        less, equal_so_far = pl.lit(False), pl.lit(True)
         for column in table.primary_key:
-            less |= equal_so_far & (keys[column] < prev[column])
-            equal_so_far &= keys[column] == prev[column]
-        less.iloc[0] = False
+            this, prev = pl.col(column).cast(pl.String), pl.col(column).cast(pl.String).shift(1)
+            less = less | (equal_so_far & (this < prev))
+            equal_so_far = equal_so_far & this.eq_missing(prev)
         out += ctx.flag(name, less, table.primary_key[0], rule, lambda r: "",
                         lambda r: "This row's primary key sorts before the previous row's: keep rows in primary-key order.")
     return out
@@ -611,32 +589,36 @@ def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
         def fail(message: str, key: str = "", column: str = "", line: int | None = None, values: str = "") -> None:
             out.append(Failure(name, key, column, line, rule.id, values, message))
         try:
-            got = pq.read_table(table.parquet_path)
+            parquet = pq.ParquetFile(table.parquet_path)
+            got_schema = parquet.schema_arrow
         except FileNotFoundError:
             fail(f"data/{name}.parquet is missing: run make to build it.")
             continue
         except (OSError, pa.ArrowException) as err:
             fail(f"data/{name}.parquet cannot be read ({err}).")
             continue
-        want = to_arrow(table, ctx.frames[name])
-        if got.schema.metadata != want.schema.metadata:
+        want_schema = table.to_pyarrow()
+        if got_schema.metadata != want_schema.metadata:
             fail(f"data/{name}.parquet stores a different Table Schema than {table.schema_path}: run make.")
         # nullability is not compared: a twin of a CSV with an empty required cell cannot be non-nullable
-        if not _nullable(got.schema).equals(_nullable(want.schema)):
-            diff = [f"{f.name}: {f.type}" for f in got.schema if f.name not in want.schema.names or want.schema.field(f.name).type != f.type]
-            missing = [n for n in want.schema.names if n not in got.schema.names]
+        if not _nullable(got_schema).equals(_nullable(want_schema)):
+            diff = [f"{f.name}: {f.type}" for f in got_schema if f.name not in want_schema.names or want_schema.field(f.name).type != f.type]
+            missing = [n for n in want_schema.names if n not in got_schema.names]
             fail(f"data/{name}.parquet has other columns or types than its schema ({'; '.join(diff + [m + ': missing' for m in missing])}): run make.")
             continue
-        if got.num_rows != want.num_rows:
-            fail(f"data/{name}.parquet has {got.num_rows} rows, the CSV {want.num_rows}: run make.")
+        if parquet.metadata.num_rows != ctx.frames[name].height:
+            fail(f"data/{name}.parquet has {parquet.metadata.num_rows} rows, the CSV {ctx.frames[name].height}: run make.")
             continue
-        if got.cast(_nullable(got.schema)).equals(want.cast(_nullable(want.schema))):
+        got = pl.read_parquet(table.parquet_path)
+        want = ctx.frames[name]
+        if got.equals(want):
             continue
-        keys = ctx.keys(name)
-        for column in want.schema.names:
-            a, b = got.column(column).to_pylist(), want.column(column).to_pylist()
-            for i in [i for i in range(len(a)) if a[i] != b[i]][:20]:
-                fail(f"The Parquet cell differs from the CSV cell: run make.", keys.iat[i], column, i + 2, f"{a[i]!r} != {b[i]!r}")
+        for column in want.columns:
+            differs = ~got[column].eq_missing(want[column])
+            if differs.any():
+                keys = ctx.keys(name)
+                for i in differs.arg_true().head(20).to_list():
+                    fail("The Parquet cell differs from the CSV cell: run make.", keys[i], column, i + 2, f"{got[column][i]!r} != {want[column][i]!r}")
     return out
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
-import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -26,13 +26,10 @@ NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def row_keys(table: Table, frame: pd.DataFrame) -> pd.Series:
+def row_keys(table: Table, frame: pl.DataFrame) -> pl.Series:
     """The primary key of each row as one string ("E002|IRQ"), for locating failures."""
     pk = table.primary_key or [table.field_names[0]]
-    keys = frame[pk[0]].astype("string").fillna("")
-    for name in pk[1:]:
-        keys = keys + "|" + frame[name].astype("string").fillna("")
-    return keys
+    return frame.select(pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in pk], separator="|")).to_series()
 
 
 def _file_failure(table: Table, rule: str, message: str, values: str = "", line: int | None = None) -> Failure:
@@ -40,20 +37,33 @@ def _file_failure(table: Table, rule: str, message: str, values: str = "", line:
 
 
 def _decode(table: Table, raw: bytes) -> tuple[str | None, list[Failure]]:
+    """The header line as text, after the checks that concern the whole file's bytes."""
     if not raw.strip():
         return None, [_file_failure(table, "file.empty", "The file is empty: it needs at least the header row.")]
     failures = []
     if raw.startswith(BOM):
         failures.append(_file_failure(table, "file.encoding", "The file starts with a byte-order mark; save it as UTF-8 without BOM."))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        return None, failures + [_file_failure(table, "file.encoding", f"Line {line} is not UTF-8 (byte {err.start}); save the file as UTF-8.", repr(raw[err.start:err.start + 4]), line)]
-    if "\r" in text:
-        line = text[: text.index("\r")].count("\n") + 1
+    if b"\r" in raw:
+        line = raw[: raw.index(b"\r")].count(b"\n") + 1
         failures.append(_file_failure(table, "file.line_endings", f"Line {line} ends with a carriage return; use LF line endings only.", line=line))
+    header = raw[: raw.find(b"\n") + 1 or len(raw)]
+    try:
+        text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None:  # the rest of the file is checked for UTF-8 by the CSV parser
+        return None, failures + [_utf8_failure(table, raw)]
     return (None if failures else text), failures
+
+
+def _utf8_failure(table: Table, raw: bytes) -> Failure:
+    try:
+        raw.decode("utf-8")
+        start = 0
+    except UnicodeDecodeError as err:
+        start = err.start
+    line = raw[:start].count(b"\n") + 1
+    return _file_failure(table, "file.encoding", f"Line {line} is not UTF-8 (byte {start}); save the file as UTF-8.", repr(raw[start:start + 4]), line)
 
 
 def _check_header(table: Table, text: str) -> list[Failure]:
@@ -71,7 +81,7 @@ def _check_header(table: Table, text: str) -> list[Failure]:
     return [_file_failure(table, "file.header", message, ",".join(header))]
 
 
-def _parse_rows(table: Table, text: str) -> tuple[pd.DataFrame | None, list[Failure]]:
+def _parse_rows(table: Table, data: bytes) -> tuple[pl.DataFrame | None, list[Failure]]:
     """All cells as text. pyarrow's reader is strict about cell counts (pandas pads short rows)."""
     bad_rows: list[tuple[int | None, int, int]] = []
 
@@ -82,63 +92,74 @@ def _parse_rows(table: Table, text: str) -> tuple[pd.DataFrame | None, list[Fail
     names = table.field_names
     try:
         arrow = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False),
+            # the schema's missing values become nulls while parsing: no copy of the text columns afterwards
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=table.missing_values,
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
         )
     except pa.ArrowInvalid as err:
+        if "UTF8" in str(err) or "utf8" in str(err).lower():
+            return None, [_utf8_failure(table, data)]
         return None, [_file_failure(table, "file.ragged_row", f"The file cannot be parsed as CSV ({err}).")]
     if bad_rows:  # the reader cannot number lines when cells may hold newlines: show the row's text
         return None, [_file_failure(table, "file.ragged_row", f"A row has {actual} cells; every row must have the header's {expected}.",
                                     values=text_[:80], line=line)
                       for line, actual, expected, text_ in bad_rows[:20]]
-    frame = arrow.to_pandas()
-    blank = (frame == "").all(axis=1).to_numpy()
+    frame = pl.from_arrow(arrow)
+    del arrow
+    blank = frame.select(pl.all_horizontal(pl.all().is_null())).to_series()
     if blank.any():
         return None, [_file_failure(table, "file.ragged_row", f"Line {i + 2} is blank; remove it.", line=int(i) + 2)
-                      for i in np.flatnonzero(blank)[:20]]
+                      for i in blank.arg_true().head(20).to_list()]
     return frame, []
 
 
-def _typed(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Failure]]:
-    keys = row_keys(table, raw)
-    failures: list[Failure] = []
-    columns = {}
+def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]]:
+    """Each column as its field's type; a cell that does not parse is a schema.type failure and becomes null."""
+    columns, checks = [], []
     for field in table.fields:
-        text = raw[field.name]
-        present = ~text.isin(field.missing_values(table.missing_values))
-        values = text.where(present)
+        text = pl.col(field.name)
+        # the table's missing values are nulls already; a field may declare more ("nan" for numbers)
+        extra = [v for v in field.missing_values(table.missing_values) if v not in table.missing_values]
+        present = text.is_not_null() & (~text.is_in(extra) if extra else pl.lit(True))
         if field.type == "string":
-            columns[field.name] = values.astype("str")
+            columns.append((pl.when(present).then(text) if extra else text).alias(field.name))
             continue
         if field.type == "integer":
-            ok = text.str.fullmatch(INTEGER.pattern)
-            typed = pd.to_numeric(values.where(ok), errors="coerce").astype("Int64")
+            ok = text.str.contains(INTEGER.pattern)
+            typed = pl.when(present & ok).then(text).cast(pl.Int64, strict=False)
         elif field.type == "number":
-            ok = text.str.fullmatch(NUMBER.pattern)
-            typed = pd.to_numeric(values.where(ok), errors="coerce").astype("Float64")
+            ok = text.str.contains(NUMBER.pattern)
+            typed = pl.when(present & ok).then(text).cast(pl.Float64, strict=False)
         elif field.type == "date":
-            parsed = pd.to_datetime(values.where(text.str.fullmatch(DATE.pattern)), format="%Y-%m-%d", errors="coerce")
-            ok = parsed.notna()
-            typed = parsed.astype("datetime64[us]")
+            typed = pl.when(present & text.str.contains(DATE.pattern)).then(text).str.to_date("%Y-%m-%d", strict=False)
+            ok = typed.is_not_null()
         else:  # boolean
             true_values = field.descriptor.get("trueValues", ["true"])
             false_values = field.descriptor.get("falseValues", ["false"])
-            ok = text.isin(true_values) | text.isin(false_values)
-            typed = pd.Series(pd.NA, index=text.index, dtype="boolean")
-            typed[text.isin(true_values)] = True
-            typed[text.isin(false_values)] = False
-        bad = present & ~ok.fillna(False).astype(bool)
-        for index in np.flatnonzero(bad.to_numpy()):
-            failures.append(Failure(table.name, keys.iat[index], field.name, int(index) + 2, "schema.type", text.iat[index],
-                                    f"{text.iat[index]!r} is not a valid {field.type}{' (YYYY-MM-DD)' if field.type == 'date' else ''}."))
-        columns[field.name] = typed
-    return pd.DataFrame(columns, index=raw.index), failures
+            ok = text.is_in(true_values) | text.is_in(false_values)
+            typed = pl.when(text.is_in(true_values)).then(True).when(text.is_in(false_values)).then(False).otherwise(None)
+        columns.append(typed.alias(field.name))
+        checks.append((present & ~ok.fill_null(False)).alias(field.name))
+    frame = raw.select(columns)
+    failures: list[Failure] = []
+    if checks:
+        bad = raw.select(checks)
+        rows = bad.select(pl.any_horizontal(pl.all())).to_series().arg_true()
+        if len(rows):
+            keys = row_keys(table, raw)
+            for i in rows.to_list():
+                for field in table.fields:
+                    if field.name in bad.columns and bad[field.name][i]:
+                        cell = raw[field.name][i]
+                        failures.append(Failure(table.name, keys[i], field.name, i + 2, "schema.type", cell,
+                                                f"{cell!r} is not a valid {field.type}{' (YYYY-MM-DD)' if field.type == 'date' else ''}."))
+    return frame, failures
 
 
-def read_csv(table: Table) -> tuple[pd.DataFrame | None, list[Failure]]:
+def read_csv(table: Table) -> tuple[pl.DataFrame | None, list[Failure]]:
     """The typed frame of a table's CSV (None when the file cannot be parsed), and its failures."""
     try:
         raw_bytes = table.csv_path.read_bytes()
@@ -150,32 +171,32 @@ def read_csv(table: Table) -> tuple[pd.DataFrame | None, list[Failure]]:
     failures = _check_header(table, text)
     if failures:
         return None, failures
-    raw, failures = _parse_rows(table, text)
+    raw, failures = _parse_rows(table, raw_bytes)
+    del raw_bytes  # the file's bytes are not needed once parsed: keep the peak memory down
     if raw is None:
         return None, failures
     return _typed(table, raw)
 
 
-def read_package(package: Package) -> tuple[dict[str, pd.DataFrame], list[Failure]]:
+def read_package(package: Package, workers: int = 1) -> tuple[dict[str, pl.DataFrame], list[Failure]]:
+    """Every table. The parser already uses every core: more workers were measured slower (4.5 s against 3.8 s at 1M rows)."""
+    tables = sorted(package.tables.values(), key=lambda t: -t.csv_path.stat().st_size if t.csv_path.exists() else 0)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = dict(zip([t.name for t in tables], pool.map(read_csv, tables)))
     frames, failures = {}, []
-    for name, table in package.tables.items():
-        frame, found = read_csv(table)
+    for name in package.tables:  # report in the package's order, whatever finished first
+        frame, found = results[name]
         failures.extend(found)
         if frame is not None:
             frames[name] = frame
     return frames, failures
 
 
-def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
+def to_arrow(table: Table, frame: pl.DataFrame) -> pa.Table:
     """The typed frame as an Arrow table with the schema derived from the Table Schema."""
     schema = table.to_pyarrow()
-    arrays = []
-    for field in schema:
-        column = frame[field.name]
-        if pa.types.is_date32(field.type):
-            arrays.append(pa.array(column, from_pandas=True).cast(pa.date32()))
-        else:
-            arrays.append(pa.array(column, type=field.type, from_pandas=True))
+    arrow = frame.to_arrow()
+    arrays = [arrow.column(f.name).cast(f.type).combine_chunks() for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

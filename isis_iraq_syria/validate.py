@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
 import pandera.errors
+import polars as pl
 
 from .report import Failure, Report, fmt
 from .rules import RULES, Context, Rule, load_archive
@@ -41,13 +41,13 @@ def _message(table: Table, rule_id: str, column: str, value: object) -> str:
     return f"{column} fails {rule_id}."
 
 
-def schema_failures(package: Package, frames: dict[str, pd.DataFrame], on_step: Step | None = None) -> list[Failure]:
+def schema_failures(package: Package, frames: dict[str, pl.DataFrame], on_step: Step | None = None) -> list[Failure]:
     """Failures of the Pandera schemas derived from the Table Schemas, foreign keys included."""
     references = {}
     for table in package.tables.values():
         for fk in table.foreign_keys:
-            if fk.resource in frames:
-                references[f"{fk.resource}.{fk.ref_fields[0]}"] = frames[fk.resource][fk.ref_fields[0]].dropna().unique()
+            if fk.resource in frames:  # no unique(): membership does not need it, and it costs a sort of the key
+                references[f"{fk.resource}.{fk.ref_fields[0]}"] = frames[fk.resource][fk.ref_fields[0]].drop_nulls()
     out: list[Failure] = []
     for name, frame in frames.items():
         if on_step:
@@ -61,28 +61,31 @@ def schema_failures(package: Package, frames: dict[str, pd.DataFrame], on_step: 
             cases = err.failure_cases
         keys = row_keys(table, frame)
         seen_pk_rows: set[int] = set()
-        for case in cases.itertuples(index=False):
-            index = None if pd.isna(case.index) else int(case.index)
-            key = keys.iat[index] if index is not None else ""
+        for case in cases.iter_rows(named=True):
+            index = case["index"]
+            key = keys[index] if index is not None else ""
             line = index + 2 if index is not None else None
-            column = case.column if isinstance(case.column, str) else ""
-            check = str(case.check)
+            column = case["column"] or ""
+            check = str(case["check"])
             if check in ("multiple_fields_uniqueness", "field_uniqueness") or check.startswith("unique_key:"):
-                if check == "multiple_fields_uniqueness" and index in seen_pk_rows:
-                    continue
                 if check == "multiple_fields_uniqueness":
+                    if index in seen_pk_rows:
+                        continue
                     seen_pk_rows.add(index)
-                fields = table.primary_key if check == "multiple_fields_uniqueness" else check.removeprefix("unique_key:").split(",") if check.startswith("unique_key:") else [column]
-                out.append(Failure(name, key, ",".join(fields), line, "schema.unique", key if check == "multiple_fields_uniqueness" else fmt(case.failure_case),
-                                   f"The {'primary key' if check == 'multiple_fields_uniqueness' else 'unique key'} ({', '.join(fields)}) is duplicated."))
+                    fields, what, values = table.primary_key, "primary key", key
+                elif check.startswith("unique_key:"):
+                    fields, what, values = check.removeprefix("unique_key:").split(","), "unique key", fmt(case["failure_case"])
+                else:
+                    fields, what, values = [column], "unique field", fmt(case["failure_case"])
+                out.append(Failure(name, key, ",".join(fields), line, "schema.unique", values, f"The {what} ({', '.join(fields)}) is duplicated."))
                 continue
             if check == "not_nullable":
                 rule_id = "schema.required"
-            elif pd.notna(case.check_number) and (column, int(case.check_number)) in rule_ids:
-                rule_id = rule_ids[(column, int(case.check_number))]
+            elif case["check_number"] is not None and (column, case["check_number"]) in rule_ids:
+                rule_id = rule_ids[(column, case["check_number"])]
             else:
                 rule_id = "schema.type"
-            out.append(Failure(name, key, column, line, rule_id, fmt(case.failure_case), _message(table, rule_id, column, case.failure_case)))
+            out.append(Failure(name, key, column, line, rule_id, fmt(case["failure_case"]), _message(table, rule_id, column, case["failure_case"])))
     return out
 
 
