@@ -510,13 +510,14 @@ def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, only: Callable[
     return check
 
 
-check_formula_injection = _text_rule(lambda s: s.str.contains(r"^[=+\-@]") & ~s.str.contains(NUMBER.pattern),
-                                     "The text starts with =, +, - or @ and is not a number: a spreadsheet would run it as a formula.")
+check_formula_injection = _text_rule(lambda s: ~s.str.contains(NUMBER.pattern),
+                                     "The text starts with =, +, - or @ and is not a number: a spreadsheet would run it as a formula.",
+                                     only=lambda s: s.str.slice(0, 1).is_in(["=", "+", "-", "@"]))
 check_whitespace = _text_rule(lambda s: s != s.str.strip_chars(), "The text has leading or trailing whitespace.")
 check_control_chars = _text_rule(lambda s: s.str.contains(r"[\x00-\x1f\x7f-\x9f]"), "The text holds a control character (tab, newline or other).")
 # ASCII text is always NFC: only the rest is normalised, which keeps the rule cheap
 check_nfc = _text_rule(lambda s: s != s.str.normalize("NFC"), "The text is not in Unicode normal form NFC.",
-                       only=lambda s: s.str.contains(r"[^\x00-\x7f]"))
+                       only=lambda s: s.str.len_bytes() != s.str.len_chars())
 
 
 def check_iso3166(ctx: Context, rule: Rule) -> list[Failure]:

@@ -6,6 +6,7 @@ validator only reads; it never writes to the package.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -41,51 +42,58 @@ def _message(table: Table, rule_id: str, column: str, value: object) -> str:
     return f"{column} fails {rule_id}."
 
 
-def schema_failures(package: Package, frames: dict[str, pl.DataFrame], on_step: Step | None = None) -> list[Failure]:
+def schema_failures(package: Package, frames: dict[str, pl.DataFrame], on_step: Step | None = None, workers: int = 2) -> list[Failure]:
     """Failures of the Pandera schemas derived from the Table Schemas, foreign keys included."""
     references = {}
     for table in package.tables.values():
         for fk in table.foreign_keys:
             if fk.resource in frames:  # no unique(): membership does not need it, and it costs a sort of the key
                 references[f"{fk.resource}.{fk.ref_fields[0]}"] = frames[fk.resource][fk.ref_fields[0]].drop_nulls()
-    out: list[Failure] = []
-    for name, frame in frames.items():
+    def check(name: str) -> list[Failure]:
         if on_step:
             on_step(f"schema {name}")
-        table = package.tables[name]
-        schema, rule_ids = table.to_pandera(references)
-        try:
-            schema.validate(frame, lazy=True)
-            continue
-        except pandera.errors.SchemaErrors as err:
-            cases = err.failure_cases
-        keys = row_keys(table, frame)
-        seen_pk_rows: set[int] = set()
-        for case in cases.iter_rows(named=True):
-            index = case["index"]
-            key = keys[index] if index is not None else ""
-            line = index + 2 if index is not None else None
-            column = case["column"] or ""
-            check = str(case["check"])
-            if check in ("multiple_fields_uniqueness", "field_uniqueness") or check.startswith("unique_key:"):
-                if check == "multiple_fields_uniqueness":
-                    if index in seen_pk_rows:
-                        continue
-                    seen_pk_rows.add(index)
-                    fields, what, values = table.primary_key, "primary key", key
-                elif check.startswith("unique_key:"):
-                    fields, what, values = check.removeprefix("unique_key:").split(","), "unique key", fmt(case["failure_case"])
-                else:
-                    fields, what, values = [column], "unique field", fmt(case["failure_case"])
-                out.append(Failure(name, key, ",".join(fields), line, "schema.unique", values, f"The {what} ({', '.join(fields)}) is duplicated."))
-                continue
-            if check == "not_nullable":
-                rule_id = "schema.required"
-            elif case["check_number"] is not None and (column, case["check_number"]) in rule_ids:
-                rule_id = rule_ids[(column, case["check_number"])]
+        return _schema_failures_of(package.tables[name], frames[name], references)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # tables two at a time: pandera's polars backend releases the GIL
+        return [failure for found in pool.map(check, list(frames)) for failure in found]
+
+
+def _schema_failures_of(table: Table, frame: pl.DataFrame, references: dict[str, pl.Series]) -> list[Failure]:
+    name = table.name
+    out: list[Failure] = []
+    schema, rule_ids = table.to_pandera(references)
+    try:
+        schema.validate(frame, lazy=True)
+        return out
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    keys = row_keys(table, frame)
+    seen_pk_rows: set[int] = set()
+    for case in cases.iter_rows(named=True):
+        index = case["index"]
+        key = keys[index] if index is not None else ""
+        line = index + 2 if index is not None else None
+        column = case["column"] or ""
+        check = str(case["check"])
+        if check in ("multiple_fields_uniqueness", "field_uniqueness") or check.startswith("unique_key:"):
+            if check == "multiple_fields_uniqueness":
+                if index in seen_pk_rows:
+                    continue
+                seen_pk_rows.add(index)
+                fields, what, values = table.primary_key, "primary key", key
+            elif check.startswith("unique_key:"):
+                fields, what, values = check.removeprefix("unique_key:").split(","), "unique key", fmt(case["failure_case"])
             else:
-                rule_id = "schema.type"
-            out.append(Failure(name, key, column, line, rule_id, fmt(case["failure_case"]), _message(table, rule_id, column, case["failure_case"])))
+                fields, what, values = [column], "unique field", fmt(case["failure_case"])
+            out.append(Failure(name, key, ",".join(fields), line, "schema.unique", values, f"The {what} ({', '.join(fields)}) is duplicated."))
+            continue
+        if check == "not_nullable":
+            rule_id = "schema.required"
+        elif case["check_number"] is not None and (column, case["check_number"]) in rule_ids:
+            rule_id = rule_ids[(column, case["check_number"])]
+        else:
+            rule_id = "schema.type"
+        out.append(Failure(name, key, column, line, rule_id, fmt(case["failure_case"]), _message(table, rule_id, column, case["failure_case"])))
     return out
 
 
@@ -96,7 +104,7 @@ def _run_rule(rule: Rule, ctx: Context) -> list[Failure]:
         return [Failure("", "", "", None, rule.id, "", f"The rule could not run on this data ({type(err).__name__}: {err}); fix the other failures first.")]
 
 
-def validate(package: Package, archive: Path | None = None, parity: bool = True, on_step: Step | None = None) -> Report:
+def validate(package: Package, archive: Path | None = None, parity: bool = True, on_step: Step | None = None, workers: int = 2) -> Report:
     """Validate the package; raises CannotRun when a file or the archive is missing or unreadable as a whole."""
     documents = None
     if archive is not None:
@@ -114,14 +122,19 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     if len(frames) < len(package.tables):  # a file could not be parsed: fix it before anything else
         return report
     typed = {(f.resource, f.line, f.column) for f in failures}  # a cell that failed to parse is not also "required"
-    report.failures += [f for f in schema_failures(package, frames, on_step)
+    report.failures += [f for f in schema_failures(package, frames, on_step, workers)
                         if not (f.rule == "schema.required" and (f.resource, f.line, f.column) in typed)]
     report.rules_run += [r.id for r in RULES if r.stage == "schema"]
     ctx = Context(package, frames, documents)
-    for rule in RULES:
-        if rule.stage == "rules" or (rule.stage == "archive" and documents is not None) or (rule.stage == "parity" and parity):
-            if on_step:
-                on_step(rule.id)
-            report.failures += _run_rule(rule, ctx)
+    rules = [r for r in RULES if r.stage == "rules" or (r.stage == "archive" and documents is not None) or (r.stage == "parity" and parity)]
+    def run(rule: Rule) -> list[Failure]:
+        if on_step:
+            on_step(rule.id)
+        return _run_rule(rule, ctx)
+
+    # polars releases the GIL: two rules at a time use both cores
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for rule, found in zip(rules, pool.map(run, rules)):
+            report.failures += found
             report.rules_run.append(rule.id)
     return report
