@@ -14,7 +14,7 @@ CSV := $(wildcard data/*.csv)
 SCHEMAS := $(wildcard schemas/*.schema.json)
 PARQUET := $(CSV:.csv=.parquet)
 
-.PHONY: all validate docs test release clean
+.PHONY: all validate docs test release bench clean
 all: validate docs
 
 $(STAMP): requirements.txt
@@ -41,6 +41,10 @@ $(CFF_STAMP): requirements-cff.txt
 
 test: $(STAMP) $(CFF_STAMP)
 	CFFCONVERT=$(CFF_VENV)/bin/cffconvert $(PY) -m pytest
+
+# docs/benchmarks.md: the validator against frictionless on synthetic packages up to 5M rows (about half an hour)
+bench: $(STAMP)
+	$(PY) benchmarks/bench_validate.py
 
 # dist/isis-iraq-syria-<version>.zip and dist/SHA256SUMS, reproducible byte for byte.
 release: $(STAMP)
