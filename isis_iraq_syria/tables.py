@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import polars as pl
 import pyarrow as pa
@@ -178,11 +179,17 @@ def read_csv(table: Table) -> tuple[pl.DataFrame | None, list[Failure]]:
     return _typed(table, raw)
 
 
-def read_package(package: Package, workers: int = 1) -> tuple[dict[str, pl.DataFrame], list[Failure]]:
+def read_package(package: Package, workers: int = 1, on_step: Callable[[str], None] | None = None) -> tuple[dict[str, pl.DataFrame], list[Failure]]:
     """Every table. The parser already uses every core: more workers were measured slower (4.5 s against 3.8 s at 1M rows)."""
     tables = sorted(package.tables.values(), key=lambda t: -t.csv_path.stat().st_size if t.csv_path.exists() else 0)
+
+    def read(table: Table) -> tuple[pl.DataFrame | None, list[Failure]]:
+        if on_step:
+            on_step(f"read {table.name}")
+        return read_csv(table)
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = dict(zip([t.name for t in tables], pool.map(read_csv, tables)))
+        results = dict(zip([t.name for t in tables], pool.map(read, tables)))
     frames, failures = {}, []
     for name in package.tables:  # report in the package's order, whatever finished first
         frame, found = results[name]

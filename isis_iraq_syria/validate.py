@@ -112,9 +112,7 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
             raise CannotRun(f"archive folder not found: {archive}")
         documents = load_archive(Path(archive))
     report = Report()
-    if on_step:
-        on_step("read CSVs")
-    frames, failures = read_package(package)
+    frames, failures = read_package(package, on_step=on_step)
     report.frames = frames
     report.rows_checked = {name: len(frame) for name, frame in frames.items()}
     report.failures += failures
