@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Callable
+
+from rich.console import Console
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .report import cannot_run, make_console
 from .schema import CannotRun, Package
 from .validate import validate
+
+
+def script_main(run: Callable[[Path, Console], int], root: Path) -> int:
+    """Run a package step (build, release) with a console, turning CannotRun into exit 2 and a clear message."""
+    console = make_console()
+    try:
+        return run(root, console)
+    except CannotRun as err:
+        return cannot_run(console, str(err))
 
 
 def validate_main(args: argparse.Namespace) -> int:

@@ -84,22 +84,23 @@ class Synth:
     def rid(self, kind: str, original: str, replica: int) -> str:
         return replica_id(kind, original, replica)
 
-    def edit(self, table: str, where: dict[str, str], **changes: str) -> None:
+    def _rows(self, table: str, where: dict[str, str]) -> np.ndarray:
         frame = self.frames[table]
         mask = np.ones(len(frame), dtype=bool)
         for column, value in where.items():
             mask &= (frame[column] == value).to_numpy()
         if not mask.any():
             raise ValueError(f"no row of {table} matches {where}")
+        return mask
+
+    def edit(self, table: str, where: dict[str, str], **changes: str) -> None:
+        mask = self._rows(table, where)
         for column, value in changes.items():
-            frame.loc[mask, column] = value
+            self.frames[table].loc[mask, column] = value
 
     def drop(self, table: str, where: dict[str, str]) -> None:
-        frame = self.frames[table]
-        mask = np.ones(len(frame), dtype=bool)
-        for column, value in where.items():
-            mask &= (frame[column] == value).to_numpy()
-        self.frames[table] = frame[~mask].reset_index(drop=True)
+        mask = self._rows(table, where)
+        self.frames[table] = self.frames[table][~mask].reset_index(drop=True)
 
     def expect(self, rule: str, resource: str, key: str) -> None:
         self.planted.append({"rule": rule, "resource": resource, "key": key})

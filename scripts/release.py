@@ -8,12 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from isis_iraq_syria.release import run  # noqa: E402
-from isis_iraq_syria.report import cannot_run, make_console  # noqa: E402
-from isis_iraq_syria.schema import CannotRun  # noqa: E402
+from isis_iraq_syria.cli import script_main  # noqa: E402
 
 if __name__ == "__main__":
-    console = make_console()
-    try:
-        sys.exit(run(ROOT, console))
-    except CannotRun as err:
-        sys.exit(cannot_run(console, str(err)))
+    sys.exit(script_main(run, ROOT))
