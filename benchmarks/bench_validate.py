@@ -94,6 +94,9 @@ def write_markdown(results: dict, path: Path) -> None:
     if p:
         lines += ["", f"Planted violations at N = {p['n']:,}: {p['planted']} planted (one per rule but the file rules), "
                   f"{p['reported']} reported, {p['invented_count']} invented; exit code {p['exit']}."]
+    if any(r.get("frictionless_reused") for r in rows):
+        lines += ["", "frictionless's runs were taken from the previous benchmark of the same synthetic packages (same row counts; "
+                  "synth is deterministic), with `--reuse-frictionless`, to re-measure only this package's validator."]
     lines += ["", ("Every run of both validators on a clean synthetic package exited 0 (valid)." if results["all_valid"]
                    else "Some runs on a clean synthetic package did not exit 0: see benchmarks/results.json."),
               "", "Raw runs: `benchmarks/results.json`.", ""]
@@ -106,18 +109,26 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/isis-iraq-syria-bench"))
+    parser.add_argument("--reuse-frictionless", action="store_true",
+                        help="take frictionless's runs from the previous benchmarks/results.json where the synthetic package has the same rows "
+                             "(synth is deterministic), to re-measure only this package's validator")
     args = parser.parse_args()
+    previous = {}
+    if args.reuse_frictionless and (ROOT / "benchmarks" / "results.json").exists():
+        previous = {(e["n"], e["rows"]): e["frictionless"] for e in json.loads((ROOT / "benchmarks" / "results.json").read_text())["sizes"] if "frictionless" in e}
     results = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
                "runs": args.runs, "sizes": [], "all_valid": True}
     for n in args.sizes:
         package = args.work / f"n{n}"
         rows = synth(n, package)
         entry = {"n": n, "rows": rows, "ours": [timed(ours(package)) for _ in range(args.runs)]}
-        if n <= args.frictionless_max:
+        if (n, rows) in previous:
+            entry["frictionless"], entry["frictionless_reused"] = previous[(n, rows)], True
+        elif n <= args.frictionless_max:
             entry["frictionless"] = [timed([FRICTIONLESS, "validate", "datapackage-csv.json"], cwd=package) for _ in range(args.runs)]
         results["all_valid"] &= all(r["exit"] == 0 for r in entry["ours"] + entry.get("frictionless", []))
         for run in entry["ours"] + entry.get("frictionless", []):
-            run.pop("stdout_tail")
+            run.pop("stdout_tail", None)
         results["sizes"].append(entry)
         print(f"N={n}: rows={rows} ours={median(entry['ours'], 'wall_s'):.2f}s", flush=True)
         shutil.rmtree(package)
