@@ -587,7 +587,7 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
 def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for name, table in ctx.package.tables.items():
-        def fail(message: str, key: str = "", column: str = "", line: int | None = None, values: str = "") -> None:
+        def fail(message: str, key: str = "", column: str = "", line: int | None = None, values: str = "", name: str = name) -> None:
             out.append(Failure(name, key, column, line, rule.id, values, message))
         try:
             parquet = pq.ParquetFile(table.parquet_path)

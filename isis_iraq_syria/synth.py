@@ -20,7 +20,6 @@ import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -252,7 +251,7 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
     for name, frame in synth.frames.items():
         frame.to_csv(out / "data" / f"{name}.csv", index=False, lineterminator="\n")
     package = Package.load(out)
-    for name, table in package.tables.items():
+    for table in package.tables.values():
         typed, _ = read_csv(table)
         try:
             data = parquet_twin(table, typed)

@@ -125,6 +125,7 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     report.rules_run += [r.id for r in RULES if r.stage == "schema"]
     ctx = Context(package, frames, documents)
     rules = [r for r in RULES if r.stage == "rules" or (r.stage == "archive" and documents is not None) or (r.stage == "parity" and parity)]
+
     def run(rule: Rule) -> list[Failure]:
         if on_step:
             on_step(rule.id)
