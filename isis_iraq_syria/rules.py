@@ -129,7 +129,8 @@ def check_parts_sum_to_total(ctx: Context, rule: Rule) -> list[Failure]:
 
 def check_part_not_above_whole(ctx: Context, rule: Rule) -> list[Failure]:
     stats = _stats_with_indicators(ctx)
-    wholes = stats.select(pl.col("statistic_id").alias("whole_id"), pl.col("indicator_id").alias("part_of_indicator_id"),
+    parents = stats["part_of_indicator_id"].drop_nulls().unique()
+    wholes = stats.filter(_in("indicator_id", parents)).select(pl.col("statistic_id").alias("whole_id"), pl.col("indicator_id").alias("part_of_indicator_id"),
                           "geography_id", *PERIOD, pl.col("value").fill_null(pl.col("upper_bound")).alias("whole"))
     pairs = (stats.filter(pl.col("part_of_indicator_id").is_not_null())
              .with_columns(part=pl.col("value").fill_null(pl.col("lower_bound")))
@@ -422,8 +423,10 @@ def check_qualifier_in_quote(ctx: Context, rule: Rule) -> list[Failure]:
                                  pattern=pl.Series([rf"(?i)\b{re.escape(p)}\b" for p in qualifiers["phrase"]], dtype=pl.String))
     evidence = (ctx.frames["statistic_evidence"].select("statistic_id", "quote")
                 .join(ctx.frames["statistics"].select("statistic_id", "qualifier_id"), on="statistic_id")
-                .join(patterns, on="qualifier_id")
-                .with_columns(found=pl.col("quote").str.contains(pl.col("pattern")))
+                .join(patterns, on="qualifier_id"))
+    # each distinct (quote, words) pair is searched once: a quote often carries several figures
+    pairs = evidence.select("quote", "pattern").unique().with_columns(found=pl.col("quote").str.contains(pl.col("pattern")))
+    evidence = (evidence.join(pairs, on=["quote", "pattern"])
                 .group_by("statistic_id").agg(found=pl.col("found").any(), phrase=pl.col("phrase").first()))
     bad = ctx.rows("statistics").join(evidence, on="statistic_id").filter(~pl.col("found"))
     return ctx.report("statistics", bad, "qualifier_id", rule, lambda r: f"{r['qualifier_id']} ({r['phrase']!r})",
@@ -513,7 +516,7 @@ def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, only: Callable[
 check_formula_injection = _text_rule(lambda s: ~s.str.contains(NUMBER.pattern),
                                      "The text starts with =, +, - or @ and is not a number: a spreadsheet would run it as a formula.",
                                      only=lambda s: s.str.slice(0, 1).is_in(["=", "+", "-", "@"]))
-check_whitespace = _text_rule(lambda s: s != s.str.strip_chars(), "The text has leading or trailing whitespace.")
+check_whitespace = _text_rule(lambda s: s.str.contains(r"^\s") | s.str.contains(r"\s$"), "The text has leading or trailing whitespace.")
 check_control_chars = _text_rule(lambda s: s.str.contains(r"[\x00-\x1f\x7f-\x9f]"), "The text holds a control character (tab, newline or other).")
 # ASCII text is always NFC: only the rest is normalised, which keeps the rule cheap
 check_nfc = _text_rule(lambda s: s != s.str.normalize("NFC"), "The text is not in Unicode normal form NFC.",
