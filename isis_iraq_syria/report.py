@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import IO
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table as RichTable
 
@@ -16,9 +16,9 @@ EXIT_VALID, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
 
 def fmt(value: object) -> str:
     """A cell value as a curator would type it: 2500 not 2500.0, dates as YYYY-MM-DD, empty for missing."""
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime.datetime):
         return value.date().isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -1,7 +1,7 @@
 """The package's metadata, read once from schemas/*.json and datapackage.json.
 
 Every column's type, constraints and keys are written in the Table Schemas;
-the Arrow schema, the Pandera schema and the pandas dtypes are derived here.
+the Arrow schema, the Pandera schema and the polars dtypes are derived here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reading the CSVs into typed frames, and turning typed frames into Arrow tables.
 
-A CSV is read with its schema's missing values only (never pandas' default
+A CSV is read with its schema's missing values only (never a library's default
 "NA" list), and every cell that does not parse as its field's type is reported
 rather than raised.
 """
