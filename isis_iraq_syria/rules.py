@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import pycountry
 
 from .report import Failure, fmt
-from .schema import Package
+from .schema import Package, sorts_before_previous
 from .tables import NUMBER, row_keys
 
 Row = dict
@@ -570,13 +570,7 @@ def check_key_order(ctx: Context, rule: Rule) -> list[Failure]:
     for name, table in ctx.package.tables.items():
         if ctx.frames[name].height < 2 or not table.primary_key:
             continue
-        # a row is out of order when its key tuple sorts before the previous row's
-        less, equal_so_far = pl.lit(False), pl.lit(True)
-        for column in table.primary_key:
-            this, prev = pl.col(column).cast(pl.String), pl.col(column).cast(pl.String).shift(1)
-            less = less | (equal_so_far & (this < prev))
-            equal_so_far = equal_so_far & this.eq_missing(prev)
-        out += ctx.flag(name, less, table.primary_key[0], rule, lambda r: "",
+        out += ctx.flag(name, sorts_before_previous(table.primary_key), table.primary_key[0], rule, lambda r: "",
                         lambda r: "This row's primary key sorts before the previous row's: keep rows in primary-key order.")
     return out
 

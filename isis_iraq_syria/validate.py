@@ -68,18 +68,14 @@ def _schema_failures_of(table: Table, frame: pl.DataFrame, references: dict[str,
     except pandera.errors.SchemaErrors as err:
         cases = err.failure_cases
     keys = row_keys(table, frame)
-    seen_pk_rows: set[int] = set()
     for case in cases.iter_rows(named=True):
         index = case["index"]
         key = keys[index] if index is not None else ""
         line = index + 2 if index is not None else None
         column = case["column"] or ""
         check = str(case["check"])
-        if check in ("multiple_fields_uniqueness", "field_uniqueness") or check.startswith("unique_key:"):
-            if check == "multiple_fields_uniqueness":
-                if index in seen_pk_rows:
-                    continue
-                seen_pk_rows.add(index)
+        if check in ("primary_key", "field_uniqueness") or check.startswith("unique_key:"):
+            if check == "primary_key":
                 fields, what, values = table.primary_key, "primary key", key
             elif check.startswith("unique_key:"):
                 fields, what, values = check.removeprefix("unique_key:").split(","), "unique key", fmt(case["failure_case"])

@@ -123,6 +123,14 @@ def test_archive_rule_reports_a_changed_quote_or_document(rule_id: str, pkg: Pat
     assert where in {(f.resource, f.key, f.column) for f in hits}
 
 
+def test_finds_duplicate_primary_key_in_a_table_out_of_key_order(pkg: Path) -> None:
+    rows = read_rows(pkg, "events")
+    write_rows(pkg, "events", rows[1:] + rows[:2])  # E002 ... E018, E001, E002: the two E002 rows are far apart
+    report = run(pkg, parity=False)
+    assert {(f.key, f.line) for f in rule_hits(report, "schema.unique")} == {("E002", 2), ("E002", 20)}
+    assert rule_hits(report, "hygiene.key_order")
+
+
 def test_rejects_total_that_is_not_sum_of_sub_periods(pkg: Path) -> None:
     _sub_periods("100", "60")(pkg)
     hits = rule_hits(run(pkg, parity=False), "arith.parts_sum_to_total")

@@ -66,7 +66,7 @@ def test_pandera_schema_types_dates_as_dates_and_counts_as_nullable_numbers() ->
 
 def test_pandera_schema_carries_enum_pattern_keys_and_foreign_keys() -> None:
     schema, rule_ids = PACKAGE.tables["statistics"].to_pandera({"indicators.indicator_id": pl.Series(["isis_attacks"])})
-    assert schema.unique == ["statistic_id"]
+    assert [c.name for c in schema.checks] == ["primary_key"]
     assert rule_ids[("figure_kind", 0)] == "schema.enum"
     assert rule_ids[("statistic_id", 0)] == "schema.pattern"
     assert [rule_ids[k] for k in sorted(rule_ids) if k[0] == "indicator_id"] == ["schema.length", "ref.foreign_key"]
@@ -74,7 +74,7 @@ def test_pandera_schema_carries_enum_pattern_keys_and_foreign_keys() -> None:
 
 def test_unique_keys_become_frame_checks() -> None:
     schema = PACKAGE.tables["indicators"].to_pandera()[0]
-    assert [c.name for c in schema.checks] == ["unique_key:name"]
+    assert [c.name for c in schema.checks] == ["primary_key", "unique_key:name"]
 
 
 @pytest.mark.parametrize("name", sorted(PACKAGE.tables))
