@@ -68,7 +68,7 @@ def write_if_changed(files: dict[Path, bytes]) -> list[Path]:
 
 def run(root: Path, console: Console) -> int:
     package = Package.load(root)
-    report = validate(package, parity=False)
+    report = validate(package, parity=False, keep_frames=True)
     if not report.valid:
         report.render(console)
         console.print("[red]build stopped[/]: no file was written; fix the failures above (file data/<resource>.csv, the line and column given).")

@@ -100,16 +100,20 @@ def _run_rule(rule: Rule, ctx: Context) -> list[Failure]:
         return [Failure("", "", "", None, rule.id, "", f"The rule could not run on this data ({type(err).__name__}: {err}); fix the other failures first.")]
 
 
-def validate(package: Package, archive: Path | None = None, parity: bool = True, on_step: Step | None = None, workers: int = 2) -> Report:
-    """Validate the package; raises CannotRun when a file or the archive is missing or unreadable as a whole."""
+def validate(package: Package, archive: Path | None = None, parity: bool = True, on_step: Step | None = None, workers: int = 2,
+             keep_frames: bool = False) -> Report:
+    """Validate the package; raises CannotRun when a file or the archive is missing or unreadable as a whole.
+
+    With keep_frames, the report keeps every typed frame whole (the build writes them); otherwise the free-text
+    columns are released as soon as the rules that read them are done."""
     documents = None
     if archive is not None:
         if not Path(archive).is_dir():
             raise CannotRun(f"archive folder not found: {archive}")
         documents = load_archive(Path(archive))
     report = Report()
-    frames, failures = read_package(package, on_step=on_step)
-    report.frames = frames
+    frames, failures, control_free = read_package(package, on_step=on_step)
+    report.frames = frames if keep_frames else {}
     report.rows_checked = {name: len(frame) for name, frame in frames.items()}
     report.failures += failures
     report.rules_run += [r.id for r in RULES if r.stage == "file"]
@@ -119,7 +123,8 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     report.failures += [f for f in schema_failures(package, frames, on_step, workers)
                         if not (f.rule == "schema.required" and (f.resource, f.line, f.column) in typed)]
     report.rules_run += [r.id for r in RULES if r.stage == "schema"]
-    ctx = Context(package, frames, documents)
+    ctx = Context(package, frames, documents, control_free)
+    del frames
     rules = [r for r in RULES if r.stage == "rules" or (r.stage == "archive" and documents is not None) or (r.stage == "parity" and parity)]
 
     def run(rule: Rule) -> list[Failure]:
@@ -127,9 +132,17 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
             on_step(rule.id)
         return _run_rule(rule, ctx)
 
+    # Rules reading all the text first, then those reading some, then the rest; after each wave the free-text
+    # columns no later rule reads are released (unless the caller keeps the frames).
+    waves = [[r for r in rules if "*" in r.prose], [r for r in rules if r.prose and "*" not in r.prose], [r for r in rules if not r.prose]]
+    found: dict[str, list[Failure]] = {}
     # polars releases the GIL: two rules at a time use both cores
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for rule, found in zip(rules, pool.map(run, rules)):
-            report.failures += found
-            report.rules_run.append(rule.id)
+        for i, wave in enumerate(waves):
+            found.update(zip([r.id for r in wave], pool.map(run, wave)))
+            if not keep_frames:
+                ctx.release_prose({column for later in waves[i + 1:] for rule in later for column in rule.prose})
+    for rule in rules:  # in the rules' order, whichever finished first
+        report.failures += found[rule.id]
+        report.rules_run.append(rule.id)
     return report

@@ -7,8 +7,9 @@ from typing import Callable
 
 import pytest
 
-from conftest import append, delete, edit, make_archive, read_rows, rule_hits, run, write_rows
+from conftest import ROOT, append, delete, edit, make_archive, read_rows, rule_hits, run, write_rows
 from isis_iraq_syria.rules import RULES, numbers_in
+from isis_iraq_syria.schema import Package
 
 Mutation = Callable[[Path], None]
 
@@ -123,12 +124,27 @@ def test_archive_rule_reports_a_changed_quote_or_document(rule_id: str, pkg: Pat
     assert where in {(f.resource, f.key, f.column) for f in hits}
 
 
+def test_rules_declare_only_free_text_columns_they_may_read() -> None:
+    prose = {f"{name}.{column}" for name, table in Package.load(ROOT).tables.items() for column in table.prose}
+    declared = {column for rule in RULES for column in rule.prose if column != "*"}
+    assert declared and declared <= prose
+    assert "events.description" in prose and "events.event_id" not in prose and "qualifiers.phrase" not in prose  # a key is not prose
+
+
 def test_finds_duplicate_primary_key_in_a_table_out_of_key_order(pkg: Path) -> None:
     rows = read_rows(pkg, "events")
     write_rows(pkg, "events", rows[1:] + rows[:2])  # E002 ... E018, E001, E002: the two E002 rows are far apart
     report = run(pkg, parity=False)
     assert {(f.key, f.line) for f in rule_hits(report, "schema.unique")} == {("E002", 2), ("E002", 20)}
     assert rule_hits(report, "hygiene.key_order")
+
+
+def test_a_stray_space_in_an_enum_or_foreign_key_is_reported_once(pkg: Path) -> None:
+    edit(pkg, "events", "E001", status="occurred ")
+    edit(pkg, "statistics", "S001", asserted_by_actor_id="centcom ")
+    report = run(pkg, parity=False)
+    assert [(f.rule, f.resource, f.key, f.column) for f in report.failures] == [
+        ("schema.enum", "events", "E001", "status"), ("ref.foreign_key", "statistics", "S001", "asserted_by_actor_id")]
 
 
 def test_rejects_total_that_is_not_sum_of_sub_periods(pkg: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, edit, run
 from isis_iraq_syria.schema import CannotRun, Package
-from isis_iraq_syria.tables import read_csv, to_arrow
+from isis_iraq_syria.tables import control_free, read_csv, to_arrow
 
 MALFORMED = {
     "ragged row, too many cells": (lambda b: b.replace(b"\nE001,", b"\nE001,extra,", 1), "file.ragged_row"),
@@ -55,6 +55,25 @@ def test_na_is_text_not_missing(pkg: Path) -> None:
     frame, failures = read_csv(Package.load(pkg).tables["actors"])
     assert failures == []
     assert frame.filter(frame["actor_id"] == "reuters")["role_as_stated"].item() == "NA"
+
+
+@pytest.mark.parametrize("data, records, clean", [
+    (b"id,note\na,plain\n", 2, True),
+    (b"id,note\na,plain", 2, True),  # no line break after the last row
+    (b"id,note\na,tab\there\n", 2, False),
+    (b'id,note\na,"two\nlines"\n', 2, False),  # a line break inside a quoted cell
+    (b'id,note\na,"two\nlines"', 2, False),
+    (b"id,note\na,next\xc2\x85line\n", 2, False),  # U+0085, a C1 control
+    (b"id,note\na,caf\xc3\xa9 \xc2\xa0\n", 2, True),  # other non-ASCII bytes are not controls
+])
+def test_file_bytes_show_whether_a_cell_may_hold_a_control_character(data: bytes, records: int, clean: bool) -> None:
+    assert control_free(data, records) is clean
+
+
+def test_reports_a_line_break_inside_a_quoted_cell(pkg: Path) -> None:
+    edit(pkg, "actors", "reuters", notes="wire\nservice")
+    hits = [f for f in run(pkg).failures if f.rule == "hygiene.control_chars"]
+    assert [(f.resource, f.key, f.column) for f in hits] == [("actors", "reuters", "notes")]
 
 
 def test_cells_are_typed_by_the_schema() -> None:
