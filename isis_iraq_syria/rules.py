@@ -283,20 +283,24 @@ def check_words_match_numbers(ctx: Context, rule: Rule) -> list[Failure]:
 
 # --- referential -----------------------------------------------------------------------------
 
+def _unmatched(ctx: Context, name: str, column: str, other: str, *columns: str) -> pl.DataFrame:
+    """Rows of table `name` whose `column` value appears nowhere in the same column of table `other` (an anti-join:
+    several times faster than `is_in` against a million keys)."""
+    return ctx.rows(name, column, *columns).join(ctx.frames[other].select(column), on=column, how="anti")
+
+
 def check_statistic_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
     derived = pl.col("figure_kind") == "derived"
-    has_evidence = _in("statistic_id", ctx.frames["statistic_evidence"]["statistic_id"])
-    has_inputs = _in("statistic_id", ctx.frames["derivation_inputs"]["statistic_id"])
-    out = ctx.flag("statistics", ~derived & ~has_evidence, "statistic_id", rule, lambda r: r["statistic_id"],
-                   lambda r: "No statistic_evidence row links this statistic to a document.")
-    out += ctx.flag("statistics", derived & ~has_inputs, "statistic_id", rule, lambda r: r["statistic_id"],
-                    lambda r: "This derived statistic has no derivation_inputs row.")
+    out = ctx.report("statistics", _unmatched(ctx, "statistics", "statistic_id", "statistic_evidence", "figure_kind").filter(~derived),
+                     "statistic_id", rule, lambda r: r["statistic_id"], lambda r: "No statistic_evidence row links this statistic to a document.")
+    out += ctx.report("statistics", _unmatched(ctx, "statistics", "statistic_id", "derivation_inputs", "figure_kind").filter(derived),
+                      "statistic_id", rule, lambda r: r["statistic_id"], lambda r: "This derived statistic has no derivation_inputs row.")
     return out
 
 
 def check_event_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
-    return ctx.flag("events", ~_in("event_id", ctx.frames["event_evidence"]["event_id"]), "event_id", rule, lambda r: r["event_id"],
-                    lambda r: "No event_evidence row links this event to a document.")
+    return ctx.report("events", _unmatched(ctx, "events", "event_id", "event_evidence"), "event_id", rule, lambda r: r["event_id"],
+                      lambda r: "No event_evidence row links this event to a document.")
 
 
 EVIDENCE = [  # (table, column naming the archived document, quote column)

@@ -5,6 +5,7 @@ Exit 0 when valid, 1 when invalid, 2 when validation could not run.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,4 +20,8 @@ if __name__ == "__main__":
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--root", type=Path, default=ROOT, help="package to validate (default: the one containing this script)")
     parser.add_argument("--no-parity", action="store_true", help="skip comparing the Parquet twins with the CSVs")
-    sys.exit(validate_main(parser.parse_args()))
+    code = validate_main(parser.parse_args())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the report is out: end here rather than free a large package's frames one object at a time (0.2-0.4 s at 1M rows)
+    os._exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import ROOT, edit, run
 from isis_iraq_syria.schema import CannotRun, Package
-from isis_iraq_syria.tables import control_free, read_csv, to_arrow
+from isis_iraq_syria.tables import FileScan, read_csv, to_arrow
 
 MALFORMED = {
     "ragged row, too many cells": (lambda b: b.replace(b"\nE001,", b"\nE001,extra,", 1), "file.ragged_row"),
@@ -67,7 +68,21 @@ def test_na_is_text_not_missing(pkg: Path) -> None:
     (b"id,note\na,caf\xc3\xa9 \xc2\xa0\n", 2, True),  # other non-ASCII bytes are not controls
 ])
 def test_file_bytes_show_whether_a_cell_may_hold_a_control_character(data: bytes, records: int, clean: bool) -> None:
-    assert control_free(data, records) is clean
+    assert FileScan.of(io.BytesIO(data)).control_free(records) is clean
+    assert FileScan.of(io.BytesIO(data), chunk_size=3).control_free(records) is clean  # the same across chunk boundaries
+
+
+def test_file_scan_counts_across_chunks() -> None:
+    data = (ROOT / "data" / "events.csv").read_bytes()
+    whole, chunked = FileScan.of(io.BytesIO(data)), FileScan.of(io.BytesIO(data), chunk_size=7)
+    assert whole == chunked
+    assert (whole.commas, whole.line_breaks, whole.size) == (data.count(b","), data.count(b"\n"), len(data))
+    assert whole.header == data[: data.index(b"\n") + 1] and not whole.blank and not whole.bom
+    crlf = FileScan.of(io.BytesIO(data.replace(b"\n", b"\r\n")), chunk_size=5)
+    assert crlf.first_cr_line == 1
+    lines = data.split(b"\n")
+    third = b"\n".join(lines[:2] + [lines[2] + b"\r"] + lines[3:])
+    assert [FileScan.of(io.BytesIO(third), chunk_size=size).first_cr_line for size in (4, 64, 1 << 20)] == [3, 3, 3]
 
 
 def test_reports_a_line_break_inside_a_quoted_cell(pkg: Path) -> None:
