@@ -264,6 +264,7 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 def check_words_match_numbers(ctx: Context, rule: Rule) -> list[Failure]:
+    # comparison is an enum, held as a categorical: the key it joins on takes the same type
     bands = ctx.frames["qualifiers"].select(pl.col("qualifier_id").cast(ctx.frames["claims"].schema["comparison"]).alias("comparison"), "band")
     frame = (ctx.rows("claims")
              .join(ctx.frames["statistics"].select("statistic_id", pl.col("value").alias("stat_value")), on="statistic_id", how="left")
