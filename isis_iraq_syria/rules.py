@@ -540,8 +540,7 @@ def _text_columns(package: Package, name: str) -> list[str]:
     key column a foreign key references, itself checked here) is left out: a stray space or control character there
     already fails schema.enum or ref.foreign_key, and one mistake gets one failure."""
     table = package.tables[name]
-    borrowed = {fk.fields[0] for fk in table.foreign_keys if len(fk.fields) == 1}
-    return [f.name for f in table.fields if f.type == "string" and f.enum is None and f.name not in borrowed]
+    return [f.name for f in table.fields if f.type == "string" and f.enum is None and f.name not in table.foreign_key_of]
 
 
 SCREENS: dict[str, Callable[[pl.Expr], pl.Expr]] = {

@@ -187,6 +187,11 @@ class Table:
         return out
 
     @property
+    def foreign_key_of(self) -> dict[str, ForeignKey]:
+        """The single-field foreign keys, by the field that holds them."""
+        return {fk.fields[0]: fk for fk in self.foreign_keys if len(fk.fields) == 1}
+
+    @property
     def prose(self) -> list[str]:
         """Free-text columns (quotes, descriptions, notes): strings that no key, enum or pattern constrains."""
         keyed = set(self.primary_key) | {f for key in self.unique_keys for f in key} | {f for fk in self.foreign_keys for f in fk.fields}
@@ -224,7 +229,7 @@ class Table:
         """
         rule_ids: dict[tuple[str, int], str] = {}
         columns = {}
-        fk_by_field = {fk.fields[0]: fk for fk in self.foreign_keys if len(fk.fields) == 1}
+        fk_by_field = self.foreign_key_of
         for field in self.fields:
             checks: list[tuple[str, pdr.Check]] = []
             c = field.constraints
