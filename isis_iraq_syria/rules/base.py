@@ -1,0 +1,118 @@
+"""What every rule is made of: the Rule record and the Context a check reads the package through.
+
+A check takes the typed frames of the whole package and returns every failure
+it finds (never only the first). The relations it checks (which geographies
+add up to which, which indicator is part of which, which statistic is derived
+from which) are data in the tables, so a new indicator, period or country
+needs no change here. Checks are polars expressions and joins: one pass over
+the columns, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from ..report import Failure
+from ..schema import Package
+from ..tables import row_keys
+
+Row = dict
+Text = Callable[[Row], str]
+PERIOD = ["period_start", "period_end"]
+ROW = "row_"  # the row's position in its table, added to frames a check filters
+
+
+@dataclass
+class Context:
+    package: Package
+    frames: dict[str, pl.DataFrame]
+    archive: dict[str, str] | None = None  # sha256 of a document's bytes -> its text
+    control_free: frozenset[str] = frozenset()  # tables whose CSV bytes show that no cell holds a control character
+
+    def __post_init__(self) -> None:
+        self._shared: dict[str, object] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def release_prose(self, keep: set[str]) -> None:
+        """Drop the free-text columns no rule still to run reads (`keep` names those it does): they hold about half
+        the memory of a large package."""
+        for name, table in self.package.tables.items():
+            frame = self.frames[name]
+            self.frames[name] = frame.drop([c for c in table.prose if c in frame.columns and f"{name}.{c}" not in keep])
+
+    def shared(self, key: str, compute: Callable[[], object]) -> object:
+        """A result several rules use, computed once: rules run two at a time, and the second waits for the first's."""
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._shared:
+                self._shared[key] = compute()
+            return self._shared[key]
+
+    def keys(self, name: str) -> pl.Series:
+        """Each row's primary key as text ("E002|IRQ"), for locating failures."""
+        return self.shared(f"keys:{name}", lambda: row_keys(self.package.tables[name], self.frames[name]))
+
+    def screened(self, name: str, screen: str, columns: list[str], test: Callable[[pl.Expr], pl.Expr]) -> dict[str, bool]:
+        """For each of a table's `columns`, whether any cell passes the screen `test`, computed once per screen name."""
+        return self.shared(f"screen:{name}:{screen}", lambda: self.frames[name].select(
+            [test(pl.col(c)).fill_null(False).any().alias(c) for c in columns]).row(0, named=True) if columns else {})
+
+    def rows(self, name: str, *columns: str) -> pl.DataFrame:
+        """The table with each row's position, so that a filtered or joined frame still locates its rows.
+
+        Naming the columns a check needs keeps its joins from copying the others (a million-row join copies
+        16 bytes per text cell)."""
+        frame = self.frames[name].with_row_index(ROW)
+        return frame.select(ROW, *columns) if columns else frame
+
+    def report(self, name: str, bad: pl.DataFrame, column: str, rule: Rule, values: Text, message: Text) -> list[Failure]:
+        """A failure for each row of `bad`, a frame derived from ctx.rows(name) that keeps its row_ column."""
+        if bad.is_empty():
+            return []
+        keys = self.keys(name)
+        return [Failure(name, keys[row[ROW]], column, int(row[ROW]) + 2, rule.id, values(row), message(row))
+                for row in bad.unique(ROW, keep="first", maintain_order=True).iter_rows(named=True)]
+
+    def flag(self, name: str, condition: pl.Expr, column: str, rule: Rule, values: Text, message: Text) -> list[Failure]:
+        """A failure for every row of table `name` where `condition` is true."""
+        return self.report(name, self.rows(name).filter(condition.fill_null(False)), column, rule, values, message)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    reason: str
+    check: Callable[[Context, Rule], list[Failure]] | None = None
+    tolerance: float = 0.0
+    stage: str = "rules"  # file | schema | rules | archive | parity
+    tables: tuple[str, ...] = ()  # the tables the check reads
+    prose: tuple[str, ...] = ()  # the free-text columns (Table.prose) the check reads, as "table.column", or "*" for all
+
+    def run(self, ctx: Context) -> list[Failure]:
+        return self.check(ctx, self) if self.check else []
+
+
+def in_(column: str | pl.Expr, values: pl.Series) -> pl.Expr:
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.is_in(values.drop_nulls().implode())
+
+
+def unmatched(ctx: Context, name: str, column: str, other: str, *columns: str) -> pl.DataFrame:
+    """Rows of table `name` whose `column` value appears nowhere in the same column of table `other` (an anti-join:
+    several times faster than `is_in` against a million keys)."""
+    return ctx.rows(name, column, *columns).join(ctx.frames[other].select(column), on=column, how="anti")
+
+
+EVIDENCE = [  # (table, column naming the archived document, quote column)
+    ("statistic_evidence", "source_id", "quote"),
+    ("event_evidence", "source_id", "quote"),
+    ("claims", "source_id", "quote"),
+    ("citations", "citing_source_id", "quote"),
+]
+ALL_TEXT = ("*",)

@@ -1,0 +1,56 @@
+"""Parity: each Parquet twin holds exactly what its CSV holds."""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..report import Failure
+from .base import ALL_TEXT, Context, Rule
+
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema], metadata=schema.metadata)
+
+
+def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
+    out = []
+    for name, table in ctx.package.tables.items():
+        def fail(message: str, key: str = "", column: str = "", line: int | None = None, values: str = "", name: str = name) -> None:
+            out.append(Failure(name, key, column, line, rule.id, values, message))
+        try:
+            parquet = pq.ParquetFile(table.parquet_path)
+            got_schema = parquet.schema_arrow
+        except FileNotFoundError:
+            fail(f"data/{name}.parquet is missing: run make to build it.")
+            continue
+        except (OSError, pa.ArrowException) as err:
+            fail(f"data/{name}.parquet cannot be read ({err}).")
+            continue
+        want_schema = table.to_pyarrow()
+        if got_schema.metadata != want_schema.metadata:
+            fail(f"data/{name}.parquet stores a different Table Schema than {table.schema_path}: run make.")
+        # nullability is not compared: a twin of a CSV with an empty required cell cannot be non-nullable
+        if not _nullable(got_schema).equals(_nullable(want_schema)):
+            diff = [f"{f.name}: {f.type}" for f in got_schema if f.name not in want_schema.names or want_schema.field(f.name).type != f.type]
+            missing = [n for n in want_schema.names if n not in got_schema.names]
+            fail(f"data/{name}.parquet has other columns or types than its schema ({'; '.join(diff + [m + ': missing' for m in missing])}): run make.")
+            continue
+        if parquet.metadata.num_rows != ctx.frames[name].height:
+            fail(f"data/{name}.parquet has {parquet.metadata.num_rows} rows, the CSV {ctx.frames[name].height}: run make.")
+            continue
+        want = ctx.frames[name]
+        for column in want.columns:  # a column at a time: a whole second copy of a large table is not needed
+            got = pl.read_parquet(table.parquet_path, columns=[column]).to_series().cast(want[column].dtype)
+            if got.equals(want[column]):
+                continue
+            differs = ~got.eq_missing(want[column])
+            keys = ctx.keys(name)
+            for i in differs.arg_true().head(20).to_list():
+                fail("The Parquet cell differs from the CSV cell: run make.", keys[i], column, i + 2, f"{got[i]!r} != {want[column][i]!r}")
+    return out
+
+
+RULES: list[Rule] = [
+    Rule("parity.parquet_matches_csv", "Each Parquet twin holds exactly its CSV's rows, types and Table Schema.", check_parity, stage="parity", prose=ALL_TEXT),
+]

@@ -1,0 +1,104 @@
+"""Time: periods and dates are ordered, match their precision, and come before the reports of them."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..report import Failure, fmt
+from .base import Context, Rule
+
+DATED = [  # (table, start column, end column, precision column, basis column)
+    ("statistics", "period_start", "period_end", "period_precision", "period_basis"),
+    ("events", "date_start", "date_end", "date_precision", "date_basis"),
+    ("sources", "published_start", "published_end", "date_precision", "date_basis"),
+]
+
+
+def check_period_order(ctx: Context, rule: Rule) -> list[Failure]:
+    out = []
+    for table, start, end, _, _ in DATED:
+        out += ctx.flag(table, pl.col(start) > pl.col(end), end, rule, lambda r, s=start, e=end: f"{fmt(r[s])} > {fmt(r[e])}",
+                        lambda r, s=start, e=end: f"{e} {fmt(r[e])} is before {s} {fmt(r[s])}.")
+    return out
+
+
+UNITS = {"day": "1d", "month": "1mo", "quarter": "3mo", "half_year": "6mo", "year": "1y"}
+
+
+def _unit_start(date: str, precision: str) -> pl.Expr:
+    """First day of the day, month, quarter, half-year or year that contains the date (unit windows start in January)."""
+    expr = pl.lit(None, dtype=pl.Date)
+    for name, every in UNITS.items():
+        expr = pl.when(pl.col(precision) == name).then(pl.col(date).dt.truncate(every)).otherwise(expr)
+    return expr
+
+
+def _unit_end(date: str, precision: str) -> pl.Expr:
+    expr = pl.lit(None, dtype=pl.Date)
+    for name, every in UNITS.items():
+        expr = pl.when(pl.col(precision) == name).then(pl.col(date).dt.truncate(every).dt.offset_by(every).dt.offset_by("-1d")).otherwise(expr)
+    return expr
+
+
+def check_precision_matches_dates(ctx: Context, rule: Rule) -> list[Failure]:
+    out = []
+    for table, start, end, precision, basis in DATED:
+        frame = ctx.frames[table]
+        unknown = pl.col(precision) == "unknown"
+        open_end = (pl.col(end).is_null() & (pl.col("status") == "ongoing")) if "status" in frame.columns else pl.lit(False)
+        bad = (
+            (unknown != (pl.col(basis) == "not_stated"))
+            | (unknown & (pl.col(start).is_not_null() | pl.col(end).is_not_null()))
+            | (~unknown & pl.col(start).is_null())
+            | (~unknown & pl.col(start).is_not_null() & pl.col(start).ne_missing(_unit_start(start, precision)))
+            | (~unknown & ~open_end & pl.col(end).ne_missing(_unit_end(end, precision)))
+        )
+        out += ctx.flag(table, bad, precision, rule,
+                        lambda r, s=start, e=end, p=precision, b=basis: f"{fmt(r[s])}..{fmt(r[e])} {r[p]} {r[b]}",
+                        lambda r, s=start, e=end, p=precision, b=basis: (
+                            f"{s} must be the first day and {e} the last day of a {r[p]}" if r[p] != "unknown" else f"with precision unknown, {s} and {e} must be empty"
+                        ) + f", and precision is unknown exactly when {b} is not_stated.")
+    return out
+
+
+def _after_report(ctx: Context, rule: Rule, table: str, subject: str, subject_table: str, date_column: str, exempt: pl.Expr | None) -> list[Failure]:
+    subjects = ctx.frames[subject_table].select(subject, pl.col(date_column).alias("dated"), *([pl.col("status")] if exempt is not None else []))
+    published = ctx.frames["sources"].select("source_id", "published_end")
+    frame = ctx.rows(table, subject, "source_id", "cited_source_id").join(subjects, on=subject, how="left")
+    out = []
+    for column in ("source_id", "cited_source_id"):
+        joined = frame.join(published.rename({"source_id": column, "published_end": "reported"}), on=column, how="left")
+        condition = pl.col("dated") > pl.col("reported")
+        if exempt is not None:
+            condition &= ~exempt.fill_null(False)
+        out += ctx.report(table, joined.filter(condition.fill_null(False)), column, rule,
+                          lambda r: f"{fmt(r['dated'])} > {fmt(r['reported'])}",
+                          lambda r, c=column: f"{r[subject]} is dated {fmt(r['dated'])}, after {r[c]} was published ({fmt(r['reported'])}).")
+    return out
+
+
+def check_period_before_report(ctx: Context, rule: Rule) -> list[Failure]:
+    return _after_report(ctx, rule, "statistic_evidence", "statistic_id", "statistics", "period_end", None)
+
+
+def check_event_before_report(ctx: Context, rule: Rule) -> list[Failure]:
+    return _after_report(ctx, rule, "event_evidence", "event_id", "events", "date_start", pl.col("status").is_in(["planned", "announced"]))
+
+
+def check_citation_order(ctx: Context, rule: Rule) -> list[Failure]:
+    sources = ctx.frames["sources"]
+    frame = (ctx.rows("citations")
+             .join(sources.select(pl.col("source_id").alias("cited_source_id"), pl.col("published_start").alias("cited")), on="cited_source_id", how="left")
+             .join(sources.select(pl.col("source_id").alias("citing_source_id"), pl.col("published_end").alias("citing")), on="citing_source_id", how="left"))
+    return ctx.report("citations", frame.filter((pl.col("cited") > pl.col("citing")).fill_null(False)), "cited_source_id", rule,
+                      lambda r: f"{fmt(r['cited'])} > {fmt(r['citing'])}",
+                      lambda r: f"{r['citing_source_id']} cites {r['cited_source_id']}, published after it ({fmt(r['cited'])}).")
+
+
+RULES: list[Rule] = [
+    Rule("time.period_order", "A period or date range does not end before it starts.", check_period_order, tables=("statistics", "events", "sources")),
+    Rule("time.precision_matches_dates", "Start and end span exactly one unit of the stated precision; unknown precision means no dates and basis not_stated.", check_precision_matches_dates, tables=("statistics", "events", "sources")),
+    Rule("time.period_before_report", "A reported period ends on or before the publication of each source that reports it.", check_period_before_report, tables=("statistic_evidence", "statistics", "sources")),
+    Rule("time.event_before_report", "An event starts on or before the publication of each source that reports it, unless planned or announced.", check_event_before_report, tables=("event_evidence", "events", "sources")),
+    Rule("time.citation_order", "No document cites a source published after it.", check_citation_order, tables=("citations", "sources")),
+]
