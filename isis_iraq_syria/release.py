@@ -18,13 +18,15 @@ from pathlib import Path
 from rich.console import Console
 
 from .build import write_if_changed
+from .charts import CHARTS
 from .report import EXIT_INVALID, EXIT_VALID
 from .schema import DESCRIPTOR, Package
 from .validate import validate
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
 TOP_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff")
-DOC_FILES = ("docs/codebook.md", "docs/erd.svg")
+# the charts too: README.md shows them
+DOC_FILES = ("docs/codebook.md", "docs/erd.svg", *(f"docs/charts/{chart.name}.svg" for chart in CHARTS))
 
 
 class ReleaseRefused(Exception):
