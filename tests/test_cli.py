@@ -97,11 +97,3 @@ def test_console_command_validates_the_package_from_any_directory(tmp_path: Path
 def test_console_command_lists_its_subcommands() -> None:
     result = subprocess.run([str(COMMAND), "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and all(name in result.stdout for name in ("validate", "build", "release", "docs"))
-
-
-def test_console_command_build_on_a_broken_copy_exits_1_and_writes_nothing(pkg: Path) -> None:
-    edit(pkg, "statistics", "S007", value="3O")
-    before = {p: p.stat().st_mtime_ns for p in pkg.rglob("*")}
-    result = subprocess.run([str(COMMAND), "build", "--root", str(pkg)], capture_output=True, text=True)
-    assert result.returncode == 1 and "build stopped" in result.stdout
-    assert {p: p.stat().st_mtime_ns for p in pkg.rglob("*")} == before

@@ -50,12 +50,17 @@ def _install(tmp: Path, target: Path) -> Path:
     return python
 
 
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory) -> dict[str, Path]:
+    """The Python of a fresh venv with the package installed from the wheel, and of one installed from the checkout."""
+    return {source: _install(tmp_path_factory.mktemp(source), target) for source, target in (("wheel", wheel), ("checkout", ROOT))}
+
+
 @pytest.mark.parametrize("source", ["wheel", "checkout"])
-def test_installed_package_loads_typed_tables_outside_the_checkout(request, tmp_path: Path, source: str) -> None:
-    target = request.getfixturevalue("wheel") if source == "wheel" else ROOT
-    python = _install(tmp_path, target)
+def test_installed_package_loads_typed_tables_outside_the_checkout(installed: dict[str, Path], tmp_path: Path, source: str) -> None:
+    python = installed[source]
     found = json.loads(_run(python, "-c", CHECK, cwd=tmp_path).stdout)
-    assert Path(found["root"]).is_relative_to(tmp_path / "venv"), "the data must come from the installed package"
+    assert Path(found["root"]).is_relative_to(python.parents[2]), "the data must come from the installed package"
     assert found["version"] == found["data_version"] == DESCRIPTOR["version"]
     assert found["tables"] == [r["name"] for r in DESCRIPTOR["resources"] if r["format"] == "csv"]
     assert found["rows"] == sum(1 for _ in (ROOT / "data" / "statistics.csv").open()) - 1
@@ -71,8 +76,8 @@ def test_wheel_holds_the_descriptors_data_and_schemas(wheel: Path) -> None:
     assert {f"isis_iraq_syria/_package/{name}" for name in expected} <= names
 
 
-def test_console_command_without_the_validator_says_what_to_install(wheel: Path, tmp_path: Path) -> None:
-    python = _install(tmp_path, wheel)
+def test_console_command_without_the_validator_says_what_to_install(installed: dict[str, Path], tmp_path: Path) -> None:
+    python = installed["wheel"]
     result = subprocess.run([python.parent / "isis-iraq-syria", "validate"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2
     assert "pip install 'isis-iraq-syria[validate]'" in result.stderr and "Traceback" not in result.stderr

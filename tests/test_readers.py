@@ -114,8 +114,13 @@ def _duckdb_csv(name: str):
                       "nullstr = '', allow_quoted_nulls = false, auto_detect = false)")
 
 
+@cache
+def _frictionless_package(descriptor: str) -> frictionless.Package:
+    return frictionless.Package(descriptor)
+
+
 def _frictionless(descriptor: str, resource: str) -> list[tuple]:
-    rows = frictionless.Package(descriptor).get_table_resource(resource).read_rows()
+    rows = _frictionless_package(descriptor).get_table_resource(resource).read_rows()
     return _rows(tuple(r.values()) for r in rows)
 
 
