@@ -39,6 +39,13 @@ def test_tables_lists_every_table_of_the_descriptor_with_its_description() -> No
     assert d.__version__ == descriptor["version"]
 
 
+def test_tables_and_schema_stay_functions_when_the_validator_modules_of_those_names_are_imported() -> None:
+    import isis_iraq_syria.schema
+    import isis_iraq_syria.tables  # noqa: F401
+    assert d.tables() and d.schema(NAMES[0])["fields"]
+    assert sys.modules["isis_iraq_syria.tables"].read_csv and sys.modules["isis_iraq_syria.schema"].Package
+
+
 def test_a_misspelt_table_is_an_error_that_lists_the_tables() -> None:
     with pytest.raises(KeyError) as err:
         d.load("statistic")

@@ -177,6 +177,7 @@ READERS = {
     "duckdb-parquet": lambda name: _rows(duckdb.sql(f"SELECT * FROM read_parquet('{ROOT / f'data/{name}.parquet'}')").fetchall()),
     "frictionless-folder-csv": lambda name: _frictionless(str(ROOT / "datapackage.json"), name),
     "frictionless-folder-parquet": lambda name: _frictionless(str(ROOT / "datapackage.json"), f"{name}-parquet"),
+    "frictionless-v1-descriptor": lambda name: _frictionless(str(ROOT / "datapackage-v1.json"), name),
     "R-readr": lambda name: _dates_from_iso(name, _rows(tuple(r) for r in r_tables()["tables"][name])),
     "v1-datapackage-js": lambda name: _dates_from_iso(name, _rows(v1_tables(str(ROOT / "datapackage-v1.json"))["tables"][name])),
 }
