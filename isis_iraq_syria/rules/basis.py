@@ -414,7 +414,7 @@ def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
                              f["sources"].filter(pl.col("text_sha256").is_not_null()).select(subject="source_id", document_id="source_id")]),
     }
     for family, pairs in reported.items():
-        bad = rows.filter(pl.col("family") == family).join(pairs, on=["subject", "document_id"], how="anti")
+        bad = _evidenced(ctx, rows.filter(pl.col("family") == family), family).join(pairs, on=["subject", "document_id"], how="anti")
         out += ctx.report("bases", bad, "document_id", rule, lambda r: r["document_id"],
                           lambda r: f"{r['document_id']} does not report {r['subject']} (no evidence or citation links them), so its words cannot be the basis.")
     filled = {
