@@ -64,8 +64,9 @@ def test_installed_package_loads_typed_tables_outside_the_checkout(installed: di
     assert found["version"] == found["data_version"] == DESCRIPTOR["version"]
     assert found["tables"] == [r["name"] for r in DESCRIPTOR["resources"] if r["format"] == "csv"]
     assert found["rows"] == sum(1 for _ in (ROOT / "data" / "statistics.csv").open()) - 1
-    assert found["dtypes"]["period_start"] == "datetime64[ms]" and found["dtypes"]["value"] == "Float64"
-    assert found["dtypes"]["figure_kind"] == "category" and found["dtypes"]["statistic_id"] == "string"
+    pandas = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ms]"}
+    fields = json.loads((ROOT / "schemas" / "statistics.schema.json").read_text())["fields"]
+    assert found["dtypes"] == {f["name"]: "category" if f.get("constraints", {}).get("enum") else pandas[f["type"]] for f in fields}
 
 
 def test_wheel_holds_the_descriptors_data_and_schemas(wheel: Path) -> None:
