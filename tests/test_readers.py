@@ -10,6 +10,7 @@ fails under CI=true.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import math
 import os
@@ -159,9 +160,11 @@ V1 = ROOT / "tests" / "v1"
 def v1_tables(descriptor: str) -> dict:
     """Every table as the Data Package v1 reader (npm datapackage, pinned in tests/v1) reads it."""
     node = _runtime("node", "apt-get install nodejs npm")
-    if not (V1 / "node_modules" / "datapackage").is_dir():
-        npm = _runtime("npm", "apt-get install npm")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=V1, check=True)
+    with open(V1 / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # test workers in parallel install it once
+        if not (V1 / "node_modules" / "datapackage").is_dir():
+            npm = _runtime("npm", "apt-get install npm")
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=V1, check=True)
     result = subprocess.run([node, str(V1 / "read_v1.js"), descriptor], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
