@@ -90,18 +90,18 @@ def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     and item are null for an evidence quote (it serves every cell of its subject) and set for a context quote of
     bases; and the distinct texts (text_id, text). Each distinct text is searched once."""
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
-        parts = [ctx.frames[table].select(family=pl.lit(family), subject=pl.col(subject), document_id=pl.col(document),
-                                          field=pl.lit(None, pl.String), item=pl.lit(None, pl.String), text=pl.col("quote"),
-                                          start=pl.col("quote_start"))
-                 for family, table, subject, document in PASSAGE_TABLES]
+        # polars' categories are global: a text's code is the same in every table, so each part is numbered alone
+        # and no column of all the texts is ever built
+        text_id = pl.col("quote").cast(pl.Categorical).to_physical().alias("text_id")
+        sources = [(ctx.frames[table], dict(family=pl.lit(family), subject=pl.col(subject), document_id=pl.col(document),
+                                           field=pl.lit(None, pl.String), item=pl.lit(None, pl.String)))
+                   for family, table, subject, document in PASSAGE_TABLES]
         # an inferred basis's quote is a passage too: the words an inference rests on (its expression, say)
         quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
-        parts.append(quoted.select("family", "subject", "document_id", pl.col("field").cast(pl.String), "item",
-                                   text=pl.col("quote"), start=pl.col("quote_start")))
-        # a categorical's codes number the distinct texts in one hashing pass (a unique and a join would take two)
-        passages = pl.concat(parts).with_columns(text_id=pl.col("text").cast(pl.Categorical).to_physical())
-        texts = passages.select("text_id", "text").unique("text_id")
-        return passages.drop("text"), texts
+        sources.append((quoted, dict(family="family", subject="subject", document_id="document_id", field=pl.col("field").cast(pl.String), item="item")))
+        passages = pl.concat([frame.select(**columns, start=pl.col("quote_start"), text_id=text_id) for frame, columns in sources])
+        texts = pl.concat([frame.select(text_id, text=pl.col("quote")).unique("text_id") for frame, _ in sources]).unique("text_id")
+        return passages, texts
     return ctx.shared("passages", compute)
 
 
