@@ -151,10 +151,16 @@ def _kind_words(ctx: Context) -> pl.DataFrame:
 
 
 def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
-    """The passages a cell of this kind may be stated in: its subject's evidence quotes and its own context quotes."""
-    passages, _ = _passages(ctx)
+    """The passages a cell of this kind may be stated in: its subject's evidence quotes and its own context quotes.
+    The evidence passages of a family are selected once and shared; the context quotes are few."""
     keep = ["subject", "item", "text_id", "start", "document_id"]
-    return passages.filter((pl.col("family") == cell.family) & (pl.col("field").is_null() | (pl.col("field") == cell.field))).select(keep)
+
+    def evidence() -> pl.DataFrame:
+        passages, _ = _passages(ctx)
+        return passages.filter((pl.col("family") == cell.family) & pl.col("field").is_null()).select(keep)
+    passages, _ = _passages(ctx)
+    context = passages.filter(pl.col("field") == cell.field).select(keep)
+    return pl.concat([ctx.shared(f"evidence_passages:{cell.family}", evidence), context], rechunk=False)
 
 
 def _cells_not_stated(cells: pl.DataFrame, found: pl.DataFrame, on: list[str], inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
