@@ -11,4 +11,4 @@ from isis_iraq_syria.build import run  # noqa: E402
 from isis_iraq_syria.cli import script_main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(script_main(run, ROOT))
+    sys.exit(script_main(run, ROOT, "cannot build"))
