@@ -14,7 +14,7 @@ CSV := $(wildcard data/*.csv)
 SCHEMAS := $(wildcard schemas/*.schema.json)
 PARQUET := $(CSV:.csv=.parquet)
 
-.PHONY: all validate docs test release bench clean
+.PHONY: all validate docs test release bench clean FORCE
 all: validate docs
 
 $(STAMP): requirements.txt
@@ -22,9 +22,12 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# One build writes every twin and the descriptor together, and only after the CSVs validate.
-$(PARQUET) datapackage.json &: $(CSV) $(SCHEMAS) $(STAMP)
+# One build writes every twin and the descriptor together, and only after the CSVs validate. A staging folder
+# left by an interrupted build makes the build run again, to finish or undo it, whatever the files' times.
+$(PARQUET) datapackage.json &: $(CSV) $(SCHEMAS) $(STAMP) $(if $(wildcard .build-staging),FORCE)
 	$(PY) scripts/build.py
+
+FORCE:
 
 validate: $(PARQUET) datapackage.json
 	$(PY) scripts/validate.py $(if $(ARCHIVE),--archive $(ARCHIVE))
