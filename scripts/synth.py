@@ -12,13 +12,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from isis_iraq_syria.cli import describe  # noqa: E402
+from isis_iraq_syria.report import cannot_run, make_console  # noqa: E402
 from isis_iraq_syria.synth import write  # noqa: E402
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n", type=int, help="rows in statistics and in events")
-    parser.add_argument("out", type=Path, help="folder to write (replaced if it exists)")
+    parser.add_argument("out", type=Path, help="folder to write: new, empty, or one synth.py wrote before (then replaced)")
     parser.add_argument("--plant", action="store_true", help="plant one violation of each rule (but the file rules)")
     args = parser.parse_args()
-    counts = write(args.out.resolve(), args.n, plant=args.plant)
+    try:
+        counts = write(args.out, args.n, plant=args.plant)
+    except Exception as err:  # a refused folder, a full disk: a message, not a traceback
+        sys.exit(cannot_run(make_console(), describe(err), "cannot write the synthetic package"))
     print(" ".join(f"{name}={count}" for name, count in sorted(counts.items())))
