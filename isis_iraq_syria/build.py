@@ -155,16 +155,27 @@ def commit(root: Path, files: dict[Path, bytes]) -> list[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # not committed: the old files stand
         raise
+    moved = 0
     try:
-        recover(root)
+        for name in names:
+            os.replace(staging / name, root / name)
+            moved += 1
     except OSError as err:
         where = Path(err.filename).name if err.filename else "a file"
+        if moved == 0:  # nothing was replaced yet: undo, and the old package stands whole
+            shutil.rmtree(staging, ignore_errors=True)
+            raise CannotRun(f"{where}: {err.strerror or err}; nothing was written") from err
         raise CannotRun(f"{where}: {err.strerror or err}; the build was committed but not every file was moved: run make again to finish it") from err
+    recover(root)  # fsyncs the folders and removes the staging folder
     return [root / name for name in names]
 
 
-def run(root: Path, console: Console) -> int:
+def run(root: Path | str, console: Console) -> int:
+    if str(root) == "":  # Path("") would be the current folder
+        raise CannotRun("--root: empty path; name the package's folder")
     root = Path(root).resolve()
+    if not root.is_dir():
+        raise CannotRun(f"{root}: not a folder (--root names the package's folder)")
     recovered = recover(root)
     if recovered:
         say(console, f"an interrupted build was {recovered} ({STAGING}/)")
@@ -180,7 +191,7 @@ def run(root: Path, console: Console) -> int:
         changed = commit(package.root, files)
     except OSError as err:
         where = Path(err.filename).name if err.filename else "a file"
-        raise CannotRun(f"{where}: {err.strerror or err}; the package was left as it was (old files), no temporary file remains") from err
+        raise CannotRun(f"{where}: {err.strerror or err}; nothing was written, no temporary file remains") from err
     for path in changed:
         say(console, f"wrote {path.relative_to(package.root)}")
     say(console, f"build: {len(files)} files derived, {len(changed)} changed")

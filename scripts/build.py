@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the Parquet twins and the descriptor's resources from the CSVs, after validating them."""
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -11,4 +12,6 @@ from isis_iraq_syria.build import run  # noqa: E402
 from isis_iraq_syria.cli import script_main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(script_main(run, ROOT, "cannot build"))
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", default=str(ROOT), help="package to build (default: the one containing this script)")
+    sys.exit(script_main(run, parser.parse_args().root, "cannot build"))
