@@ -1,0 +1,101 @@
+"""A build killed at random points (SIGKILL, as the OOM killer or a power cut would) leaves, once the next run has
+recovered, either the old package or the new one, valid, and no stray file.
+
+The old package is valid and complete but its generated files differ in bytes from what the build writes (its twins
+written with another compression, its descriptor with another indentation), so the build rewrites all 17 of them: a
+kill can fall between any two. The build runs in its own Python, slowed down by a few milliseconds per file
+operation so that random kill times spread over the whole write and swap.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, copy_package
+from isis_iraq_syria import build
+from isis_iraq_syria.schema import STAGING, Package
+from isis_iraq_syria.validate import validate
+from test_hostile import tree
+
+ITERATIONS = 24
+DELAY = 0.02  # seconds added to each write and rename in the killed build
+
+DRIVER = f"""
+import os, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from isis_iraq_syria import build
+from isis_iraq_syria.cli import script_main
+
+def slow(f):
+    def wrapper(*args, **kwargs):
+        time.sleep({DELAY})
+        return f(*args, **kwargs)
+    return wrapper
+
+build._write = slow(build._write)
+os.replace = slow(os.replace)
+commit = build.commit
+def announced(root, files):
+    print("commit", flush=True)  # the test times its kill from here
+    return commit(root, files)
+build.commit = announced
+sys.exit(script_main(build.run, sys.argv[1], "cannot build"))
+"""
+
+
+def _old_package(root: Path) -> None:
+    """Valid, but every generated file differs in bytes from the build's."""
+    for parquet in (root / "data").glob("*.parquet"):
+        pq.write_table(pq.read_table(parquet), parquet, compression="snappy")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=1))
+
+
+@pytest.mark.slow
+def test_a_killed_build_leaves_the_old_or_the_new_package_and_no_stray_file(tmp_path: Path) -> None:
+    old = copy_package(tmp_path / "old")
+    _old_package(old)
+    assert validate(Package.load(old)).valid
+    new = copy_package(tmp_path / "new")
+    _old_package(new)
+    from rich.console import Console
+    import io
+    assert build.run(new, Console(file=io.StringIO())) == 0
+    old_tree, new_tree = tree(old), tree(new)
+    assert len({p for p in old_tree if old_tree[p] != new_tree.get(p)}) == 17  # 16 twins and the descriptor
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER)
+    rng = random.Random(20261201)
+    outcomes = {"old": 0, "new": 0}
+    recovered = {None: 0, "discarded": 0, "finished": 0}
+    for _ in range(ITERATIONS):
+        pkg = tmp_path / "pkg"
+        subprocess.run(["rm", "-rf", str(pkg)], check=True)
+        subprocess.run(["cp", "-a", str(old), str(pkg)], check=True)
+        process = subprocess.Popen([sys.executable, str(driver), str(pkg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if rng.random() < 0.2:  # somewhere in validation, before anything is written
+            time.sleep(rng.uniform(0.5, 1.5))
+        else:  # somewhere in the staging, the commit, the swap or the clean-up
+            assert process.stdout.readline() == "commit\n", process.stderr.read()
+            time.sleep(rng.uniform(0, 2 * 17 * DELAY * 1.3))
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        recovered[build.recover(pkg)] += 1  # what the next run does first
+        state = tree(pkg)
+        assert state in (old_tree, new_tree), sorted(p for p in set(state) | set(old_tree) if state.get(p) != old_tree.get(p))
+        assert not (pkg / STAGING).exists()
+        outcomes["old" if state == old_tree else "new"] += 1
+        assert validate(Package.load(pkg)).valid
+    print(f"kills: {ITERATIONS}, package after recovery: {outcomes}, recovery: {recovered}")
+    # the kills fell on both sides of the commit, and some were recovered each way
+    assert outcomes["old"] and outcomes["new"], outcomes
+    assert recovered["discarded"] and recovered["finished"], recovered
