@@ -103,6 +103,8 @@ def _check_table_schema(path: str, d: Any) -> None:
         c = f.get("constraints", {})
         if not isinstance(c, dict):
             refuse(f"field {name!r}: constraints must be an object")
+        if any(k in c for k in ("pattern", "minLength", "maxLength")) and f.get("type", "string") != "string":
+            refuse(f"field {name!r}: pattern, minLength and maxLength are supported on string fields only")
         if "pattern" in c:
             try:
                 if not isinstance(c["pattern"], str):
