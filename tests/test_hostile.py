@@ -146,8 +146,8 @@ def stale_staging(pkg: Path, outside: Path) -> None:
 S, ST, SE, Q = "data/statistics.csv", "schemas/statistics.schema.json", "schemas/statistic_evidence.schema.json", "schemas/qualifiers.schema.json"
 DESC = "datapackage.json"
 
-CASES = [
-    # 1. cells that must not pass as another value, or as nothing
+# 1. cells that must not pass as another value, or as nothing
+PARSING = [
     Case("arabic_indic_digits_in_a_nullable_number", cell("statistics", "S018", value="٣٠٠"), 1, "schema.type"),
     Case("fullwidth_digits_in_a_bound", cell("statistics", "S001", lower_bound="１５３"), 1, "schema.type"),
     Case("devanagari_digits_in_an_integer", cell("qualifiers", "hundreds", magnitude="१००"), 1, "schema.type"),
@@ -167,13 +167,17 @@ CASES = [
     Case("date_with_arabic_indic_digits", cell("statistics", "S001", period_start="٢٠٢٤-٠١-٠١"), 1, "schema.type"),
     Case("date_with_time", cell("statistics", "S001", period_start="2024-01-01T00:00"), 1, "schema.type"),
     Case("boolean_word_yes", cell("indicators", "isis_attacks", additive_over_time="yes"), 1, "schema.type"),
-    # 2. data that looks like terminal markup or emoji, shown in a failure
+]
+# 2. data that looks like terminal markup or emoji, shown in a failure
+MARKUP = [
     Case("markup_closing_tag_in_a_failing_cell", cell("statistics", "S018", value="[/]"), 1, "[/]"),
     Case("markup_words_in_a_failing_cell", cell("statistics", "S018", value="[sic] 300 [the group]"), 1, "[sic] 300 [the group]"),
     Case("emoji_code_in_a_failing_cell", cell("statistics", "S018", value=":x:"), 1, ":x:"),
     Case("markup_in_a_header", raw("data/actors.csv", lambda b: b.replace(b"actor_kind", b"[bold]kind[/]", 1)), 1, "[bold]kind[/]"),
     Case("markup_in_a_failing_id", cell("events", "E001", status="[red]occurred[/red]"), 1, "[red]occurred[/red]"),
-    # 3. files that are not what they seem
+]
+# 3. files that are not what they seem
+FILES = [
     Case("csv_is_a_folder", replace_with_dir(S), 2, S),
     Case("csv_is_a_fifo", replace_with_fifo(S), 2, S),
     Case("twin_is_a_fifo", replace_with_fifo("data/actors.parquet"), 1, "data/actors.parquet", build=None),
@@ -203,7 +207,9 @@ CASES = [
     Case("csv_nul_byte_in_a_cell", raw("data/actors.csv", lambda b: b.replace(b"Reuters", b"Reu\x00ters", 1)), 1, "hygiene.control_chars"),
     Case("csv_extra_cell", raw("data/actors.csv", lambda b: b.replace(b"\nagencies,", b"\nagencies,x,", 1)), 1, "file.ragged_row"),
     Case("csv_blank_line", raw("data/actors.csv", lambda b: b + b"\n"), 1, "actors"),
-    # 4. Table Schemas this validator cannot apply: they stop the run, naming the schema
+]
+# 4. Table Schemas this validator cannot apply: they stop the run, naming the schema
+SCHEMAS = [
     Case("schema_primary_key_names_a_missing_field", json_edit(ST, lambda s: s.update(primaryKey=["no_such_field"])), 2, ST),
     Case("schema_foreign_key_on_a_missing_local_field", json_edit(SE, lambda s: s["foreignKeys"][0].update(fields=["no_such_field"])), 2, SE),
     Case("schema_foreign_key_to_a_missing_field", json_edit(SE, lambda s: s["foreignKeys"][0]["reference"].update(fields=["no_such_field"])), 2, SE),
@@ -224,11 +230,15 @@ CASES = [
     Case("schema_file_name_unsafe", lambda p, o: shutil.copy(p / ST, p / "schemas" / "Bad Name.schema.json"), 2, "Bad Name"),
     Case("schema_without_csv", lambda p, o: shutil.copy(p / ST, p / "schemas" / "extra.schema.json"), 2, "data/extra.csv"),
     Case("schema_unique_keys_missing_field", json_edit(ST, lambda s: s.update(uniqueKeys=[["nowhere"]])), 2, ST),
-    # 5. foreign keys of several fields: every row must match
+]
+# 5. foreign keys of several fields: every row must match
+COMPOSITE_KEYS = [
     Case("composite_foreign_key_violated", json_edit("schemas/event_geographies.schema.json", lambda s: s["foreignKeys"].append(
         {"fields": ["event_id", "geography_id"], "reference": {"resource": "event_actors", "fields": ["event_id", "actor_id"]}}) and None),
          1, "ref.foreign_key", build=None),
-    # 6. descriptors
+]
+# 6. descriptors
+DESCRIPTORS = [
     Case("descriptor_is_a_json_array", json_edit(DESC, lambda d: [d]), 1, "descriptor.profile"),
     Case("descriptor_is_a_string", write(DESC, b'"isis"'), 1, "descriptor.profile"),
     Case("descriptor_name_climbs_out", json_edit(DESC, lambda d: d.update(name="../../evil")), 1, "descriptor.profile"),
@@ -244,7 +254,9 @@ CASES = [
     Case("descriptor_empty", write(DESC, b""), 2, DESC),
     Case("descriptor_deeply_nested", write(DESC, b"[" * 100_000), 2, DESC),
     Case("stray_temporary_file_in_data", write("data/.actors.parquet.abc.tmp", b"torn"), 1, "data/.actors.parquet.abc.tmp", build=None),
-    # 7. the environment and the command line
+]
+# 7. the environment and the command line
+ENVIRONMENT = [
     Case("stale_staging_folder", stale_staging, 2, STAGING, build=0),
     Case("archive_empty_path", nothing, 2, "--archive", build=None, args=("--archive", "")),
     Case("archive_missing", nothing, 2, "archive", build=None, args=("--archive", "/nonexistent/archive")),
@@ -254,6 +266,13 @@ CASES = [
     Case("root_empty_path", nothing, 2, "--root", args=("--root", "")),
     Case("root_named_like_markup", nothing, 2, "[/]x", args=("--root", "{pkg}/[/]x")),
 ]
+CLASSES = {"parsing": PARSING, "markup": MARKUP, "files": FILES, "schemas": SCHEMAS, "composite keys": COMPOSITE_KEYS,
+           "descriptors": DESCRIPTORS, "environment": ENVIRONMENT}
+CASES = [case for cases in CLASSES.values() for case in cases]
+
+
+def package_files(pkg: Path) -> set[str]:
+    return {p.name.removesuffix(".schema.json") for p in (pkg / "schemas").glob("*.schema.json")} | {DESC}
 
 
 @pytest.fixture
@@ -304,6 +323,8 @@ def test_hostile_input_is_refused_with_a_message_and_changes_nothing(case: Case,
     report = json.loads(output)
     assert report["valid"] is False
     assert case.names in json.dumps(report, ensure_ascii=False)
+    for failure in report["failures"]:  # invalid: each failure names the table (data/<table>.csv) or the descriptor
+        assert failure["resource"] in package_files(pkg), failure
     assert tree(tmp_path) == before, "validation changed a file"
 
     if case.build is None:
@@ -323,9 +344,10 @@ def test_hostile_input_is_refused_with_a_message_and_changes_nothing(case: Case,
         assert not (pkg / STAGING).exists()
 
 
-def test_every_hostile_case_is_distinct_and_each_class_has_cases() -> None:
+def test_hostile_cases_are_distinct_and_every_class_has_some() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
-    assert len(CASES) >= 80
+    assert all(CLASSES.values()) and len(CASES) >= 80
+    print(", ".join(f"{name}: {len(cases)}" for name, cases in CLASSES.items()), f"(in all {len(CASES)})")
 
 
 # --- faults of the environment, simulated (the tests may run as root, who can write to read-only folders) ------
@@ -452,3 +474,43 @@ def test_synth_refuses_a_folder_it_did_not_make_and_deletes_nothing(target: str,
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stdout.startswith("cannot write the synthetic package: ")
     assert tree(tmp_path) == before
+
+
+# --- foreign keys of several fields, against frictionless ------------------------------------------------------
+
+PAIRS = {
+    "fields": [{"name": "pair_id", "type": "string", "constraints": {"required": True}},
+               {"name": "event_id", "type": "string"}, {"name": "source_id", "type": "string"}],
+    "primaryKey": ["pair_id"],
+    "foreignKeys": [{"fields": ["event_id", "source_id"], "reference": {"resource": "event_evidence", "fields": ["event_id", "source_id"]}}],
+}
+
+
+def _pairs(pkg: Path, pairs: list[tuple[str, str]]) -> None:
+    (pkg / "schemas" / "pairs.schema.json").write_text(json.dumps(PAIRS))
+    lines = ["pair_id,event_id,source_id"] + [f"P{i:03d},{e},{s}" for i, (e, s) in enumerate(pairs)]
+    (pkg / "data" / "pairs.csv").write_text("\n".join(lines) + "\n")
+
+
+def _frictionless_fk_rows(pkg: Path) -> set[int]:
+    from frictionless import Package as FrictionlessPackage
+    from isis_iraq_syria.build import resources
+    from isis_iraq_syria.schema import Package
+    package = Package.load(pkg)
+    csv_only = [r for r in resources(package) if r["format"] == "csv"]
+    report = FrictionlessPackage({**package.descriptor, "resources": csv_only}, basepath=str(pkg)).validate()
+    return {task_error.row_number for task in report.tasks if task.name == "pairs" for task_error in task.errors if task_error.type == "foreign-key"}
+
+
+def test_composite_foreign_keys_fail_exactly_where_frictionless_fails(pkg: Path) -> None:
+    from conftest import read_rows, rule_hits, run
+    evidence = [(r["event_id"], r["source_id"]) for r in read_rows(pkg, "event_evidence")]
+    wrong = [(evidence[0][0], "centcom-statement"), ("E999", evidence[0][1]), ("", ""), (evidence[2][0], "")]
+    _pairs(pkg, evidence + wrong)
+    hits = rule_hits(run(pkg, parity=False), "ref.foreign_key")
+    ours = {f.line for f in hits if f.resource == "pairs"}
+    n = len(evidence)
+    # the first two wrong rows and the half-empty one fail; the all-empty row is skipped, as frictionless skips it
+    assert ours == {n + 2, n + 3, n + 5}, hits
+    assert ours == _frictionless_fk_rows(pkg)
+    assert all(f.column == "event_id,source_id" for f in hits)
