@@ -249,7 +249,7 @@ DESCRIPTORS = [
     Case("descriptor_resource_reads_etc_passwd", json_edit(DESC, lambda d: d["resources"][0].update(path="../../../../etc/passwd")), 1, "descriptor.resources", build=0),
     Case("descriptor_resource_absolute_path", json_edit(DESC, lambda d: d["resources"].append({"name": "passwd", "path": "/etc/passwd"}) and None), 1, "descriptor.resources", build=0),
     Case("descriptor_resource_dropped", json_edit(DESC, lambda d: d["resources"].pop() and None), 1, "descriptor.resources", build=0),
-    Case("descriptor_resource_wrong_schema", json_edit(DESC, lambda d: d["resources"][3].update(schema="schemas/actors.schema.json")), 1, "descriptor.resources", build=0),
+    Case("descriptor_resource_wrong_schema", json_edit(DESC, lambda d: next(r for r in d["resources"] if r["name"] == "statistics-parquet").update(schema="schemas/actors.schema.json")), 1, "descriptor.resources", build=0),
     Case("descriptor_not_json", write(DESC, b"{"), 2, DESC),
     Case("descriptor_empty", write(DESC, b""), 2, DESC),
     Case("descriptor_deeply_nested", write(DESC, b"[" * 100_000), 2, DESC),
