@@ -36,6 +36,8 @@ def describe(err: BaseException, root: Path | None = None) -> str:
         return f"{name}: {reason}" if name is not None else f"{reason} ({err})"
     if isinstance(err, MemoryError):
         return "out of memory"
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted"
     return f"unexpected {type(err).__name__}: {err}"
 
 
@@ -44,7 +46,7 @@ def script_main(run: Callable[[Path, Console], int], root: Path, what: str = "ca
     console = make_console()
     try:
         return run(root, console)
-    except Exception as err:  # the last line of defence: a message, not a traceback
+    except (Exception, KeyboardInterrupt) as err:  # the last line of defence: a message, not a traceback
         return cannot_run(console, describe(err, root), what)
 
 
@@ -78,7 +80,7 @@ def validate_main(args: argparse.Namespace) -> int:
                                   on_step=lambda step: bar.update(task, description=escape(f"validating: {step}")))
         else:
             report = validate(package, archive, parity=not args.no_parity)
-    except Exception as err:  # CannotRun, and whatever the environment throws (a full disk, a file vanishing)
+    except (Exception, KeyboardInterrupt) as err:  # CannotRun, and whatever the environment throws (a file vanishing, Ctrl-C)
         return cannot_run(console, describe(err, args.root), as_json=args.json)
     try:
         if args.json:

@@ -416,6 +416,14 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(pkg: Path, monkeypatch
     assert code == 2 and output == "cannot validate: unexpected RuntimeError: something no one foresaw\n"
 
 
+def test_ctrl_c_is_a_message_not_a_traceback(pkg: Path, monkeypatch, capsys) -> None:
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(build, "validate", interrupted)
+    assert cli.script_main(build.run, pkg, "cannot build") == 2
+    assert capsys.readouterr().out == "cannot build: interrupted\n"
+
+
 def test_build_replaces_a_linked_twin_without_writing_through_the_link(zoo, tmp_path: Path, capsys) -> None:
     pkg, outside = zoo
     link_outside("data/actors.parquet")(pkg, outside)
