@@ -139,7 +139,7 @@ raw_cells = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(cells=st.lists(raw_cells, min_size=1, max_size=4))
 def test_quotes_commas_and_line_breaks_typed_raw_are_read_as_frictionless_reads_them(cells, fuzz_pkg: Path) -> None:
     """Cells written by hand, not by a CSV writer: stray quotes, commas and line breaks. Whenever the file is read

@@ -3,8 +3,9 @@ recovered, either the old package or the new one, valid, and no stray file.
 
 The old package is valid and complete but its generated files differ in bytes from what the build writes (its twins
 written with another compression, its descriptor with another indentation), so the build rewrites all of them: a kill
-can fall between any two. The build runs in its own Python, slowed down by a few milliseconds per file
-operation so that random kill times spread over the whole write and swap.
+can fall between any two. The build runs in its own Python, which announces each file operation and waits
+a few milliseconds: the test kills it before a randomly chosen one, so that kills spread over the whole write,
+commit, swap and clean-up.
 """
 
 from __future__ import annotations
@@ -27,27 +28,26 @@ from isis_iraq_syria.validate import validate
 from test_hostile import tree
 
 ITERATIONS = 24
-DELAY = 0.02  # seconds added to each write and rename in the killed build
+DELAY = 0.02  # seconds each write, rename and removal of the killed build waits once announced
 
 DRIVER = f"""
-import os, sys, time
+import os, shutil, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 from isis_iraq_syria import build
 from isis_iraq_syria.cli import script_main
 
-def slow(f):
+def announced(f):
+    # each write, rename and removal is announced, then waits a little: a kill sent on the announcement lands
+    # after the operations before it and before this one
     def wrapper(*args, **kwargs):
+        print("op", flush=True)
         time.sleep({DELAY})
         return f(*args, **kwargs)
     return wrapper
 
-build._write = slow(build._write)
-os.replace = slow(os.replace)
-commit = build.commit
-def announced(root, files):
-    print("commit", flush=True)  # the test times its kill from here
-    return commit(root, files)
-build.commit = announced
+build._write = announced(build._write)
+os.replace = announced(os.replace)
+shutil.rmtree = announced(shutil.rmtree)
 sys.exit(script_main(build.run, sys.argv[1], "cannot build"))
 """
 
@@ -75,6 +75,8 @@ def test_a_killed_build_leaves_the_old_or_the_new_package_and_no_stray_file(tmp_
     assert {p for p in old_tree if old_tree[p] != new_tree.get(p)} == generated  # every twin and the descriptor
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
+    # a full build's operations: each file written to staging and the manifest, each renamed in, the staging removed
+    operations = 2 * (len(generated) + 1) + 1
     rng = random.Random(20261201)
     outcomes = {"old": 0, "new": 0}
     recovered = {None: 0, "discarded": 0, "finished": 0}
@@ -84,10 +86,13 @@ def test_a_killed_build_leaves_the_old_or_the_new_package_and_no_stray_file(tmp_
         subprocess.run(["cp", "-a", str(old), str(pkg)], check=True)
         process = subprocess.Popen([sys.executable, str(driver), str(pkg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if rng.random() < 0.2:  # somewhere in validation, before anything is written
-            time.sleep(rng.uniform(0.5, 1.5))
-        else:  # somewhere in the staging, the commit, the swap or the clean-up
-            assert process.stdout.readline() == "commit\n", process.stderr.read()
-            time.sleep(rng.uniform(0, 2 * len(generated) * DELAY * 1.3))
+            time.sleep(rng.uniform(0.3, 1.0))
+        else:  # before a random one of the build's file operations (staging, commit, swap, clean-up), or after all
+            stop = rng.randint(1, operations + 1)
+            for _ in range(stop):
+                if process.stdout.readline() != "op\n":
+                    break
+        process.send_signal(signal.SIGKILL)
         process.send_signal(signal.SIGKILL)
         process.communicate()
         recovered[build.recover(pkg)] += 1  # what the next run does first
