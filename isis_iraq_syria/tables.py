@@ -45,6 +45,10 @@ def _file_failure(table: Table, rule: str, message: str, values: str = "", line:
 
 _NEITHER_CONTROL_NOR_COMMA = bytes(b for b in range(0x20, 0x100) if b not in (0x2C, 0x7F))
 _C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080..U+009F in UTF-8
+# A quote neither opening a cell (after a comma or line break) nor closing one (before a comma, line break or quote):
+# where a closed cell runs on ('""x') polars and Python's csv module (frictionless) read different values, so the
+# file goes to the strict reader, which reads it as Python does. An escaped quote ('a""b') also matches: strict, slower, right.
+_LOOSE_QUOTE = re.compile(rb'[^,\n]"[^",\n]')
 
 
 @dataclass
@@ -62,11 +66,12 @@ class FileScan:
     line_breaks: int = 0
     other_controls: int = 0  # control bytes other than line feeds
     c1: bool = False  # a C1 control character (U+0080..U+009F)
+    loose_quote: bool = False  # a quote that may make polars and Python's csv module disagree
     ends_with_line_break: bool = False
 
     @classmethod
     def of(cls, stream: BinaryIO, chunk_size: int = 1 << 24) -> FileScan:
-        scan, buffer, last = cls(), bytearray(chunk_size), 0
+        scan, buffer, last, tail = cls(), bytearray(chunk_size), 0, b""
         while n := stream.readinto(buffer):
             data = buffer if n == chunk_size else buffer[:n]
             if scan.size == 0:
@@ -85,6 +90,9 @@ class FileScan:
             scan.other_controls += len(kept) - commas - breaks
             if not scan.c1 and (b"\xc2" in data or last == 0xC2):
                 scan.c1 = bool(_C1_CONTROL.search(bytes([last]) + data))
+            if not scan.loose_quote and b'"' in data:
+                scan.loose_quote = bool(_LOOSE_QUOTE.search(tail + bytes(data)))
+            tail = bytes(data[-2:])
             last, scan.size = data[-1], scan.size + n
         scan.ends_with_line_break = last == 0x0A
         return scan
@@ -160,10 +168,10 @@ def _parse_fast(table: Table, commas: int) -> pl.DataFrame | None:
     return frame
 
 
-def _parse_rows(table: Table, commas: int) -> tuple[pl.DataFrame | None, list[Failure]]:
+def _parse_rows(table: Table, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
     """All cells as text: the fast reader when the file is well formed, else pyarrow's, which is strict about cell
     counts and says which row is wrong (pandas and polars pad short rows)."""
-    fast = _parse_fast(table, commas)
+    fast = None if loose_quote else _parse_fast(table, commas)
     if fast is not None:
         return fast, []
     bad_rows: list[tuple[int | None, int, int]] = []
@@ -278,7 +286,7 @@ def _read(table: Table) -> tuple[pl.DataFrame | None, list[Failure], bool]:
     failures = _check_header(table, text)
     if failures:
         return None, failures, False
-    raw, failures = _parse_rows(table, scan.commas)
+    raw, failures = _parse_rows(table, scan.commas, scan.loose_quote)
     if raw is None:
         return None, failures, False
     return *_typed(table, raw), scan.control_free(raw.height + 1)

@@ -153,3 +153,11 @@ def test_quotes_commas_and_line_breaks_typed_raw_are_read_as_frictionless_reads_
     theirs = _frictionless(fuzz_pkg)
     assert [r["cells"]["fuzz_id"] for r in theirs] == frame["fuzz_id"].to_list()
     assert [r["cells"]["string_cell"] for r in theirs] == frame["string_cell"].to_list()
+
+
+@pytest.mark.parametrize("cell", ['""\\""', '"a"b', '"a""b"', '"""a"'])
+def test_a_quoted_cell_that_runs_on_is_read_as_frictionless_reads_it(cell: str, fuzz_pkg: Path) -> None:
+    """Found by the fuzz test: polars read '""\\""' as a backslash, Python's csv module as '\\""'."""
+    (fuzz_pkg / "data" / "fuzz.csv").write_text("fuzz_id," + ",".join(COLUMNS) + f"\nF000,{cell},,,,\n")
+    frame, _ = read_csv(Package.load(fuzz_pkg).tables["fuzz"])
+    assert frame["string_cell"].to_list() == [r["cells"]["string_cell"] for r in _frictionless(fuzz_pkg)]
