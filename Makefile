@@ -23,7 +23,7 @@ CODE := $(wildcard isis_iraq_syria/*.py isis_iraq_syria/rules/*.py)
 VALIDATED := $(VENV)/.validated$(if $(ARCHIVE),-with-archive)
 DOCS_STAMP := $(VENV)/.docs
 
-.PHONY: all validate docs test release dist bench clean
+.PHONY: all validate docs test release dist bench clean FORCE
 all: validate docs
 
 # A venv without pip (3 s less); the Python's own pip puts uv in it, or, where that pip is missing or too old for
@@ -37,10 +37,13 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # One build writes every twin and both descriptors together, and only after the CSVs validate; it leaves unchanged
-# files as they were, so they are touched to show make that they are current.
-$(PARQUET) datapackage.json datapackage-v1.json &: $(CSV) $(SCHEMAS) $(CODE) $(STAMP)
+# files as they were, so they are touched to show make that they are current. A staging folder left by an
+# interrupted build makes the build run again, to finish or undo it, whatever the files' times.
+$(PARQUET) datapackage.json datapackage-v1.json &: $(CSV) $(SCHEMAS) $(CODE) $(STAMP) $(if $(wildcard .build-staging),FORCE)
 	$(PY) scripts/build.py
 	touch $(PARQUET) datapackage.json datapackage-v1.json
+
+FORCE:
 
 validate: $(VALIDATED)
 $(VALIDATED): $(PARQUET) datapackage.json $(CSV) $(SCHEMAS) $(CODE)

@@ -1,22 +1,30 @@
 """Build: the Parquet twins and the descriptor's resource list, derived from the CSVs and schemas.
 
-run() reads as its steps: load, check, derive, save. Nothing is written unless
-the CSVs pass validation, and a file is rewritten only when its bytes change.
+run() reads as its steps: recover, load, check, derive, save. Nothing is written unless the CSVs pass validation,
+and a file is rewritten only when its bytes change.
+
+The generated files change as one unit. Every new file is first written into a staging folder, then a manifest is
+renamed into it (the commit point), then each file is renamed into place. A kill or a full disk before the commit
+leaves the old package and a staging folder that the next run discards; after the commit, the next run finishes the
+renames. Either way no temporary file is left in data/, and the validator refuses a package with a staging folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from rich.console import Console
 
-from .report import EXIT_INVALID, EXIT_VALID
-from .schema import DESCRIPTOR, Package, Table
+from .report import EXIT_INVALID, EXIT_VALID, say
+from .schema import DESCRIPTOR, STAGING, CannotRun, Package, Table
 from .tables import parquet_bytes, to_arrow
 from .validate import validate
+
+MANIFEST = "manifest.json"
 
 
 def resources(package: Package) -> list[dict]:
@@ -82,13 +90,34 @@ def parquet_twin(table: Table, frame) -> bytes:
     return parquet_bytes(to_arrow(table, frame))
 
 
+def _unchanged(path: Path, data: bytes) -> bool:
+    return path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "xb") as handle:  # "x": never through a file or link already there
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o644)
+
+
 def write_if_changed(files: dict[Path, bytes]) -> list[Path]:
-    """Write each file whose bytes differ, through a temporary file and an atomic rename."""
+    """Write each file whose bytes differ, through a temporary file and an atomic rename (for files outside the
+    build's unit, such as the docs). A failed write leaves no temporary file."""
     changed = []
     for path, data in files.items():
-        if path.exists() and path.read_bytes() == data:
+        if _unchanged(path, data):
             continue
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -101,18 +130,105 @@ def write_if_changed(files: dict[Path, bytes]) -> list[Path]:
     return changed
 
 
-def run(root: Path, console: Console) -> int:
+def _targets(root: Path, relative: str) -> Path:
+    """Where a staged file goes: only the build's own outputs, whatever a manifest says."""
+    parts = Path(relative).parts
+    if relative in (DESCRIPTOR, V1_DESCRIPTOR) or (len(parts) == 2 and parts[0] == "data" and relative.endswith(".parquet") and ".." not in parts):
+        return root / relative
+    raise CannotRun(f"{STAGING}/{MANIFEST}: names {relative!r}, which is not a file the build writes; remove {STAGING}/ by hand")
+
+
+def recover(root: Path) -> str | None:
+    """Finish or undo a build that was interrupted: 'finished' when it had committed, 'discarded' when not,
+    None when there was nothing to do."""
+    staging = root / STAGING
+    if not os.path.lexists(staging):
+        return None
+    if staging.is_symlink() or not staging.is_dir():
+        raise CannotRun(f"{STAGING}: not a folder the build made; remove it by hand")
+    manifest = staging / MANIFEST
+    action = "discarded"
+    if manifest.is_file() and not manifest.is_symlink():
+        try:
+            names = json.loads(manifest.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as err:
+            raise CannotRun(f"{STAGING}/{MANIFEST}: not valid JSON ({err}); remove {STAGING}/ by hand") from err
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise CannotRun(f"{STAGING}/{MANIFEST}: not a list of file names; remove {STAGING}/ by hand")
+        targets = [(staging / name, _targets(root, name)) for name in names]
+        for source, target in targets:
+            if source.is_file() and not source.is_symlink():  # gone when already moved before the interruption
+                os.replace(source, target)
+        for folder in {t.parent for _, t in targets}:
+            _fsync_dir(folder)
+        action = "finished"
+    shutil.rmtree(staging)
+    return action
+
+
+def commit(root: Path, files: dict[Path, bytes]) -> list[Path]:
+    """Replace the changed files among `files` (paths inside root) as one unit; returns those changed."""
+    changed = {path: data for path, data in files.items() if not _unchanged(path, data)}
+    if not changed:
+        return []
+    for folder in {p.parent for p in changed} | {root}:
+        if not os.access(folder, os.W_OK):
+            raise CannotRun(f"{folder.relative_to(root) if folder != root else '.'}/: not writable; nothing was written")
+    staging = root / STAGING
+    names = [str(p.relative_to(root)) for p in changed]
+    # descriptor last: a reader that sees the new descriptor sees the new twins
+    names.sort(key=lambda n: n in (DESCRIPTOR, V1_DESCRIPTOR))
+    os.mkdir(staging)
+    try:
+        (staging / "data").mkdir()
+        for name in names:
+            _write(staging / name, changed[root / name])
+        _write(staging / f"{MANIFEST}.part", json.dumps(names).encode())
+        _fsync_dir(staging / "data")
+        os.replace(staging / f"{MANIFEST}.part", staging / MANIFEST)  # the commit point
+        _fsync_dir(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # not committed: the old files stand
+        raise
+    moved = 0
+    try:
+        for name in names:
+            os.replace(staging / name, root / name)
+            moved += 1
+    except OSError as err:
+        where = Path(err.filename).name if err.filename else "a file"
+        if moved == 0:  # nothing was replaced yet: undo, and the old package stands whole
+            shutil.rmtree(staging, ignore_errors=True)
+            raise CannotRun(f"{where}: {err.strerror or err}; nothing was written") from err
+        raise CannotRun(f"{where}: {err.strerror or err}; the build was committed but not every file was moved: run make again to finish it") from err
+    recover(root)  # fsyncs the folders and removes the staging folder
+    return [root / name for name in names]
+
+
+def run(root: Path | str, console: Console) -> int:
+    if str(root) == "":  # Path("") would be the current folder
+        raise CannotRun("--root: empty path; name the package's folder")
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise CannotRun(f"{root}: not a folder (--root names the package's folder)")
+    recovered = recover(root)
+    if recovered:
+        say(console, f"an interrupted build was {recovered} ({STAGING}/)")
     package = Package.load(root)
     report = validate(package, parity=False, keep_frames=True)
     if not report.valid:
         report.render(console)
-        console.print("[red]build stopped[/]: no file was written; fix the failures above (file data/<resource>.csv, the line and column given).")
+        say(console, ("build stopped", "red"), ": no file was written; fix the failures above (file data/<resource>.csv, the line and column given).")
         return EXIT_INVALID
     files = {table.parquet_path: parquet_twin(table, report.frames[name]) for name, table in package.tables.items()}
     files[package.root / DESCRIPTOR] = descriptor_bytes(package)
     files[package.root / V1_DESCRIPTOR] = v1_descriptor_bytes(package)
-    changed = write_if_changed(files)
+    try:
+        changed = commit(package.root, files)
+    except OSError as err:
+        where = Path(err.filename).name if err.filename else "a file"
+        raise CannotRun(f"{where}: {err.strerror or err}; nothing was written, no temporary file remains") from err
     for path in changed:
-        console.print(f"wrote {path.relative_to(package.root)}")
-    console.print(f"build: {len(files)} files derived, {len(changed)} changed")
+        say(console, f"wrote {path.relative_to(package.root)}")
+    say(console, f"build: {len(files)} files derived, {len(changed)} changed")
     return EXIT_VALID

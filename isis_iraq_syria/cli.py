@@ -1,7 +1,8 @@
 """The `isis-iraq-syria` command and what the scripts in scripts/ do, kept here so that they stay a few lines each.
 
 Only the standard library is imported at the top: where the validator's libraries are missing, the command says
-what to install or run instead of ending in a traceback.
+what to install or run instead of ending in a traceback. Every fault of the input or of the environment ends as
+exit 2 (could not run) or 1 (invalid) with a one-line message naming the file; never a traceback.
 """
 
 from __future__ import annotations
@@ -40,43 +41,97 @@ def require(prog: str, checkout: Path | None = None, needs: tuple[str, ...] = NE
     return EXIT_CANNOT_RUN
 
 
-def script_main(run: Callable, root: Path) -> int:
-    """Run a package step (build, release) with a console, turning CannotRun into exit 2 and a clear message."""
-    from .report import cannot_run, make_console
+def describe(err: BaseException, root: Path | str | None = None) -> str:
+    """A fault as one line naming the file it concerns (relative to the package when inside it)."""
     from .schema import CannotRun
+
+    if isinstance(err, CannotRun):
+        return str(err)
+    if isinstance(err, OSError):
+        name = err.filename
+        if name is not None and root is not None:
+            try:
+                name = Path(name).resolve().relative_to(Path(root).resolve())
+            except (ValueError, OSError):
+                pass
+        reason = err.strerror or type(err).__name__
+        return f"{name}: {reason}" if name is not None else f"{reason} ({err})"
+    if isinstance(err, MemoryError):
+        return "out of memory"
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted"
+    return f"unexpected {type(err).__name__}: {err}"
+
+
+def script_main(run: Callable, root: Path | str, what: str = "cannot run") -> int:
+    """Run a package step (build, release) with a console, turning any fault into exit 2 and a one-line message."""
+    from .report import cannot_run, make_console
 
     console = make_console()
     try:
-        return run(root, console)
-    except CannotRun as err:
-        return cannot_run(console, str(err))
+        return run(root_path(root), console)
+    except (Exception, KeyboardInterrupt) as err:  # the last line of defence: a message, not a traceback
+        return cannot_run(console, describe(err, root), what)
+
+
+class JsonArgumentParser(argparse.ArgumentParser):
+    """argparse, whose usage errors are JSON too when --json was asked for."""
+
+    def error(self, message: str):
+        if "--json" in sys.argv[1:]:
+            from .report import cannot_run, make_console
+            sys.exit(cannot_run(make_console(), f"usage: {message}", as_json=True))
+        super().error(message)
+
+
+def root_path(value: str | Path) -> Path:
+    from .schema import CannotRun
+
+    if str(value) == "":  # Path("") is the current folder: an empty --root must not silently mean "."
+        raise CannotRun("--root: empty path; name the package's folder")
+    return Path(value)
+
+
+def archive_path(value: str | Path | None) -> Path | None:
+    from .schema import CannotRun
+
+    if value is None:
+        return None
+    if str(value) == "":  # Path("") is the current folder: an empty --archive must not silently mean "."
+        raise CannotRun("--archive: empty path; name the folder of the archived documents")
+    return Path(value)
 
 
 def validate_main(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .report import cannot_run, make_console
-    from .schema import CannotRun, Package
+    from .schema import Package
     from .validate import validate
 
     console = make_console()
-    err_console = make_console() if not args.json else None
     try:
-        package = Package.load(args.root)
+        archive = archive_path(args.archive)
+        package = Package.load(root_path(args.root))
         if console.is_terminal and not args.json:
             # progress per table and rule on a terminal only; piped output stays quiet
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("validating")
-                report = validate(package, args.archive, parity=not args.no_parity,
-                                  on_step=lambda step: bar.update(task, description=f"validating: {step}"))
+                report = validate(package, archive, parity=not args.no_parity,
+                                  on_step=lambda step: bar.update(task, description=escape(f"validating: {step}")))
         else:
-            report = validate(package, args.archive, parity=not args.no_parity)
-    except CannotRun as err:
-        return cannot_run(err_console or make_console(), str(err))
-    if args.json:
-        report.write_json(sys.stdout)
-    else:
-        report.render(console)
+            report = validate(package, archive, parity=not args.no_parity)
+    except (Exception, KeyboardInterrupt) as err:  # CannotRun, and whatever the environment throws (a file vanishing, Ctrl-C)
+        return cannot_run(console, describe(err, args.root), as_json=args.json)
+    try:
+        if args.json:
+            report.write_json(sys.stdout)
+        else:
+            report.render(console)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (| head): the verdict is still the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return report.exit_code
 
 
@@ -84,38 +139,38 @@ def codebook_main(root) -> int:
     """Regenerate docs/codebook.md, docs/erd.dot, docs/erd.svg, the charts and README.md's generated sections."""
     from .build import write_if_changed
     from .codebook import erd_dot, generated_files, render_svg
-    from .report import cannot_run, make_console
-    from .schema import CannotRun, Package
+    from .report import cannot_run, make_console, say
+    from .schema import Package
 
     console = make_console()
     try:
-        package = Package.load(root)
-    except CannotRun as err:
-        return cannot_run(console, str(err))
-    (package.root / "docs").mkdir(exist_ok=True)
-    files = {path: text.encode() for path, text in generated_files(package).items()}
-    svg = render_svg(erd_dot(package))
-    if svg is None:
-        console.print("graphviz (dot) is not installed: docs/erd.svg was not updated (apt-get install graphviz)")
-    else:
-        files[package.root / "docs" / "erd.svg"] = svg.encode()
-    for path in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    changed = write_if_changed(files)
+        package = Package.load(root_path(root))
+        (package.root / "docs").mkdir(exist_ok=True)
+        files = {path: text.encode() for path, text in generated_files(package).items()}
+        svg = render_svg(erd_dot(package))
+        if svg is None:
+            say(console, "graphviz (dot) is not installed: docs/erd.svg was not updated (apt-get install graphviz)")
+        else:
+            files[package.root / "docs" / "erd.svg"] = svg.encode()
+        for path in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        changed = write_if_changed(files)
+    except Exception as err:
+        return cannot_run(console, describe(err, root), "cannot write the docs")
     for path in changed:
-        console.print(f"wrote {path.relative_to(package.root)}")
-    console.print(f"docs: {len(files)} files generated, {len(changed)} changed")
+        say(console, f"wrote {path.relative_to(package.root)}")
+    say(console, f"docs: {len(files)} files generated, {len(changed)} changed")
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
     from .build import run
-    return script_main(run, args.root)
+    return script_main(run, args.root, "cannot build")
 
 
 def _release(args: argparse.Namespace) -> int:
     from .release import run
-    return script_main(run, args.root)
+    return script_main(run, args.root, "cannot release")
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -123,17 +178,18 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def parser(default_root: Path) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="isis-iraq-syria", description="The isis-iraq-syria data package: validate, build, release.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,build,release,docs}")
+    parser = JsonArgumentParser(prog="isis-iraq-syria", description="The isis-iraq-syria data package: validate, build, release.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,build,release,docs}", parser_class=JsonArgumentParser)
 
     def command(name: str, help_: str, run: Callable) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_, description=help_)
-        sub.add_argument("--root", type=Path, default=default_root, help=f"the package's folder (default: {default_root})")
+        # text, not Path: Path("") is the current folder, and an empty path must be refused, not taken as "."
+        sub.add_argument("--root", default=str(default_root), help=f"the package's folder (default: {default_root})")
         sub.set_defaults(run=run)
         return sub
 
     validate = command("validate", "Validate the package: every rule, every failure at once. Exit 0 valid, 1 invalid, 2 could not run.", validate_main)
-    validate.add_argument("--archive", type=Path, help="folder of the archived source documents; checks every quote against them")
+    validate.add_argument("--archive", help="folder of the archived source documents; checks every quote against them")
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--no-parity", action="store_true", help="skip comparing the Parquet twins with the CSVs")
     command("build", "Validate the CSVs, then regenerate the Parquet twins and the descriptors.", _build)
@@ -155,7 +211,11 @@ def main(argv: list[str] | None = None, prog: str = "isis-iraq-syria", checkout:
 
 def entry(argv: list[str] | None = None, prog: str = "isis-iraq-syria", checkout: Path | None = None) -> None:
     """Run main() and end the process with its exit code."""
-    code = main(argv, prog, checkout)
+    try:
+        code = main(argv, prog, checkout)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = EXIT_CANNOT_RUN
     sys.stdout.flush()
     sys.stderr.flush()
     # the report is out: end here rather than free a large package's frames one object at a time (0.2-0.4 s at 1M rows)

@@ -10,6 +10,7 @@ from typing import IO
 
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 EXIT_VALID, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -79,17 +80,34 @@ class Report:
         for column in ("resource", "line", "key", "column", "rule", "values", "message"):
             table.add_column(column, overflow="fold")
         for f in failures:
-            table.add_row(f.resource, "" if f.line is None else str(f.line), f.key, f.column, f.rule, f.values, f.message)
+            # Text, never markup: a cell holding "[/]" or ":x:" is shown as typed
+            table.add_row(*(Text(v) for v in (f.resource, "" if f.line is None else str(f.line), f.key, f.column, f.rule, f.values, f.message)))
         console.print(table)
         console.print(f"[red]invalid[/]: {len(failures)} failures; {len(self.rules_run)} rules over {rows} rows")
 
 
 def make_console() -> Console:
-    """Rich output for a terminal; a wide plain table when piped (CI logs)."""
-    console = Console()
-    return console if console.is_terminal else Console(width=200, no_color=True)
+    """Rich output for a terminal; a wide plain table when piped (CI logs). Emoji codes are never replaced."""
+    console = Console(emoji=False)
+    return console if console.is_terminal else Console(width=200, no_color=True, emoji=False)
 
 
-def cannot_run(console: Console, message: str) -> int:
-    console.print(f"[red]cannot validate[/]: {message}")
+def one_line(message: str) -> str:
+    """A message on one line, whatever an exception or a file name held."""
+    return " ".join(str(message).split())
+
+
+def cannot_run(console: Console, message: str, what: str = "cannot validate", as_json: bool = False) -> int:
+    """Exit 2 with a one-line message naming the file; as JSON when the caller asked for JSON."""
+    if as_json:
+        json.dump({"valid": False, "could_not_run": True, "message": one_line(message), "failure_count": 0, "failures": []},
+                  console.file, ensure_ascii=False)
+        console.file.write("\n")
+    else:
+        console.print(Text.assemble((what, "red"), ": ", one_line(message)), soft_wrap=True)
     return EXIT_CANNOT_RUN
+
+
+def say(console: Console, *parts: str | tuple[str, str]) -> None:
+    """Print text that may hold names from the package: never as markup, never wrapped."""
+    console.print(Text.assemble(*parts), soft_wrap=True)

@@ -7,6 +7,9 @@ the Arrow schema, the Pandera schema and the polars dtypes are derived here.
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +23,13 @@ from .loaders import DESCRIPTOR, arrow_type, root as _package_root
 
 # The checkout, or the copy of the package inside an installed wheel.
 PACKAGE_ROOT = _package_root()
+# A build's staging folder (build.py); a package holding one is mid-build and is not validated.
+STAGING = ".build-staging"
+
+# Names taken from files and descriptors become paths: only these shapes are ever used.
+TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")  # no separator, no leading dot: a file name as it stands
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 # Table Schema type -> (Arrow type of the Parquet twin, polars type used while validating).
 TYPES: dict[str, tuple[pa.DataType, pl.DataType]] = {
@@ -32,13 +42,120 @@ class CannotRun(Exception):
     """A file is missing or unreadable as a whole: validation cannot run (exit 2)."""
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+def package_path(root: Path, relative: str, folder: bool = False) -> Path:
+    """The path of one of the package's own files, after refusing what would read outside the package or block:
+    a symlink anywhere below the root, a path that leaves it, or something other than a regular file (a FIFO
+    would hang the reader, a directory would crash it)."""
+    path = root / relative
+    if os.path.isabs(relative) or ".." in Path(relative).parts:
+        raise CannotRun(f"{relative}: the path leaves the package")
+    current = root
+    for part in Path(relative).parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError as err:
+            raise CannotRun(f"{relative}: {'folder' if folder else 'file'} not found in {root}") from err
+        except OSError as err:
+            raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
+        if stat.S_ISLNK(mode):
+            raise CannotRun(f"{current.relative_to(root)}: is a symbolic link; the package reads only its own files, not links")
+    if folder and not stat.S_ISDIR(mode):
+        raise CannotRun(f"{relative}: not a folder")
+    if not folder and not stat.S_ISREG(mode):
+        raise CannotRun(f"{relative}: not a regular file ({'a folder' if stat.S_ISDIR(mode) else 'a FIFO, socket or device'})")
+    return path
+
+
+def _load_json(root: Path, relative: str) -> Any:
+    path = package_path(root, relative)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise CannotRun(f"{path.name}: file not found ({path})") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CannotRun(f"{path.name}: not valid JSON ({err})") from err
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as err:
+        raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+        raise CannotRun(f"{relative}: not valid JSON ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from err
+
+
+def _as_list(value: Any) -> list:
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+
+
+def _check_table_schema(path: str, d: Any) -> None:
+    """Refuse a Table Schema this validator cannot apply faithfully, naming the file and what is wrong: a check
+    that cannot be built must stop the run, never be silently skipped."""
+    def refuse(what: str) -> None:
+        raise CannotRun(f"{path}: {what}")
+
+    if not isinstance(d, dict):
+        refuse("not a JSON object")
+    fields = d.get("fields")
+    if not isinstance(fields, list) or not fields:
+        refuse("no fields")
+    names = []
+    for number, f in enumerate(fields, 1):
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
+            refuse(f"field {number} has no name")
+        name = f["name"]
+        if f.get("type", "string") not in TYPES:
+            refuse(f"field {name!r} has unsupported type {f.get('type')!r}")
+        c = f.get("constraints", {})
+        if not isinstance(c, dict):
+            refuse(f"field {name!r}: constraints must be an object")
+        if any(k in c for k in ("pattern", "minLength", "maxLength")) and f.get("type", "string") != "string":
+            refuse(f"field {name!r}: pattern, minLength and maxLength are supported on string fields only")
+        if "pattern" in c:
+            try:
+                if not isinstance(c["pattern"], str):
+                    raise TypeError
+                re.compile(c["pattern"])
+                pl.Series([""]).str.contains(c["pattern"])
+            except (TypeError, re.error, pl.exceptions.PolarsError) as err:
+                refuse(f"field {name!r}: pattern {c['pattern']!r} is not a valid regular expression ({type(err).__name__})")
+        if "enum" in c and not (isinstance(c["enum"], list) and c["enum"]):
+            refuse(f"field {name!r}: enum must be a non-empty list")
+        for key in ("minLength", "maxLength"):
+            if key in c and (not isinstance(c[key], int) or isinstance(c[key], bool) or c[key] < 0):
+                refuse(f"field {name!r}: {key} must be a non-negative integer")
+        for key in ("minimum", "maximum"):
+            if key in c and (f.get("type") not in ("integer", "number") or not isinstance(c[key], (int, float)) or isinstance(c[key], bool)):
+                refuse(f"field {name!r}: {key} is supported only as a number on an integer or number field")
+        for key in ("required", "unique"):
+            if key in c and not isinstance(c[key], bool):
+                refuse(f"field {name!r}: {key} must be true or false")
+        for key in ("trueValues", "falseValues"):
+            if key in f and not (isinstance(f[key], list) and all(isinstance(v, str) for v in f[key])):
+                refuse(f"field {name!r}: {key} must be a list of strings")
+        if "missingValues" in f and not _missing_values_ok(f["missingValues"]):
+            refuse(f"field {name!r}: missingValues must be a list of strings or of {{\"value\": string}}")
+        names.append(name)
+    if len(set(names)) != len(names):
+        refuse(f"field names are not unique ({', '.join(sorted({n for n in names if names.count(n) > 1}))})")
+    if "missingValues" in d and not _missing_values_ok(d["missingValues"]):
+        refuse("missingValues must be a list of strings or of {\"value\": string}")
+    keys = [("primaryKey", _as_list(d.get("primaryKey", [])))]
+    if not isinstance(d.get("uniqueKeys", []), list):
+        refuse("uniqueKeys must be a list")
+    keys += [("uniqueKeys", _as_list(k)) for k in d.get("uniqueKeys", [])]
+    if not isinstance(d.get("foreignKeys", []), list):
+        refuse("foreignKeys must be a list")
+    for fk in d.get("foreignKeys", []):
+        if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+            refuse("a foreign key needs fields and a reference")
+        local, remote = _as_list(fk.get("fields")), _as_list(fk["reference"].get("fields"))
+        if not local or len(local) != len(remote) or not all(isinstance(n, str) for n in remote):
+            refuse(f"foreign key {local}: its fields and its reference's fields must be as many, and at least one")
+        if not isinstance(fk["reference"].get("resource", ""), str):
+            refuse(f"foreign key {local}: the reference's resource must be a table name")
+        keys.append(("foreignKeys", local))
+    for what, key in keys:
+        missing = [n for n in key if not isinstance(n, str) or n not in names]
+        if missing or (what == "uniqueKeys" and not key):
+            refuse(f"{what} names field(s) the schema does not have: {', '.join(map(str, missing)) or '(none)'}")
+
+
+def _missing_values_ok(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("value"), str)) for v in values)
 
 
 @dataclass(frozen=True)
@@ -137,12 +254,9 @@ class Table:
 
     @classmethod
     def load(cls, root: Path, name: str) -> Table:
-        descriptor = _load_json(root / "schemas" / f"{name}.schema.json")
-        if not isinstance(descriptor.get("fields"), list) or not descriptor["fields"]:
-            raise CannotRun(f"schemas/{name}.schema.json: no fields")
-        for field in descriptor["fields"]:
-            if field.get("type", "string") not in TYPES:
-                raise CannotRun(f"schemas/{name}.schema.json: field {field.get('name')!r} has unsupported type {field.get('type')!r}")
+        relative = f"schemas/{name}.schema.json"
+        descriptor = _load_json(root, relative)
+        _check_table_schema(relative, descriptor)
         return cls(name, root, descriptor)
 
     @cached_property
@@ -286,25 +400,35 @@ class Package:
 
     @classmethod
     def load(cls, root: Path | str = PACKAGE_ROOT) -> Package:
+        """The package at `root`. The descriptor may be any JSON: the descriptor rules judge it (exit 1)."""
+        if str(root) == "":
+            raise CannotRun("--root: empty path; name the package's folder")
         root = Path(root).resolve()
-        descriptor = _load_json(root / DESCRIPTOR)
-        schema_dir = root / "schemas"
-        if not schema_dir.is_dir():
-            raise CannotRun(f"schemas/: folder not found in {root}")
-        names = sorted(p.name.removesuffix(".schema.json") for p in schema_dir.glob("*.schema.json"))
-        if not names:
+        if not root.is_dir():
+            raise CannotRun(f"{root}: not a folder (--root names the package's folder)")
+        descriptor = _load_json(root, DESCRIPTOR)
+        package_path(root, "schemas", folder=True)
+        package_path(root, "data", folder=True)
+        found = sorted(p.name.removesuffix(".schema.json") for p in (root / "schemas").glob("*.schema.json"))
+        if not found:
             raise CannotRun(f"schemas/: no *.schema.json in {root}")
-        tables = {name: Table.load(root, name) for name in names}
+        for name in found:
+            if not TABLE_NAME.match(name):
+                raise CannotRun(f"schemas/{name}.schema.json: a table name is lower-case letters, digits and _, starting with a letter")
+        tables = {name: Table.load(root, name) for name in found}
         for table in tables.values():
             for fk in table.foreign_keys:
                 if fk.resource not in tables:
                     raise CannotRun(f"{table.schema_path}: foreign key to unknown table {fk.resource!r}")
+                unknown = [f for f in fk.ref_fields if f not in tables[fk.resource].field_names]
+                if unknown:
+                    raise CannotRun(f"{table.schema_path}: foreign key {list(fk.fields)} references field(s) {', '.join(unknown)} that {fk.resource} does not have")
         return cls(root, descriptor, tables)
 
     @property
     def version(self) -> str:
-        return str(self.descriptor.get("version", ""))
+        return str(self.descriptor.get("version", "")) if isinstance(self.descriptor, dict) else ""
 
     @property
     def name(self) -> str:
-        return str(self.descriptor.get("name", ""))
+        return str(self.descriptor.get("name", "")) if isinstance(self.descriptor, dict) else ""

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from .build import descriptor_bytes, parquet_twin
 from .rules.base import EVIDENCE
-from .schema import DESCRIPTOR, PACKAGE_ROOT, Package
+from .schema import DESCRIPTOR, PACKAGE_ROOT, CannotRun, Package
 from .tables import parquet_bytes, read_csv, to_arrow
 
 # table -> (side, {column: kind of id it holds})
@@ -188,6 +188,13 @@ def _plants(s: Synth) -> None:
     s.expect("hygiene.control_chars", "events", E("E003", 8))
     s.edit("events", {"event_id": E("E004", 9)}, notes="Cafe\u0301")
     s.expect("hygiene.unicode_nfc", "events", E("E004", 9))
+    s.edit("events", {"event_id": E("E005", 15)}, notes="A wire service (\u202eexe.txt)")
+    s.expect("hygiene.bidi_controls", "events", E("E005", 15))
+    s.edit("events", {"event_id": E("E006", 15)}, notes="zero\u200bwidth")
+    s.expect("hygiene.invisible_chars", "events", E("E006", 15))
+    confusable = "D\u0660" + S("D001", 14)[2:]  # an Arabic-Indic zero for the first 0
+    s.edit("discrepancies", {"discrepancy_id": S("D001", 14)}, discrepancy_id=confusable)
+    s.expect("hygiene.ascii_ids", "discrepancies", confusable)
     s.edit("geographies", {"geography_id": "IQ-KI"}, iso3166_2="IQ-KX")
     s.expect("hygiene.iso3166", "geographies", "IQ-KI")
     s.frames["geography_parts"] = pd.concat([s.frames["geography_parts"], pd.DataFrame([{"aggregate_geography_id": "IRQ", "part_geography_id": "IQ-DI"}])])
@@ -235,6 +242,8 @@ def _plants(s: Synth) -> None:
     s.expect("hygiene.key_order", "events", E("E001", 14))
     s.expect("prov.document_in_archive", "sources", dd)
     s.expect("parity.parquet_matches_csv", "actors", "reuters")
+    s.expect("descriptor.profile", DESCRIPTOR, "")
+    s.expect("descriptor.resources", DESCRIPTOR, "notes.txt")
 
 
 def _basis_id(s: Synth, field: str, **subject: str) -> str:
@@ -251,6 +260,30 @@ def _swap_rows(frame: pd.DataFrame, first: str, second: str, column: str) -> pd.
     order = np.arange(len(frame))
     order[i], order[j] = j, i
     return frame.iloc[order].reset_index(drop=True)
+
+
+MARKER = ".synth-package"
+
+
+def prepare_output(out: Path, source: Path = PACKAGE_ROOT) -> None:
+    """Make `out` an empty folder marked as synth's own. Only a new or empty folder, or one synth made (it holds the
+    marker), is accepted: anything else is refused, never deleted (`synth.py 10 .` once deleted a checkout)."""
+    out, source = Path(out), Path(source).resolve()
+    if out.is_symlink():
+        raise CannotRun(f"{out}: is a symbolic link; give synth a new or empty folder")
+    resolved = out.resolve()
+    if resolved == source or source.is_relative_to(resolved) or resolved.is_relative_to(source):
+        raise CannotRun(f"{out}: is or holds or lies in the package itself ({source}); give synth a folder outside it")
+    if out.exists():
+        if not out.is_dir():
+            raise CannotRun(f"{out}: exists and is not a folder; give synth a new or empty folder")
+        if any(out.iterdir()):
+            marker = out / MARKER
+            if marker.is_symlink() or not marker.is_file():
+                raise CannotRun(f"{out}: is not empty and was not made by synth.py (no {MARKER}); give synth a new or empty folder")
+            shutil.rmtree(out)  # rmtree removes links, never what they point to
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Written by scripts/synth.py, which may replace this folder.\n", encoding="utf-8")
 
 
 def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -> dict[str, int]:
@@ -298,9 +331,8 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
         synth.frames["events"] = _swap_rows(synth.frames["events"], e1, e2, "event_id")
 
     archive = out / "archive"
-    if out.exists():
-        shutil.rmtree(out)
-    archive.mkdir(parents=True)
+    prepare_output(out, real.root)
+    archive.mkdir()
     sources = synth.frames["sources"]
     for doc, chars in synth.documents.items():
         text = "".join(chars).encode("utf-8")
@@ -324,6 +356,10 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
             data = parquet_bytes(arrow.cast(pa.schema([f.with_nullable(True) for f in arrow.schema], metadata=arrow.schema.metadata)))
         table.parquet_path.write_bytes(data)
     (out / DESCRIPTOR).write_bytes(descriptor_bytes(package))
+    if plant:  # a descriptor name that is no file name, and a file in data/ that no resource describes
+        descriptor = json.loads((out / DESCRIPTOR).read_text(encoding="utf-8"))
+        (out / DESCRIPTOR).write_text(json.dumps({**descriptor, "name": "Synthetic Package"}, indent=2) + "\n", encoding="utf-8")
+        (out / "data" / "notes.txt").write_text("not described\n", encoding="utf-8")
     if plant:  # after the twins are written, so that only this edit breaks parity
         actors = out / "data" / "actors.csv"
         actors.write_text(actors.read_text(encoding="utf-8").replace("\nreuters,Reuters,news_organization,,,\n", "\nreuters,Reuters,news_organization,,,A wire service.\n"), encoding="utf-8")

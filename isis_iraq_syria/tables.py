@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
@@ -20,12 +22,15 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .report import Failure
-from .schema import CannotRun, Package, Table
+from .schema import CannotRun, Package, Table, package_path
 
 BOM = b"\xef\xbb\xbf"
-INTEGER = re.compile(r"^[+-]?\d+$")
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: \d matches every Unicode digit in polars (and Python), and a cell such as "٣٠٠" must fail here,
+# not become a null in the twin while frictionless reads 300. Every cell these accept, frictionless reads as the
+# same value (int(), Decimal(), strptime("%Y-%m-%d")); what frictionless also accepts (spaces, "1_000", "NaN") fails.
+INTEGER = re.compile(r"^[+-]?[0-9]+$")
+NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def row_keys(table: Table, frame: pl.DataFrame) -> pl.Series:
@@ -40,6 +45,10 @@ def _file_failure(table: Table, rule: str, message: str, values: str = "", line:
 
 _NEITHER_CONTROL_NOR_COMMA = bytes(b for b in range(0x20, 0x100) if b not in (0x2C, 0x7F))
 _C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080..U+009F in UTF-8
+# A quote neither opening a cell (after a comma or line break) nor closing one (before a comma, line break or quote):
+# where a closed cell runs on ('""x') polars and Python's csv module (frictionless) read different values, so the
+# file goes to the strict reader, which reads it as Python does. An escaped quote ('a""b') also matches: strict, slower, right.
+_LOOSE_QUOTE = re.compile(rb'[^,\n]"[^",\n]')
 
 
 @dataclass
@@ -57,11 +66,12 @@ class FileScan:
     line_breaks: int = 0
     other_controls: int = 0  # control bytes other than line feeds
     c1: bool = False  # a C1 control character (U+0080..U+009F)
+    loose_quote: bool = False  # a quote that may make polars and Python's csv module disagree
     ends_with_line_break: bool = False
 
     @classmethod
     def of(cls, stream: BinaryIO, chunk_size: int = 1 << 24) -> FileScan:
-        scan, buffer, last = cls(), bytearray(chunk_size), 0
+        scan, buffer, last, tail = cls(), bytearray(chunk_size), 0, b""
         while n := stream.readinto(buffer):
             data = buffer if n == chunk_size else buffer[:n]
             if scan.size == 0:
@@ -80,6 +90,9 @@ class FileScan:
             scan.other_controls += len(kept) - commas - breaks
             if not scan.c1 and (b"\xc2" in data or last == 0xC2):
                 scan.c1 = bool(_C1_CONTROL.search(bytes([last]) + data))
+            if not scan.loose_quote and b'"' in data:
+                scan.loose_quote = bool(_LOOSE_QUOTE.search(tail + bytes(data)))
+            tail = bytes(data[-2:])
             last, scan.size = data[-1], scan.size + n
         scan.ends_with_line_break = last == 0x0A
         return scan
@@ -118,7 +131,10 @@ def _utf8_failure(table: Table, raw: bytes) -> Failure:
 
 
 def _check_header(table: Table, text: str) -> list[Failure]:
-    header = next(csv.reader(io.StringIO(text)))
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as err:  # a header cell beyond the csv module's field limit (128 KiB), a stray NUL
+        return [_file_failure(table, "file.header", f"The header cannot be read as CSV ({err}).", text[:80])]
     expected = table.field_names
     if header == expected:
         return []
@@ -152,10 +168,10 @@ def _parse_fast(table: Table, commas: int) -> pl.DataFrame | None:
     return frame
 
 
-def _parse_rows(table: Table, commas: int) -> tuple[pl.DataFrame | None, list[Failure]]:
+def _parse_rows(table: Table, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
     """All cells as text: the fast reader when the file is well formed, else pyarrow's, which is strict about cell
     counts and says which row is wrong (pandas and polars pad short rows)."""
-    fast = _parse_fast(table, commas)
+    fast = None if loose_quote else _parse_fast(table, commas)
     if fast is not None:
         return fast, []
     bad_rows: list[tuple[int | None, int, int]] = []
@@ -191,6 +207,13 @@ def _parse_rows(table: Table, commas: int) -> tuple[pl.DataFrame | None, list[Fa
     return frame, []
 
 
+TYPE_HINTS = {
+    "integer": " (ASCII digits 0-9, within int64)",
+    "number": " (ASCII digits 0-9, '.', an exponent; finite)",
+    "date": " (YYYY-MM-DD, year 0001 to 9999)",
+}
+
+
 def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]]:
     """Each column as its field's type; a cell that does not parse is a schema.type failure and becomes null."""
     columns, checks = [], []
@@ -202,14 +225,18 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
         if field.type == "string":
             columns.append((pl.when(present).then(text) if extra else text).cast(field.polars_dtype).alias(field.name))
             continue
+        # a non-strict cast turns what it cannot convert into a null: each kept value is checked to exist, so
+        # nothing that fails to convert (beyond int64, beyond float64, year 0) passes as a missing value
         if field.type == "integer":
-            ok = text.str.contains(INTEGER.pattern)
-            typed = pl.when(present & ok).then(text).cast(pl.Int64, strict=False)
+            typed = pl.when(present & text.str.contains(INTEGER.pattern)).then(text).cast(pl.Int64, strict=False)
+            ok = typed.is_not_null()
         elif field.type == "number":
-            ok = text.str.contains(NUMBER.pattern)
-            typed = pl.when(present & ok).then(text).cast(pl.Float64, strict=False)
+            parsed = pl.when(present & text.str.contains(NUMBER.pattern)).then(text).cast(pl.Float64, strict=False)
+            typed = pl.when(parsed.is_finite()).then(parsed)  # "1e999" is inf in float64 but a finite Decimal in frictionless
+            ok = typed.is_not_null()
         elif field.type == "date":
-            typed = pl.when(present & text.str.contains(DATE.pattern)).then(text).str.to_date("%Y-%m-%d", strict=False)
+            parsed = pl.when(present & text.str.contains(DATE.pattern)).then(text).str.to_date("%Y-%m-%d", strict=False)
+            typed = pl.when(parsed.dt.year() >= 1).then(parsed)  # year 0 has no Python date: frictionless and pandas refuse it
             ok = typed.is_not_null()
         else:  # boolean
             true_values = field.descriptor.get("trueValues", ["true"])
@@ -230,7 +257,7 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
                     if field.name in bad.columns and bad[field.name][i]:
                         cell = raw[field.name][i]
                         failures.append(Failure(table.name, keys[i], field.name, i + 2, "schema.type", cell,
-                                                f"{cell!r} is not a valid {field.type}{' (YYYY-MM-DD)' if field.type == 'date' else ''}."))
+                                                f"{cell!r} is not a valid {field.type}{TYPE_HINTS.get(field.type, '')}."))
     return frame, failures
 
 
@@ -242,18 +269,24 @@ def read_csv(table: Table) -> tuple[pl.DataFrame | None, list[Failure]]:
 
 def _read(table: Table) -> tuple[pl.DataFrame | None, list[Failure], bool]:
     """read_csv, and whether the file's bytes show that no cell holds a control character."""
+    relative = f"data/{table.name}.csv"
+    package_path(table.root, relative)  # a regular file of the package, not a link, FIFO or folder
     try:
-        with open(table.csv_path, "rb") as stream:
+        # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO since the check is refused, not followed or waited on
+        fd = os.open(table.csv_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(fd, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise CannotRun(f"{relative}: not a regular file")
             scan = FileScan.of(stream)
-    except FileNotFoundError as err:
-        raise CannotRun(f"data/{table.name}.csv: file not found ({table.csv_path})") from err
+    except OSError as err:
+        raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
     text, failures = _decode(table, scan)
     if text is None:
         return None, failures, False
     failures = _check_header(table, text)
     if failures:
         return None, failures, False
-    raw, failures = _parse_rows(table, scan.commas)
+    raw, failures = _parse_rows(table, scan.commas, scan.loose_quote)
     if raw is None:
         return None, failures, False
     return *_typed(table, raw), scan.control_free(raw.height + 1)

@@ -6,6 +6,7 @@ validator only reads; it never writes to the package.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -15,7 +16,7 @@ import polars as pl
 
 from .report import Failure, Report, fmt
 from .rules import RULES, Context, Rule, load_archive
-from .schema import CannotRun, Package, Table
+from .schema import STAGING, CannotRun, Package, Table
 from .tables import read_package, row_keys
 
 Step = Callable[[str], None]
@@ -55,7 +56,31 @@ def schema_failures(package: Package, frames: dict[str, pl.DataFrame], on_step: 
         return _schema_failures_of(package.tables[name], frames[name], references)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:  # tables two at a time: pandera's polars backend releases the GIL
-        return [failure for found in pool.map(check, list(frames)) for failure in found]
+        out = [failure for found in pool.map(check, list(frames)) for failure in found]
+    return out + [f for table in package.tables.values() for f in composite_key_failures(table, frames)]
+
+
+def composite_key_failures(table: Table, frames: dict[str, pl.DataFrame]) -> list[Failure]:
+    """Foreign keys of several fields, as frictionless checks them: a row whose key fields are all empty is skipped,
+    any other must match a row of the referenced table on every field (empty matching empty)."""
+    out = []
+    for fk in table.foreign_keys:
+        if len(fk.fields) == 1 or table.name not in frames or fk.resource not in frames:
+            continue
+        fields = list(fk.fields)
+        # compared as text: an enum (categorical) may reference a plain string column
+        rows = frames[table.name].select([pl.col(f).cast(pl.String) for f in fields]).with_row_index("row_")
+        reference = frames[fk.resource].select([pl.col(r).cast(pl.String).alias(f) for f, r in zip(fields, fk.ref_fields)]).unique()
+        missing = (rows.filter(pl.any_horizontal([pl.col(f).is_not_null() for f in fields]))
+                   .join(reference, on=fields, how="anti", nulls_equal=True))
+        if missing.is_empty():
+            continue
+        keys = row_keys(table, frames[table.name])
+        for row in missing.iter_rows(named=True):
+            shown = "|".join(fmt(row[f]) for f in fields)
+            out.append(Failure(table.name, keys[row["row_"]], ",".join(fields), row["row_"] + 2, "ref.foreign_key", shown,
+                               f"({', '.join(fields)}) = ({shown.replace('|', ', ')}) is not a ({', '.join(fk.ref_fields)}) of a row in {fk.resource}: no such row."))
+    return out
 
 
 def _schema_failures_of(table: Table, frame: pl.DataFrame, references: dict[str, pl.Series]) -> list[Failure]:
@@ -107,7 +132,11 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     With keep_frames, the report keeps every typed frame whole (the build writes them); otherwise the free-text
     columns are released as soon as the rules that read them are done."""
     documents = None
+    if os.path.lexists(package.root / STAGING):
+        raise CannotRun(f"{STAGING}/: a build was interrupted and left its staging folder; run make (scripts/build.py) to finish or undo it")
     if archive is not None:
+        if str(archive) == "":
+            raise CannotRun("--archive: empty path; name the folder of the archived documents")
         if not Path(archive).is_dir():
             raise CannotRun(f"archive folder not found: {archive}")
         documents = load_archive(Path(archive))

@@ -125,6 +125,11 @@ FORMULAS: dict[str, tuple[tuple[str, ...], pl.Expr]] = {
 }
 
 
+def _computed(row: dict) -> str:
+    # nothing when an input's value or period is empty (or failed to parse)
+    return "nothing" if row["computed"] is None else fmt(round(row["computed"], 6))
+
+
 def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
     derived = pl.col("figure_kind") == "derived"
     out = ctx.flag("statistics", derived & pl.col("derivation").is_null(), "derivation", rule, lambda r: "",
@@ -149,8 +154,8 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
         checked = rows.filter(~missing).with_columns(computed=compute)
         bad = checked.filter(((pl.col("value") - pl.col("computed")).abs() > rule.tolerance).fill_null(True))
         out += ctx.report("statistics", bad, "value", rule,
-                          lambda r: f"{fmt(r['value'])} != {fmt(round(r['computed'], 6))}",
-                          lambda r, f=formula: f"Recomputing {f} from its inputs gives {fmt(round(r['computed'], 6))}, not {fmt(r['value'])}.")
+                          lambda r: f"{fmt(r['value'])} != {_computed(r)}",
+                          lambda r, f=formula: f"Recomputing {f} from its inputs gives {_computed(r)}, not {fmt(r['value'])}.")
     return out
 
 

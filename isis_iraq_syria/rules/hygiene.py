@@ -20,15 +20,31 @@ def _text_columns(package: Package, name: str) -> list[str]:
     return [f.name for f in table.fields if f.type == "string" and f.enum is None and f.name not in table.foreign_key_of]
 
 
+def _id_columns(package: Package, name: str) -> list[str]:
+    """The text columns that hold identifiers: keys, unique fields and patterned codes (of those hygiene reads)."""
+    table = package.tables[name]
+    keyed = set(table.primary_key) | {f for key in table.unique_keys for f in key}
+    return [c for c in _text_columns(package, name) if c in keyed or table.field(c).constraints.get("unique") or "pattern" in table.field(c).constraints]
+
+
+# Formula starts, with their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), which some spreadsheets fold to ASCII.
+FORMULA_START = "=+\\-@\uff1d\uff0b\uff0d\uff20"
+# Bidirectional controls: marks, embeddings, overrides and isolates (U+202E shows "txt.exe" as "exe.txt").
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Invisible: format characters (zero-width space and joiners, word joiner, soft hyphen, BOM, tags), and fillers and
+# selectors that show nothing, bidirectional controls left to their own rule.
+INVISIBLE = f"[[\\p{{Cf}}\u034f\u115f\u1160\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0]--[{BIDI}]]"
+
 SCREENS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     # cheap tests that every text cell passes through once, shared by the rules that look only at their hits
-    "edges": lambda s: s.str.contains(r"^[\s=+\-@]") | s.str.contains(r"\s$"),  # two anchored searches: one unanchored costs 5x
+    "edges": lambda s: s.str.contains(f"^[\\s{FORMULA_START}]") | s.str.contains(r"\s$"),  # two anchored searches: one unanchored costs 5x
     "non_ascii": lambda s: s.str.len_bytes() != s.str.len_chars(),  # ASCII text is always NFC
 }
 
 
-def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, screen: str | None = None) -> Callable[[Context, Rule], list[Failure]]:
-    """A rule over every text cell; `screen` names a cheap test that narrows the columns and rows the rule's own test sees."""
+def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, screen: str | None = None, ids_only: bool = False) -> Callable[[Context, Rule], list[Failure]]:
+    """A rule over every text cell (or, with ids_only, every identifier cell); `screen` names a cheap test that
+    narrows the columns and rows the rule's own test sees."""
     def check(ctx: Context, rule: Rule) -> list[Failure]:
         out = []
         for name in ctx.package.tables:
@@ -36,7 +52,8 @@ def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, screen: str | N
                 continue
             columns = _text_columns(ctx.package, name)
             hits = ctx.screened(name, screen, columns, SCREENS[screen]) if screen else dict.fromkeys(columns, True)
-            for column in [c for c in columns if hits[c]]:
+            wanted = set(_id_columns(ctx.package, name)) if ids_only else set(columns)
+            for column in [c for c in columns if hits[c] and c in wanted]:
                 rows = ctx.rows(name, column)
                 if screen is not None:
                     rows = rows.filter(SCREENS[screen](pl.col(column)).fill_null(False))
@@ -46,12 +63,20 @@ def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, screen: str | N
     return check
 
 
-check_formula_injection = _text_rule(lambda s: s.str.contains(r"^[=+\-@]") & ~s.str.contains(NUMBER.pattern),
+check_formula_injection = _text_rule(lambda s: s.str.contains(f"^[{FORMULA_START}]") & ~s.str.contains(NUMBER.pattern),
                                      "The text starts with =, +, - or @ and is not a number: a spreadsheet would run it as a formula.", "edges")
 check_whitespace = _text_rule(lambda s: s.str.contains(r"^\s") | s.str.contains(r"\s$"), "The text has leading or trailing whitespace.", "edges")
 # without a screen: every cell of a table whose file holds a control character other than its row-ending line breaks
 check_control_chars = _text_rule(lambda s: s.str.contains(r"[\x00-\x1f\x7f-\x9f]"), "The text holds a control character (tab, newline or other).")
 check_nfc = _text_rule(lambda s: s != s.str.normalize("NFC"), "The text is not in Unicode normal form NFC.", "non_ascii")
+# The three Unicode rules read only cells the shared non_ascii screen picked: ASCII text holds none of these.
+check_bidi = _text_rule(lambda s: s.str.contains(f"[{BIDI}]"),
+                        "The text holds a bidirectional control character (U+202E and kin), which reorders how it is shown.", "non_ascii")
+check_invisible = _text_rule(lambda s: s.str.contains(INVISIBLE),
+                             "The text holds an invisible character (zero-width space or joiner, soft hyphen, BOM, filler).", "non_ascii")
+check_id_ascii = _text_rule(lambda s: s.str.contains(r"[^\x00-\x7f]"),
+                            "The identifier holds a non-ASCII character (a non-ASCII digit, a full-width or look-alike letter): ids are ASCII.",
+                            "non_ascii", ids_only=True)
 
 
 def check_iso3166(ctx: Context, rule: Rule) -> list[Failure]:
@@ -107,10 +132,13 @@ def check_key_order(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 RULES: list[Rule] = [
-    Rule("hygiene.formula_injection", "No text starts with =, +, - or @ unless it is a number.", check_formula_injection, prose=ALL_TEXT),
+    Rule("hygiene.formula_injection", "No text starts with =, +, - or @ (or their full-width forms) unless it is a number.", check_formula_injection, prose=ALL_TEXT),
     Rule("hygiene.whitespace", "No text has leading or trailing whitespace.", check_whitespace, prose=ALL_TEXT),
     Rule("hygiene.control_chars", "No text holds control characters.", check_control_chars, prose=ALL_TEXT),
     Rule("hygiene.unicode_nfc", "All text is in Unicode NFC.", check_nfc, prose=ALL_TEXT),
+    Rule("hygiene.bidi_controls", "No text holds a bidirectional control character (U+202A-U+202E, U+2066-U+2069, marks), which can make text display in an order other than its stored one.", check_bidi, prose=ALL_TEXT),
+    Rule("hygiene.invisible_chars", "No text holds a zero-width or other invisible character (U+200B-U+200D, U+2060, U+00AD, U+FEFF, fillers, tags), which makes equal-looking text differ.", check_invisible, prose=ALL_TEXT),
+    Rule("hygiene.ascii_ids", "Identifiers (keys, unique and patterned codes) are ASCII, so that no non-ASCII digit, full-width letter or look-alike from another script makes a second id that looks like the first.", check_id_ascii, prose=ALL_TEXT),
     Rule("hygiene.iso3166", "Country and province codes exist in ISO 3166 (pycountry) and match their level and parent.", check_iso3166, tables=("geographies",)),
     Rule("hygiene.aggregate_parts", "An aggregate geography has at least two parts, and only aggregates have parts.", check_aggregate_parts, tables=("geographies", "geography_parts")),
     Rule("hygiene.key_order", "Rows are in primary-key order.", check_key_order),

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..report import Failure
+from ..schema import CannotRun, package_path
 from .base import ALL_TEXT, Context, Rule
 
 def _nullable(schema: pa.Schema) -> pa.Schema:
@@ -19,10 +20,11 @@ def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
         def fail(message: str, key: str = "", column: str = "", line: int | None = None, values: str = "", name: str = name) -> None:
             out.append(Failure(name, key, column, line, rule.id, values, message))
         try:
+            package_path(table.root, f"data/{name}.parquet")  # never through a link, never a FIFO
             parquet = pq.ParquetFile(table.parquet_path)
             got_schema = parquet.schema_arrow
-        except FileNotFoundError:
-            fail(f"data/{name}.parquet is missing: run make to build it.")
+        except CannotRun as err:
+            fail(f"{err}: run make to build it." if "not found" in str(err) else f"{err}.")
             continue
         except (OSError, pa.ArrowException) as err:
             fail(f"data/{name}.parquet cannot be read ({err}).")

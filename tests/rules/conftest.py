@@ -8,6 +8,7 @@ from typing import Callable
 import pytest
 
 from conftest import copy_package, make_archive, rule_hits, run
+from isis_iraq_syria.rules import RULES_BY_ID
 
 Mutation = Callable[[Path], None]
 Where = tuple[str, str, str]  # (resource, key, column) a failure must name
@@ -25,7 +26,7 @@ def assert_caught(rule_id: str, mutate: Mutation, where: Where, pkg: Path, prist
     """The real package passes the rule; the mutated copy fails it, at `where`, with one-sentence messages."""
     assert not rule_hits(pristine[0], rule_id) and not rule_hits(pristine[1], rule_id)
     mutate(pkg)
-    hits = rule_hits(run(pkg, parity=rule_id.startswith("parity.")), rule_id)
+    hits = rule_hits(run(pkg, parity=RULES_BY_ID[rule_id].stage == "parity"), rule_id)
     assert hits, f"{rule_id} reported nothing"
     assert where in {(f.resource, f.key, f.column) for f in hits}
     assert all(f.message and f.message.endswith(".") for f in hits)

@@ -1,0 +1,525 @@
+"""Hostile input: a zoo of files, schemas, descriptors and command lines, each tried on a temporary copy of the package.
+
+Every case asserts the exit code (2: could not run, 1: invalid), that no traceback appears, that the output names the
+file or table at fault, that --json gives JSON, and that nothing inside or outside the package changed. The validator
+and the build run in-process (a fresh Python for each of some 300 runs would take minutes); a few cases run the real
+scripts as a user would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import ROOT, copy_package, edit
+from isis_iraq_syria import build, cli
+from isis_iraq_syria.schema import STAGING
+
+Mutate = Callable[[Path, Path], None]  # (package, a folder outside it)
+SAME = -1  # the build exits as the validator does
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every entry below `folder`, links and FIFOs included (never followed), with its type and content hash."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            mode = os.lstat(path).st_mode
+            rel = str(path.relative_to(folder))
+            if stat.S_ISLNK(mode):
+                out[rel] = "link:" + os.readlink(path)
+            elif stat.S_ISREG(mode):
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                out[rel] = "dir" if stat.S_ISDIR(mode) else "special"
+    return out
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    mutate: Mutate
+    code: int  # the validator's exit code
+    names: str  # what the output must name: the file, or the table and rule
+    build: int | None = SAME  # the build's exit code; None: the build is not run on this case
+    args: tuple[str, ...] = ()
+
+
+# --- the mutations ------------------------------------------------------------------------------------------
+
+def cell(table: str, key: str, **changes: str) -> Mutate:
+    return lambda pkg, outside: edit(pkg, table, key, **changes)
+
+
+def raw(relative: str, transform: Callable[[bytes], bytes]) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        path = pkg / relative
+        path.write_bytes(transform(path.read_bytes()))
+    return mutate
+
+
+def write(relative: str, data: bytes) -> Mutate:
+    return lambda pkg, outside: (pkg / relative).write_bytes(data)
+
+
+def json_edit(relative: str, change: Callable[[object], object]) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        path = pkg / relative
+        data = json.loads(path.read_text(encoding="utf-8"))
+        replaced = change(data)
+        path.write_text(json.dumps(data if replaced is None else replaced, indent=2), encoding="utf-8")
+    return mutate
+
+
+def field(relative: str, name: str, **changes) -> Mutate:
+    def change(schema: dict) -> None:
+        next(f for f in schema["fields"] if f["name"] == name).update(changes)
+    return json_edit(relative, change)
+
+
+def replace_with_dir(relative: str) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        (pkg / relative).unlink()
+        (pkg / relative).mkdir()
+    return mutate
+
+
+def replace_with_fifo(relative: str) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        (pkg / relative).unlink()
+        os.mkfifo(pkg / relative)
+    return mutate
+
+
+def link_outside(relative: str) -> Mutate:
+    """The file (or folder) moved outside the package and linked back: the same bytes, through a link."""
+    def mutate(pkg: Path, outside: Path) -> None:
+        target = outside / Path(relative).name
+        shutil.move(pkg / relative, target)
+        (pkg / relative).symlink_to(target)
+    return mutate
+
+
+def link_to(relative: str, target: str) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        (pkg / relative).unlink()
+        (pkg / relative).symlink_to(target)
+    return mutate
+
+
+def remove(relative: str) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        path = pkg / relative
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    return mutate
+
+
+def both(*mutations: Mutate) -> Mutate:
+    def mutate(pkg: Path, outside: Path) -> None:
+        for m in mutations:
+            m(pkg, outside)
+    return mutate
+
+
+def nothing(pkg: Path, outside: Path) -> None:
+    pass
+
+
+def stale_staging(pkg: Path, outside: Path) -> None:
+    (pkg / STAGING / "data").mkdir(parents=True)
+    (pkg / STAGING / "data" / "actors.parquet").write_bytes(b"half written")
+
+
+S, ST, SE, Q = "data/statistics.csv", "schemas/statistics.schema.json", "schemas/statistic_evidence.schema.json", "schemas/qualifiers.schema.json"
+DESC = "datapackage.json"
+
+# 1. cells that must not pass as another value, or as nothing
+PARSING = [
+    Case("arabic_indic_digits_in_a_nullable_number", cell("statistics", "S018", value="٣٠٠"), 1, "schema.type"),
+    Case("fullwidth_digits_in_a_bound", cell("statistics", "S001", lower_bound="１５３"), 1, "schema.type"),
+    Case("devanagari_digits_in_an_integer", cell("qualifiers", "hundreds", magnitude="१००"), 1, "schema.type"),
+    Case("superscript_digit", cell("statistics", "S018", value="3²"), 1, "schema.type"),
+    Case("integer_beyond_int64", cell("qualifiers", "hundreds", magnitude="99999999999999999999"), 1, "schema.type"),
+    Case("integer_just_beyond_int64", cell("qualifiers", "hundreds", magnitude="9223372036854775808"), 1, "schema.type"),
+    Case("number_beyond_float64", cell("statistics", "S018", value="1e999"), 1, "schema.type"),
+    Case("number_nan_word", cell("statistics", "S018", value="NaN"), 1, "schema.type"),
+    Case("number_infinity_word", cell("statistics", "S018", value="Infinity"), 1, "schema.type"),
+    Case("number_with_underscore", cell("statistics", "S018", value="1_000"), 1, "schema.type"),
+    Case("number_with_spaces", cell("statistics", "S018", value=" 300"), 1, "schema.type"),
+    Case("number_hexadecimal", cell("statistics", "S018", value="0x12c"), 1, "schema.type"),
+    Case("integer_with_decimal_point", cell("qualifiers", "hundreds", magnitude="100.0"), 1, "schema.type"),
+    Case("year_zero", cell("statistics", "S001", period_start="0000-01-01"), 1, "schema.type"),
+    Case("date_february_30", cell("statistics", "S001", period_start="2024-02-30"), 1, "schema.type"),
+    Case("date_without_dashes", cell("statistics", "S001", period_start="20240101"), 1, "schema.type"),
+    Case("date_with_arabic_indic_digits", cell("statistics", "S001", period_start="٢٠٢٤-٠١-٠١"), 1, "schema.type"),
+    Case("date_with_time", cell("statistics", "S001", period_start="2024-01-01T00:00"), 1, "schema.type"),
+    Case("boolean_word_yes", cell("indicators", "isis_attacks", additive_over_time="yes"), 1, "schema.type"),
+]
+# 2. data that looks like terminal markup or emoji, shown in a failure
+MARKUP = [
+    Case("markup_closing_tag_in_a_failing_cell", cell("statistics", "S018", value="[/]"), 1, "[/]"),
+    Case("markup_words_in_a_failing_cell", cell("statistics", "S018", value="[sic] 300 [the group]"), 1, "[sic] 300 [the group]"),
+    Case("emoji_code_in_a_failing_cell", cell("statistics", "S018", value=":x:"), 1, ":x:"),
+    Case("markup_in_a_header", raw("data/actors.csv", lambda b: b.replace(b"actor_kind", b"[bold]kind[/]", 1)), 1, "[bold]kind[/]"),
+    Case("markup_in_a_failing_id", cell("events", "E001", status="[red]occurred[/red]"), 1, "[red]occurred[/red]"),
+]
+# 3. files that are not what they seem
+FILES = [
+    Case("csv_is_a_folder", replace_with_dir(S), 2, S),
+    Case("csv_is_a_fifo", replace_with_fifo(S), 2, S),
+    Case("twin_is_a_fifo", replace_with_fifo("data/actors.parquet"), 1, "data/actors.parquet", build=None),
+    Case("csv_missing", remove(S), 2, S),
+    Case("csv_is_a_link_outside", link_outside(S), 2, S),
+    Case("csv_is_a_link_to_etc_passwd", link_to(S, "/etc/passwd"), 2, S),
+    Case("csv_is_a_dangling_link", link_to(S, "/nonexistent/statistics.csv"), 2, S),
+    Case("twin_is_a_link_outside", link_outside("data/actors.parquet"), 1, "data/actors.parquet", build=None),
+    Case("data_folder_is_a_link", link_outside("data"), 2, "data"),
+    Case("schemas_folder_is_a_link", link_outside("schemas"), 2, "schemas"),
+    Case("schemas_folder_missing", remove("schemas"), 2, "schemas"),
+    Case("schema_is_a_link", link_outside(ST), 2, ST),
+    Case("schema_is_a_folder", replace_with_dir(ST), 2, ST),
+    Case("descriptor_is_a_link", link_outside(DESC), 2, DESC),
+    Case("descriptor_is_a_fifo", replace_with_fifo(DESC), 2, DESC),
+    Case("descriptor_missing", remove(DESC), 2, DESC),
+    Case("csv_empty", write(S, b""), 1, "file.empty"),
+    Case("csv_only_whitespace", write(S, b"\n\n  \n"), 1, "file.empty"),
+    Case("csv_binary_garbage", write(S, bytes(range(256)) * 64), 1, "statistics"),
+    Case("csv_latin1", raw("data/actors.csv", lambda b: b + "zürich,Zürich,person,,,\n".encode("latin-1")), 1, "file.encoding"),
+    Case("csv_utf16", raw("data/actors.csv", lambda b: b.decode().encode("utf-16")), 1, "actors"),
+    Case("csv_with_bom", raw(S, lambda b: b"\xef\xbb\xbf" + b), 1, "file.encoding"),
+    Case("csv_crlf", raw(S, lambda b: b.replace(b"\n", b"\r\n")), 1, "file.line_endings"),
+    Case("csv_header_beyond_128_kib", raw("data/actors.csv", lambda b: b.replace(b"notes", b"notes" + b"x" * 200_000, 1)), 1, "file.header"),
+    Case("csv_header_only_quote", raw("data/actors.csv", lambda b: b'"' + b), 1, "actors"),
+    Case("csv_unterminated_quote", raw("data/actors.csv", lambda b: b + b'zz,"never closed,person,,,\n'), 1, "actors"),
+    Case("csv_nul_byte_in_a_cell", raw("data/actors.csv", lambda b: b.replace(b"Reuters", b"Reu\x00ters", 1)), 1, "hygiene.control_chars"),
+    Case("csv_extra_cell", raw("data/actors.csv", lambda b: b.replace(b"\nagencies,", b"\nagencies,x,", 1)), 1, "file.ragged_row"),
+    Case("csv_blank_line", raw("data/actors.csv", lambda b: b + b"\n"), 1, "actors"),
+]
+# 4. Table Schemas this validator cannot apply: they stop the run, naming the schema
+SCHEMAS = [
+    Case("schema_primary_key_names_a_missing_field", json_edit(ST, lambda s: s.update(primaryKey=["no_such_field"])), 2, ST),
+    Case("schema_foreign_key_on_a_missing_local_field", json_edit(SE, lambda s: s["foreignKeys"][0].update(fields=["no_such_field"])), 2, SE),
+    Case("schema_foreign_key_to_a_missing_field", json_edit(SE, lambda s: s["foreignKeys"][0]["reference"].update(fields=["no_such_field"])), 2, SE),
+    Case("schema_foreign_key_to_a_missing_table", json_edit(SE, lambda s: s["foreignKeys"][0]["reference"].update(resource="nowhere")), 2, SE),
+    Case("schema_foreign_key_fields_count_mismatch", json_edit(SE, lambda s: s["foreignKeys"][0].update(fields=["statistic_id", "source_id"])), 2, SE),
+    Case("schema_field_without_name", json_edit(ST, lambda s: s["fields"][0].pop("name") and None), 2, ST),
+    Case("schema_duplicate_field", json_edit(ST, lambda s: s["fields"].append(dict(s["fields"][0])) and None), 2, ST),
+    Case("schema_bad_regex", field(ST, "statistic_id", constraints={"pattern": "^S[0-9"}), 2, ST),
+    Case("schema_regex_not_a_string", field(ST, "statistic_id", constraints={"pattern": 7}), 2, ST),
+    Case("schema_unsupported_type", field(ST, "notes", type="datetime"), 2, ST),
+    Case("schema_minimum_as_text", field(Q, "band", constraints={"minimum": "0"}), 2, Q),
+    Case("schema_max_length_on_a_number", field(Q, "band", constraints={"maxLength": 3}), 2, Q),
+    Case("schema_enum_not_a_list", field(Q, "bound_rule", constraints={"enum": "exact"}), 2, Q),
+    Case("schema_is_a_json_array", write(ST, b"[]"), 2, ST),
+    Case("schema_not_json", write(ST, b"{\"fields\": ["), 2, ST),
+    Case("schema_not_utf8", write(ST, b"\xff\xfe{}"), 2, ST),
+    Case("schema_deeply_nested", write(ST, b"[" * 100_000), 2, ST),
+    Case("schema_file_name_unsafe", lambda p, o: shutil.copy(p / ST, p / "schemas" / "Bad Name.schema.json"), 2, "Bad Name"),
+    Case("schema_without_csv", lambda p, o: shutil.copy(p / ST, p / "schemas" / "extra.schema.json"), 2, "data/extra.csv"),
+    Case("schema_unique_keys_missing_field", json_edit(ST, lambda s: s.update(uniqueKeys=[["nowhere"]])), 2, ST),
+]
+# 5. foreign keys of several fields: every row must match
+COMPOSITE_KEYS = [
+    Case("composite_foreign_key_violated", json_edit("schemas/event_geographies.schema.json", lambda s: s["foreignKeys"].append(
+        {"fields": ["event_id", "geography_id"], "reference": {"resource": "event_actors", "fields": ["event_id", "actor_id"]}}) and None),
+         1, "ref.foreign_key", build=None),
+]
+# 6. descriptors
+DESCRIPTORS = [
+    Case("descriptor_is_a_json_array", json_edit(DESC, lambda d: [d]), 1, "descriptor.profile"),
+    Case("descriptor_is_a_string", write(DESC, b'"isis"'), 1, "descriptor.profile"),
+    Case("descriptor_name_climbs_out", json_edit(DESC, lambda d: d.update(name="../../evil")), 1, "descriptor.profile"),
+    Case("descriptor_name_absolute", json_edit(DESC, lambda d: d.update(name="/tmp/evil")), 1, "descriptor.profile"),
+    Case("descriptor_version_climbs_out", json_edit(DESC, lambda d: d.update(version="../../1.0.0")), 1, "descriptor.profile"),
+    Case("descriptor_without_v2_schema", json_edit(DESC, lambda d: d.pop("$schema") and None), 1, "descriptor.profile"),
+    Case("descriptor_licenses_not_a_list", json_edit(DESC, lambda d: d.update(licenses="CC-BY-4.0")), 1, "descriptor.profile"),
+    Case("descriptor_resource_reads_etc_passwd", json_edit(DESC, lambda d: d["resources"][0].update(path="../../../../etc/passwd")), 1, "descriptor.resources", build=0),
+    Case("descriptor_resource_absolute_path", json_edit(DESC, lambda d: d["resources"].append({"name": "passwd", "path": "/etc/passwd"}) and None), 1, "descriptor.resources", build=0),
+    Case("descriptor_resource_dropped", json_edit(DESC, lambda d: d["resources"].pop() and None), 1, "descriptor.resources", build=0),
+    Case("descriptor_resource_wrong_schema", json_edit(DESC, lambda d: next(r for r in d["resources"] if r["name"] == "statistics-parquet").update(schema="schemas/actors.schema.json")), 1, "descriptor.resources", build=0),
+    Case("descriptor_not_json", write(DESC, b"{"), 2, DESC),
+    Case("descriptor_empty", write(DESC, b""), 2, DESC),
+    Case("descriptor_deeply_nested", write(DESC, b"[" * 100_000), 2, DESC),
+    Case("stray_temporary_file_in_data", write("data/.actors.parquet.abc.tmp", b"torn"), 1, "data/.actors.parquet.abc.tmp", build=None),
+]
+# 7. the environment and the command line
+ENVIRONMENT = [
+    Case("stale_staging_folder", stale_staging, 2, STAGING, build=0),
+    Case("archive_empty_path", nothing, 2, "--archive", build=None, args=("--archive", "")),
+    Case("archive_missing", nothing, 2, "archive", build=None, args=("--archive", "/nonexistent/archive")),
+    Case("archive_is_a_file", nothing, 2, "archive", build=None, args=("--archive", "/etc/hostname")),
+    Case("root_is_a_file", nothing, 2, "statistics.csv", args=("--root", "{pkg}/data/statistics.csv")),
+    Case("root_missing", nothing, 2, "nowhere", args=("--root", "{pkg}/nowhere")),
+    Case("root_empty_path", nothing, 2, "--root", args=("--root", "")),
+    Case("root_named_like_markup", nothing, 2, "[/]x", args=("--root", "{pkg}/[/]x")),
+]
+CLASSES = {"parsing": PARSING, "markup": MARKUP, "files": FILES, "schemas": SCHEMAS, "composite keys": COMPOSITE_KEYS,
+           "descriptors": DESCRIPTORS, "environment": ENVIRONMENT}
+CASES = [case for cases in CLASSES.values() for case in cases]
+
+
+def package_files(pkg: Path) -> set[str]:
+    return {p.name.removesuffix(".schema.json") for p in (pkg / "schemas").glob("*.schema.json")} | {DESC}
+
+
+@pytest.fixture
+def zoo(tmp_path: Path) -> tuple[Path, Path]:
+    """A package two folders down (so that "../../evil" still lands inside tmp_path) and a folder outside it."""
+    pkg = copy_package(tmp_path / "a" / "b" / "pkg")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not for the package\n")
+    return pkg, outside
+
+
+def _args(case: Case, pkg: Path) -> list[str]:
+    args = [a.replace("{pkg}", str(pkg)) for a in case.args]
+    return args if "--root" in args else ["--root", str(pkg), *args]
+
+
+def run_validate(case: Case, pkg: Path, as_json: bool, capsys) -> tuple[int, str]:
+    args = dict(zip(*[iter(_args(case, pkg))] * 2))
+    namespace = argparse.Namespace(root=args["--root"], archive=args.get("--archive"), json=as_json, no_parity=False)
+    code = cli.validate_main(namespace)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def run_build(case: Case, pkg: Path, capsys) -> tuple[int, str]:
+    args = dict(zip(*[iter(_args(case, pkg))] * 2))
+    code = cli.script_main(build.run, args["--root"], "cannot build")
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_input_is_refused_with_a_message_and_changes_nothing(case: Case, zoo, tmp_path: Path, capsys) -> None:
+    pkg, outside = zoo
+    case.mutate(pkg, outside)
+    before = tree(tmp_path)
+
+    code, output = run_validate(case, pkg, False, capsys)
+    assert code == case.code, output
+    assert "Traceback" not in output
+    assert case.names in output, output
+    if code == 2:  # could not run: one line, naming the file
+        assert output.count("\n") == 1 and output.startswith("cannot validate: "), output
+
+    code, output = run_validate(case, pkg, True, capsys)
+    assert code == case.code
+    report = json.loads(output)
+    assert report["valid"] is False
+    assert case.names in json.dumps(report, ensure_ascii=False)
+    for failure in report["failures"]:  # invalid: each failure names the table (data/<table>.csv) or the descriptor
+        assert failure["resource"] in package_files(pkg), failure
+    assert tree(tmp_path) == before, "validation changed a file"
+
+    if case.build is None:
+        return
+    expected = case.code if case.build == SAME else case.build
+    code, output = run_build(case, pkg, capsys)
+    assert code == expected, output
+    assert "Traceback" not in output
+    if expected != 0:  # the build's message, or the failures it shows, name the same file or rule, as typed
+        assert case.names in output, output
+        assert tree(tmp_path) == before, "a refused build changed a file"
+    else:  # the build repaired what it derives: only the package's generated files changed, nothing outside
+        after = tree(tmp_path)
+        changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+        assert all(p.startswith("a/b/pkg/") for p in changed), changed
+        assert {p.removeprefix("a/b/pkg/") for p in changed} <= {"datapackage.json", STAGING, f"{STAGING}/data", f"{STAGING}/data/actors.parquet"}
+        assert not (pkg / STAGING).exists()
+
+
+def test_hostile_cases_are_distinct_and_every_class_has_some() -> None:
+    assert len({c.id for c in CASES}) == len(CASES)
+    assert all(CLASSES.values()) and len(CASES) >= 80
+    print(", ".join(f"{name}: {len(cases)}" for name, cases in CLASSES.items()), f"(in all {len(CASES)})")
+
+
+# --- faults of the environment, simulated (the tests may run as root, who can write to read-only folders) ------
+
+def test_full_disk_during_a_build_leaves_the_old_package_and_no_temporary_file(pkg: Path, monkeypatch, capsys) -> None:
+    edit(pkg, "actors", "reuters", notes="A news agency.")
+    json_edit(DESC, lambda d: d["resources"].pop() and None)(pkg, pkg)  # the descriptor is rewritten too
+    before = tree(pkg)
+    real_write = build._write
+
+    def full(path: Path, data: bytes) -> None:
+        if path.name == "datapackage.json":  # after some twins were staged
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_write(path, data)
+    monkeypatch.setattr(build, "_write", full)
+    code = cli.script_main(build.run, pkg, "cannot build")
+    output = capsys.readouterr().out
+    assert code == 2 and "No space left on device" in output and "datapackage.json" in output and "Traceback" not in output
+    assert output.count("\n") == 1
+    assert tree(pkg) == before
+
+
+def test_read_only_data_folder_refuses_the_build_before_writing(pkg: Path, monkeypatch, capsys) -> None:
+    edit(pkg, "actors", "reuters", notes="A news agency.")
+    before = tree(pkg)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path).name == "data" else real_access(path, mode, **kw))
+    code = cli.script_main(build.run, pkg, "cannot build")
+    output = capsys.readouterr().out
+    assert code == 2 and "data/: not writable" in output and "Traceback" not in output
+    assert tree(pkg) == before
+
+
+def test_a_rename_refused_before_any_file_moved_undoes_the_build(pkg: Path, monkeypatch, capsys) -> None:
+    edit(pkg, "actors", "reuters", notes="A news agency.")
+    before = tree(pkg)
+
+    def refuse(src, dst):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dst))
+    monkeypatch.setattr(build.os, "replace", refuse)
+    code = cli.script_main(build.run, pkg, "cannot build")
+    output = capsys.readouterr().out
+    assert code == 2 and "Read-only file system" in output and "nothing was written" in output
+    assert tree(pkg) == before
+
+
+def test_unreadable_csv_exits_2_naming_it(pkg: Path, monkeypatch, capsys) -> None:
+    real_open = os.open
+
+    def denied(path, flags, *args, **kwargs):
+        if str(path).endswith("statistics.csv"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, *args, **kwargs)
+    monkeypatch.setattr(os, "open", denied)
+    code = cli.validate_main(argparse.Namespace(root=str(pkg), archive=None, json=True, no_parity=False))
+    report = json.loads(capsys.readouterr().out)
+    assert code == 2 and report["could_not_run"] and "data/statistics.csv" in report["message"] and "Permission denied" in report["message"]
+
+
+def test_an_unexpected_error_is_a_message_not_a_traceback(pkg: Path, monkeypatch, capsys) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("something no one foresaw")
+    import isis_iraq_syria.validate as validating
+    monkeypatch.setattr(validating, "validate", boom)  # cli imports it when it runs, so the module's name is the one used
+    code = cli.validate_main(argparse.Namespace(root=str(pkg), archive=None, json=False, no_parity=False))
+    output = capsys.readouterr().out
+    assert code == 2 and output == "cannot validate: unexpected RuntimeError: something no one foresaw\n"
+
+
+def test_ctrl_c_is_a_message_not_a_traceback(pkg: Path, monkeypatch, capsys) -> None:
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(build, "validate", interrupted)
+    assert cli.script_main(build.run, pkg, "cannot build") == 2
+    assert capsys.readouterr().out == "cannot build: interrupted\n"
+
+
+def test_build_replaces_a_linked_twin_without_writing_through_the_link(zoo, tmp_path: Path, capsys) -> None:
+    pkg, outside = zoo
+    link_outside("data/actors.parquet")(pkg, outside)
+    edit(pkg, "actors", "reuters", notes="A news agency.")
+    target = (outside / "actors.parquet").read_bytes()
+    assert cli.script_main(build.run, pkg, "cannot build") == 0
+    assert (outside / "actors.parquet").read_bytes() == target
+    assert not (pkg / "data" / "actors.parquet").is_symlink()
+
+
+# --- the real scripts, as a user runs them ------------------------------------------------------------------
+
+def _script(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / name), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_scripts_exit_with_a_message_on_hostile_input(zoo, tmp_path: Path) -> None:
+    pkg, outside = zoo
+    replace_with_fifo(S)(pkg, outside)  # would hang a reader that opens it
+    before = tree(tmp_path)
+    for script in ("validate.py", "build.py"):
+        result = _script(script, "--root", str(pkg), cwd=outside)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == "" and S in result.stdout and result.stdout.count("\n") == 1
+    result = _script("validate.py", "--root", str(pkg), "--json", cwd=outside)
+    assert result.returncode == 2 and json.loads(result.stdout)["could_not_run"] is True
+    result = _script("validate.py", "--root", str(pkg), "--archive", "", "--json", cwd=outside)
+    assert result.returncode == 2 and "--archive" in json.loads(result.stdout)["message"]
+    result = _script("validate.py", "--no-such-option", "--json", cwd=outside)
+    assert result.returncode == 2 and "usage" in json.loads(result.stdout)["message"]
+    assert tree(tmp_path) == before
+
+
+def test_markup_in_a_cell_is_shown_verbatim_by_the_scripts(zoo) -> None:
+    pkg, outside = zoo
+    edit(pkg, "statistics", "S018", value="[/] [sic] :x:")
+    result = _script("validate.py", "--root", str(pkg), cwd=outside)
+    assert result.returncode == 1 and "[/] [sic] :x:" in result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("target", "make"), [
+    (".", None), ("data", None), ("schemas", None),
+    ("nonempty", lambda p: (p.mkdir(), (p / "mine.txt").write_text("keep me"))),
+    ("a_file", lambda p: p.write_text("keep me")),
+    ("a_link", lambda p: p.symlink_to(p.parent / "outside")),
+])
+def test_synth_refuses_a_folder_it_did_not_make_and_deletes_nothing(target: str, make, zoo, tmp_path: Path) -> None:
+    pkg, outside = zoo
+    for name in ("scripts", "isis_iraq_syria"):  # synth replicates the package that holds it
+        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / target if make else pkg / target
+    if make:
+        make(out)
+    before = tree(tmp_path)
+    result = subprocess.run([sys.executable, str(pkg / "scripts" / "synth.py"), "30", str(out)], capture_output=True, text=True, cwd=pkg, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stdout.startswith("cannot write the synthetic package: ")
+    assert tree(tmp_path) == before
+
+
+# --- foreign keys of several fields, against frictionless ------------------------------------------------------
+
+PAIRS = {
+    "fields": [{"name": "pair_id", "type": "string", "constraints": {"required": True}},
+               {"name": "event_id", "type": "string"}, {"name": "source_id", "type": "string"}],
+    "primaryKey": ["pair_id"],
+    "foreignKeys": [{"fields": ["event_id", "source_id"], "reference": {"resource": "event_evidence", "fields": ["event_id", "source_id"]}}],
+}
+
+
+def _pairs(pkg: Path, pairs: list[tuple[str, str]]) -> None:
+    (pkg / "schemas" / "pairs.schema.json").write_text(json.dumps(PAIRS))
+    lines = ["pair_id,event_id,source_id"] + [f"P{i:03d},{e},{s}" for i, (e, s) in enumerate(pairs)]
+    (pkg / "data" / "pairs.csv").write_text("\n".join(lines) + "\n")
+
+
+def _frictionless_fk_rows(pkg: Path) -> set[int]:
+    from frictionless import Package as FrictionlessPackage
+    from isis_iraq_syria.build import resources
+    from isis_iraq_syria.schema import Package
+    package = Package.load(pkg)
+    csv_only = [r for r in resources(package) if r["format"] == "csv"]
+    report = FrictionlessPackage({**package.descriptor, "resources": csv_only}, basepath=str(pkg)).validate()
+    return {task_error.row_number for task in report.tasks if task.name == "pairs" for task_error in task.errors if task_error.type == "foreign-key"}
+
+
+def test_composite_foreign_keys_fail_exactly_where_frictionless_fails(pkg: Path) -> None:
+    from conftest import read_rows, rule_hits, run
+    evidence = [(r["event_id"], r["source_id"]) for r in read_rows(pkg, "event_evidence")]
+    wrong = [(evidence[0][0], "centcom-statement"), ("E999", evidence[0][1]), ("", ""), (evidence[2][0], "")]
+    _pairs(pkg, evidence + wrong)
+    hits = rule_hits(run(pkg, parity=False), "ref.foreign_key")
+    ours = {f.line for f in hits if f.resource == "pairs"}
+    n = len(evidence)
+    # the first two wrong rows and the half-empty one fail; the all-empty row is skipped, as frictionless skips it
+    assert ours == {n + 2, n + 3, n + 5}, hits
+    assert ours == _frictionless_fk_rows(pkg)
+    assert all(f.column == "event_id,source_id" for f in hits)
