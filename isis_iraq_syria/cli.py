@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
+from rich.text import Text
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -68,4 +70,28 @@ def codebook_main(root) -> int:
     for path in changed:
         console.print(f"wrote {path.relative_to(package.root)}")
     console.print(f"docs: {len(files)} files generated, {len(changed)} changed")
+    return 0
+
+
+def diff_main(args: argparse.Namespace) -> int:
+    """Compare two versions; exit 0 whatever changed, 2 when a side cannot be read."""
+    from .diff import SideError, diff, load_side, markdown, render
+
+    console = make_console()
+    try:
+        result = diff(load_side(args.old, args.repo), load_side(args.new, args.repo))
+    except SideError as err:
+        if args.json:
+            json.dump({"error": str(err)}, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            console.print(Text(f"cannot diff: {err}"))
+        return 2
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.markdown:
+        sys.stdout.write(markdown(result))
+    else:
+        render(result, console)
     return 0
