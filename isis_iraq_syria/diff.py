@@ -402,8 +402,18 @@ def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tu
     return rows, changes
 
 
+def _twins(descriptor: dict[str, Any]) -> set[str]:
+    """Resources that share a CSV table's schema (its Parquet twin): they come and go with the table."""
+    schemas = {schema for _, schema in _tables(descriptor).values() if isinstance(schema, str)}
+    tables = set(_tables(descriptor))
+    return {r.get("name") for r in descriptor.get("resources") or [] if isinstance(r, dict)
+            and r.get("schema") in schemas and r.get("name") not in tables}
+
+
 def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[str]) -> list[Change]:
-    out = []
+    out: list[Change] = []
+    if not old:  # a first release: everything is new, and the tables say what
+        return out
     for prop in sorted((old.keys() | new.keys()) - {"resources", "version"}):
         if old.get(prop) != new.get(prop):
             bump = "major" if prop in ("name", "licenses") else "patch"
@@ -411,9 +421,9 @@ def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[st
                               message=f"datapackage.json: {prop} changed" + (" (file names or terms of use change)" if bump == "major" else "")))
     res = lambda d: {r.get("name"): r for r in d.get("resources") or [] if isinstance(r, dict)}  # noqa: E731
     ro, rn = res(old), res(new)
-    for name in sorted(ro.keys() - rn.keys() - tables):
+    for name in sorted(ro.keys() - rn.keys() - tables - _twins(old)):
         out.append(Change("major", "resource_removed", name, message=f"resource {name} ({ro[name].get('path')}) removed"))
-    for name in sorted(rn.keys() - ro.keys() - tables):
+    for name in sorted(rn.keys() - ro.keys() - tables - _twins(new)):
         out.append(Change("minor", "resource_added", name, message=f"resource {name} ({rn[name].get('path')}) added"))
     for name in sorted((ro.keys() & rn.keys()) - tables):
         for prop in ("path", "format"):

@@ -1,0 +1,103 @@
+"""The diff on real pairs of versions: it names each change, and the bump it requires follows the README's rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import ROOT, edit
+from isis_iraq_syria.diff import diff, load_side, markdown, render, version_bump
+from versions import CASES, changed_copy, releasable_copy
+
+DIFF = ROOT / "scripts" / "diff.py"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return releasable_copy(tmp_path_factory.mktemp("base") / "pkg")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_diff_names_the_change_and_requires_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
+    _, bump, kind, table, _ = CASES[case]
+    changed = changed_copy(tmp_path / "pkg", case)
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert result.bump == bump
+    assert [(c.kind, c.table) for c in result.changes if c.bump == bump][0] == (kind, table)
+    assert all(c.table == table for c in result.changes), [vars(c) for c in result.changes]
+
+
+def test_corrected_value_is_listed_old_to_new(base: Path, tmp_path: Path) -> None:
+    changed = changed_copy(tmp_path / "pkg", "value_corrected")
+    rows = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT)).rows["actors"]
+    assert rows.changed == [{"key": "alina-romanowski", "columns": {"role_as_stated": ["US Ambassador to Iraq", "United States Ambassador to Iraq"]}}]
+    assert not rows.reused and not rows.added and not rows.removed
+
+
+def test_reused_id_is_flagged_not_counted_as_a_correction(base: Path, tmp_path: Path) -> None:
+    changed = changed_copy(tmp_path / "pkg", "id_reused")
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    rows = result.rows["statistics"]
+    assert [e["key"] for e in rows.reused] == ["S004", "S005"] and rows.changed == []
+    assert all(c.kind == "id_reused" and c.column == "geography_id" for c in result.changes)
+
+
+def test_same_number_written_differently_is_no_change(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    edit(changed, "statistics", "S004", value="137.0")
+    assert diff(load_side(str(base), ROOT), load_side(str(changed), ROOT)).changes == []
+
+
+def test_renamed_column_is_a_rename_and_major(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    path = changed / "schemas" / "actors.schema.json"
+    path.write_text(path.read_text().replace('"role_as_stated"', '"stated_role"'))
+    csv_path = changed / "data" / "actors.csv"
+    csv_path.write_text(csv_path.read_text().replace("role_as_stated", "stated_role", 1))
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.old, c.new) for c in result.changes] == [("column_renamed", "role_as_stated", "stated_role")]
+    assert result.bump == "major"
+
+
+def test_diff_reads_release_zips_and_git_refs(base: Path, tmp_path: Path) -> None:
+    zip_path = tmp_path / "old.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:  # the 0.1.0 layout: one top folder
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"isis-iraq-syria-0.1.0/{path.relative_to(base)}")
+    assert diff(load_side(str(zip_path), ROOT), load_side(str(base), ROOT)).changes == []
+    head = load_side("HEAD", ROOT)
+    assert head.version and set(head.schemas) == set(load_side(str(ROOT), ROOT).schemas)
+
+
+def test_terminal_report_shows_data_as_text_never_as_markup(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    edit(changed, "actors", "alina-romanowski", role_as_stated="[bold]Ambassador[/] [sic] :x:")
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    console = Console(record=True, width=300)
+    render(result, console)
+    assert "[bold]Ambassador[/] [sic] :x:" in console.export_text()
+    assert "`[bold]Ambassador[/] [sic] :x:`" in markdown(result)
+
+
+def test_script_prints_json_and_exits_2_on_an_unreadable_side(base: Path, tmp_path: Path) -> None:
+    changed = changed_copy(tmp_path / "pkg", "row_added")
+    result = subprocess.run([sys.executable, str(DIFF), str(base), str(changed), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["required_bump"] == "minor" and report["tables"]["actors"]["rows_added"] == ["zz-new-actor"]
+    bad = subprocess.run([sys.executable, str(DIFF), str(tmp_path / "nowhere"), str(changed)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stdout + bad.stderr
+    assert bad.stdout.count("\n") == 1 and "not a zip, a package folder or a git ref" in bad.stdout
+
+
+@pytest.mark.parametrize("old,new,bump", [("0.1.0", "0.1.1", "patch"), ("0.1.9", "0.2.0", "minor"), ("0.9.9", "1.0.0", "major"),
+                                          ("1.2.3", "1.2.3", "none"), ("1.2.3", "1.2.2", None), ("1.2", "1.3.0", None)])
+def test_version_bump_between_two_versions(old: str, new: str, bump: str | None) -> None:
+    assert version_bump(old, new) == bump
