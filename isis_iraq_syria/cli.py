@@ -85,7 +85,7 @@ def diff_main(args: argparse.Namespace) -> int:
             json.dump({"error": str(err)}, sys.stdout)
             sys.stdout.write("\n")
         else:
-            console.print(Text(f"cannot diff: {err}"))
+            console.print(Text(f"cannot diff: {err}"), soft_wrap=True)
         return 2
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
@@ -95,3 +95,9 @@ def diff_main(args: argparse.Namespace) -> int:
     else:
         render(result, console)
     return 0
+
+
+def release_main(args: argparse.Namespace) -> int:
+    from .release import run
+
+    return script_main(lambda root, console: run(root, console, args.out, args.archive, args.previous), args.root)
