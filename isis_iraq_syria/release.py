@@ -58,6 +58,12 @@ def archive_name(package: Package) -> str:
     return f"{safe_name(package.descriptor.get('name'))}-{safe_version(package.descriptor.get('version'))}"
 
 
+def database_name(package: Package) -> str:
+    """The SQLite file's name without its suffix: the version's dots become '_', because Datasette 0.65.5 answers
+    500 on the foreign-key links of a database whose name holds a dot."""
+    return archive_name(package).replace(".", "_")
+
+
 # --- the version, everywhere it is written -----------------------------------------------------------------------
 
 
@@ -195,7 +201,7 @@ def _load_example(package: Package) -> tuple[str, str, str, str]:
     return table.name, fk.fields[0], fk.resource, fk.ref_fields[0]
 
 
-def release_readme(package: Package, name: str, has_previous: bool) -> str:
+def release_readme(package: Package, name: str, db: str, has_previous: bool) -> str:
     """The README inside the zip: what is in it, how to load it, how to check it. It names only files it holds."""
     d = package.descriptor
     table, column, parent, parent_key = _load_example(package)
@@ -219,8 +225,8 @@ file, with its Table Schema, its sha256 and (for CSVs) its size.
 {tables}
 - `schemas/`: one Table Schema per table (types, constraints, primary and foreign keys); `docs/codebook.md` lists
   every field, and `docs/erd.svg` draws the tables and their foreign keys.
-- `{name}.sqlite`: every table in one SQLite database, with types, NULL for missing values, and primary and
-  foreign keys declared; `{name}.datasette.json` is its Datasette metadata (titles, descriptions, license, sources).
+- `{db}.sqlite`: every table in one SQLite database, with types, NULL for missing values, and primary and
+  foreign keys declared; `{db}.datasette.json` is its Datasette metadata (titles, descriptions, license, sources).
 - `CHANGES.md` and `CHANGES.json`: what changed in this version. `CHANGELOG.md`: every version.
 - `CITATION.cff`: how to cite it. `LICENSE-DATA.md`: the data's license ({licenses}). `LICENSE`: the code's.
 
@@ -241,9 +247,9 @@ DuckDB: `{duck}`
 
 frictionless, straight from the zip: `frictionless.Package("{name}.zip").get_table_resource("{table}").read_rows()`.
 
-SQLite: `sqlite3 {name}.sqlite "{join}"`
+SQLite: `sqlite3 {db}.sqlite "{join}"`
 
-Datasette: `datasette serve --immutable {name}.sqlite --metadata {name}.datasette.json` and open the address it
+Datasette: `datasette serve --immutable {db}.sqlite --metadata {db}.datasette.json` and open the address it
 prints; each foreign key is a link to the row it references.
 
 ## Checking it
@@ -252,7 +258,7 @@ prints; each foreign key is a link to the row it references.
   file's sha256 and size against the descriptor.
 - The release page publishes a checksum file beside the archive; `sha256sum -c` with it proves the archive is the
   one released.
-- `sqlite3 {name}.sqlite "PRAGMA foreign_key_check; PRAGMA integrity_check;"` prints only `ok`.
+- `sqlite3 {db}.sqlite "PRAGMA foreign_key_check; PRAGMA integrity_check;"` prints only `ok`.
 
 ## What changed
 
@@ -328,23 +334,24 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
                                  f"{need} bump ({where}{first.message}); release {diffs.next_version(before.version, need)} instead")
         if made == "none":
             raise ReleaseRefused(f"version {package.version} is already released ({before.label}) and nothing changed since")
+    db = database_name(package)
     try:
         database = sqlite_bytes(package, {t: files[f"data/{t}.parquet"] for t in package.tables})
     except SQLiteFailed as err:
-        raise ReleaseRefused(f"{name}.sqlite: {err}") from None
-    meta = (json.dumps(datasette_metadata(package, name), indent=2, ensure_ascii=False) + "\n").encode()
+        raise ReleaseRefused(f"{db}.sqlite: {err}") from None
+    meta = (json.dumps(datasette_metadata(package, db), indent=2, ensure_ascii=False) + "\n").encode()
     changes_md = diffs.markdown(change).encode()
     members = {
         **files,
         DESCRIPTOR: release_descriptor(descriptor, files),
-        "README.md": release_readme(package, name, before is not None).encode(),
+        "README.md": release_readme(package, name, db, before is not None).encode(),
         "CHANGES.json": (json.dumps(change.to_dict(), indent=2, ensure_ascii=False) + "\n").encode(),
         "CHANGES.md": changes_md,
-        f"{name}.sqlite": database,
-        f"{name}.datasette.json": meta,
+        f"{db}.sqlite": database,
+        f"{db}.datasette.json": meta,
     }
     data = zip_bytes(members)
-    out = {f"{name}.zip": data, f"{name}.sqlite": database, f"{name}.datasette.json": meta, "CHANGES.md": changes_md}
+    out = {f"{name}.zip": data, f"{db}.sqlite": database, f"{db}.datasette.json": meta, "CHANGES.md": changes_md}
     out["SHA256SUMS"] = "".join(f"{_sha256(out[n])}  {n}\n" for n in sorted(out)).encode()
     return Release(name, out, change, diffs.changelog_section(change, package.version, release_date(root)), before is None)
 

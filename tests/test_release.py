@@ -19,13 +19,14 @@ import pytest
 from rich.console import Console
 
 from conftest import ROOT, edit
-from isis_iraq_syria.release import build_release, run
+from isis_iraq_syria.release import archive_name, build_release, database_name, run
 from isis_iraq_syria.schema import Package
 from versions import CASES, changed_copy, releasable_copy, set_version
 
 RELEASE = ROOT / "scripts" / "release.py"
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
-NAME = "isis-iraq-syria-" + Package.load(ROOT).version
+NAME = archive_name(Package.load(ROOT))
+DB = database_name(Package.load(ROOT))
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_two_releases_are_byte_identical_wherever_they_are_built(full: Path) -> 
     os.utime(full / "data" / "events.csv", (0, 0))  # timestamps of the inputs do not matter
     there = build_release(Package.load(full)).files
     assert here == there  # the zip, the SQLite database and its metadata alike
-    assert set(here) == {f"{NAME}.zip", f"{NAME}.sqlite", f"{NAME}.datasette.json", "CHANGES.md", "SHA256SUMS"}
+    assert set(here) == {f"{NAME}.zip", f"{DB}.sqlite", f"{DB}.datasette.json", "CHANGES.md", "SHA256SUMS"}
 
 
 def test_checksum_file_verifies_every_file_of_the_release(released: Path) -> None:
@@ -110,7 +111,7 @@ def test_zip_readme_is_for_the_downloader_and_names_only_files_in_the_zip(releas
 
 
 def test_sqlite_has_types_nulls_and_keys_and_passes_its_checks(released: Path) -> None:
-    con = sqlite3.connect(f"file:{released / f'{NAME}.sqlite'}?mode=ro", uri=True)
+    con = sqlite3.connect(f"file:{released / f'{DB}.sqlite'}?mode=ro", uri=True)
     assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     package = Package.load(ROOT)
@@ -128,10 +129,10 @@ def test_sqlite_has_types_nulls_and_keys_and_passes_its_checks(released: Path) -
 
 
 def test_datasette_metadata_comes_from_the_descriptor(released: Path) -> None:
-    meta = json.loads((released / f"{NAME}.datasette.json").read_text())
+    meta = json.loads((released / f"{DB}.datasette.json").read_text())
     package = Package.load(ROOT)
     assert meta["license"] == package.descriptor["licenses"][0]["name"] and meta["source"]
-    tables = meta["databases"][NAME]["tables"]
+    tables = meta["databases"][DB]["tables"]
     assert set(tables) == set(package.tables)
     assert tables["statistics"]["columns"]["value"] == package.tables["statistics"].field("value").descriptor["description"]
 
@@ -169,7 +170,7 @@ def test_release_with_the_right_bump_writes_the_diff_and_a_changelog_section(rel
         assert "zz-new-actor" in archive.read("CHANGES.md").decode()
     assert changes["required_bump"] == "minor" and changes["tables"]["actors"]["rows_added"] == ["zz-new-actor"]
     assert sorted(p.name for p in (root / "dist").iterdir()) == sorted(
-        ["CHANGES.md", "SHA256SUMS", "isis-iraq-syria-0.2.0.zip", "isis-iraq-syria-0.2.0.sqlite", "isis-iraq-syria-0.2.0.datasette.json"])
+        ["CHANGES.md", "SHA256SUMS", "isis-iraq-syria-0.2.0.zip", "isis-iraq-syria-0_2_0.sqlite", "isis-iraq-syria-0_2_0.datasette.json"])
 
 
 def _refused(root: Path, out_of_package: Path, *needles: str) -> None:
