@@ -191,6 +191,13 @@ def release_descriptor(descriptor: dict, files: dict[str, bytes]) -> bytes:
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+def descriptor_problems(descriptor: dict) -> list[str]:
+    """The descriptor checked against the Data Package v2 profile by frictionless, without reading any file."""
+    import frictionless  # only a release needs it: validate and build stay fast to start
+
+    return [error.message for error in frictionless.Package.metadata_validate(descriptor)]
+
+
 def _load_example(package: Package) -> tuple[str, str, str, str]:
     """A table to show in the examples and one it references: the table with the most foreign keys."""
     tables = sorted(package.tables.values(), key=lambda t: (-len(t.foreign_key_of), t.name))
@@ -310,8 +317,10 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
             files[path] = read_inside(root, path)
         report = validate(package, archive)
         if not report.valid:
-            raise ReleaseRefused(f"the package does not validate ({len(report.sorted_failures())} failures): run scripts/validate.py"
-                                 + (f" --archive {archive}" if archive else ""))
+            failures = report.sorted_failures()
+            first = failures[0]
+            raise ReleaseRefused(f"the package does not validate ({len(failures)} failures, the first: {first.resource} {first.key} "
+                                 f"{first.rule}): run scripts/validate.py" + (f" --archive {archive}" if archive else ""))
         current = package_side(package, package.version)
         before = previous_side(package, current, previous)
     except Unsafe as err:
@@ -341,9 +350,13 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         raise ReleaseRefused(f"{db}.sqlite: {err}") from None
     meta = (json.dumps(datasette_metadata(package, db), indent=2, ensure_ascii=False) + "\n").encode()
     changes_md = diffs.markdown(change).encode()
+    shipped = release_descriptor(descriptor, files)
+    problems = descriptor_problems(json.loads(shipped))
+    if problems:
+        raise ReleaseRefused(f"the release's datapackage.json fails the Data Package profile: {problems[0]}")
     members = {
         **files,
-        DESCRIPTOR: release_descriptor(descriptor, files),
+        DESCRIPTOR: shipped,
         "README.md": release_readme(package, name, db, before is not None).encode(),
         "CHANGES.json": (json.dumps(change.to_dict(), indent=2, ensure_ascii=False) + "\n").encode(),
         "CHANGES.md": changes_md,

@@ -245,3 +245,73 @@ def test_citation_is_valid_and_names_the_package_version() -> None:
         pytest.skip("cffconvert is installed by 'make test' in .venv-cff")
     result = subprocess.run([cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zip_entry_leaving_its_folder_cannot_be_written() -> None:
+    from isis_iraq_syria.release import zip_bytes
+    from isis_iraq_syria.safety import Unsafe
+
+    for name in ("../evil", "/etc/evil", "data/../../evil", "data\\evil"):
+        with pytest.raises(Unsafe):
+            zip_bytes({name: b"x"})
+
+
+def test_dist_that_is_a_symlink_is_refused_and_left_alone(full: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "SHA256SUMS").write_text("not ours\n")
+    (full / "dist").symlink_to(elsewhere)
+    result = _release(full)
+    assert result.returncode == 1 and "is not a folder" in result.stdout and "Traceback" not in result.stderr
+    assert [p.name for p in elsewhere.iterdir()] == ["SHA256SUMS"]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args], check=True, capture_output=True)
+
+
+def test_release_compares_with_the_latest_tag(full: Path) -> None:
+    _git(full, "init", "-q")
+    _git(full, "add", "-A")
+    _git(full, "commit", "-qm", "0.1.0")
+    _git(full, "tag", "v0.1.0")
+    result = _release(full)  # a rebuild of the tagged release, as the release workflow does
+    assert result.returncode == 0, result.stdout
+    assert "no bump was checked" not in result.stdout
+    shutil.rmtree(full / "dist")
+    from versions import add_row
+    add_row(full)
+    set_version(full, "0.1.1")
+    from isis_iraq_syria.build import run as build
+    assert build(full, Console(file=io.StringIO())) == 0
+    result = _release(full)
+    assert result.returncode == 1 and "0.1.0 -> 0.1.1 is a patch bump, but the changes since v0.1.0 need a minor bump" in result.stdout
+    set_version(full, "0.2.0")
+    result = _release(full)
+    assert result.returncode == 0 and "changes since v0.1.0: minor bump required, minor made" in result.stdout
+
+
+def test_changed_package_under_an_already_tagged_version_is_refused(full: Path) -> None:
+    _git(full, "init", "-q")
+    _git(full, "add", "-A")
+    _git(full, "commit", "-qm", "0.1.0")
+    _git(full, "tag", "v0.1.0")
+    edit(full, "actors", "alina-romanowski", role_as_stated="United States Ambassador to Iraq")
+    from isis_iraq_syria.build import run as build
+    assert build(full, Console(file=io.StringIO())) == 0
+    result = _release(full)
+    assert result.returncode == 1 and "already released as tag v0.1.0" in result.stdout
+
+
+def test_release_checks_quotes_against_the_archive(full: Path, tmp_path: Path) -> None:
+    from conftest import make_archive
+
+    archive = make_archive(full, tmp_path / "archive")
+    from isis_iraq_syria.build import run as build
+    assert build(full, Console(file=io.StringIO())) == 0
+    assert _release(full, "--archive", str(archive)).returncode == 0
+    shutil.rmtree(full / "dist")
+    document = sorted(archive.iterdir())[0]
+    document.write_text("nothing the package quotes")
+    result = _release(full, "--archive", str(archive))
+    assert result.returncode == 1 and "does not validate" in result.stdout and "--archive" in result.stdout
