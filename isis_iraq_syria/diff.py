@@ -433,6 +433,14 @@ def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[st
 
 
 def diff(old: Side, new: Side) -> Diff:
+    """The changes from `old` to `new`; raises SideError when a schema is too malformed to compare."""
+    try:
+        return _diff(old, new)
+    except (AttributeError, TypeError, KeyError, ValueError) as err:  # a hand-edited or hostile schema, not a bug to show as one
+        raise SideError(f"{old.label} -> {new.label}: a schema or descriptor is malformed ({type(err).__name__}: {err})") from err
+
+
+def _diff(old: Side, new: Side) -> Diff:
     result = Diff(old, new)
     gone, came = sorted(old.schemas.keys() - new.schemas.keys()), sorted(new.schemas.keys() - old.schemas.keys())
     for name in gone:
@@ -501,7 +509,7 @@ def render(d: Diff, console: Console) -> None:
     for name, r in sorted(d.rows.items()):
         if not (r.added or r.removed or r.changed or r.reused):
             continue
-        table = RichTable(title=f"rows of {name}", show_lines=False)
+        table = RichTable(title=Text(f"rows of {name}"), show_lines=False)
         for column in ("", "key", "column", "old", "new"):
             table.add_column(column, overflow="fold")
         lines = [("+", k, "", "", "") for k in r.added] + [("-", k, "", "", "") for k in r.removed]

@@ -329,7 +329,10 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         raise ReleaseRefused(f"the previous release cannot be read: {err}") from None
     except CannotRun as err:
         raise ReleaseRefused(str(err)) from None
-    change = diffs.diff(before or EMPTY, current)
+    try:
+        change = diffs.diff(before or EMPTY, current)
+    except diffs.SideError as err:
+        raise ReleaseRefused(f"cannot compare with the previous release: {err}") from None
     if before is not None:
         made = diffs.version_bump(before.version, package.version)
         need = change.bump

@@ -101,3 +101,14 @@ def test_script_prints_json_and_exits_2_on_an_unreadable_side(base: Path, tmp_pa
                                           ("1.2.3", "1.2.3", "none"), ("1.2.3", "1.2.2", None), ("1.2", "1.3.0", None)])
 def test_version_bump_between_two_versions(old: str, new: str, bump: str | None) -> None:
     assert version_bump(old, new) == bump
+
+
+def test_malformed_schema_on_one_side_is_a_message_not_a_traceback(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    path = changed / "schemas" / "actors.schema.json"
+    schema = json.loads(path.read_text())
+    schema["fields"][1]["constraints"] = ["not", "an", "object"]
+    path.write_text(json.dumps(schema))
+    result = subprocess.run([sys.executable, str(DIFF), str(base), str(changed), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "malformed" in json.loads(result.stdout)["error"]
