@@ -422,6 +422,11 @@ def refuse(console: Console, out_dir: Path, reason: str) -> int:
 def run(root: Path, console: Console, out_dir: Path | None = None, archive: Path | None = None, previous: Path | None = None) -> int:
     package = Package.load(root)
     out_dir = out_dir or package.root / "dist"
+    if previous is not None and previous.resolve().parent == out_dir.resolve():
+        # dist/ is replaced by each release: the previous one would be deleted with it
+        console.print(Text(f"release refused: the previous release {previous} is in {out_dir}, which a release replaces: "
+                           "move it elsewhere; nothing was written.", style="red"), soft_wrap=True)
+        return EXIT_INVALID
     try:
         _dist(out_dir)
         release = build_release(package, archive, previous)

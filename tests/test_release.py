@@ -316,3 +316,12 @@ def test_release_checks_quotes_against_the_archive(full: Path, tmp_path: Path) -
     document.write_text("nothing the package quotes")
     result = _release(full, "--archive", str(archive))
     assert result.returncode == 1 and "does not validate" in result.stdout and "--archive" in result.stdout
+
+
+def test_previous_release_kept_in_dist_is_not_deleted(full: Path, released: Path) -> None:
+    (full / "dist").mkdir()
+    previous = full / "dist" / f"{NAME}.zip"
+    shutil.copy2(released / f"{NAME}.zip", previous)
+    set_version(full, "0.1.1")
+    result = _release(full, "--previous", str(previous))
+    assert result.returncode == 1 and "move it elsewhere" in result.stdout and previous.is_file()
