@@ -25,7 +25,7 @@ import shutil
 import stat
 import subprocess
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -296,7 +296,6 @@ class Release:
     diff: diffs.Diff
     changelog: str  # a CHANGELOG section for the curator to paste
     first: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def build_release(package: Package, archive: Path | None = None, previous: Path | None = None) -> Release:
@@ -307,6 +306,7 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         mismatches = version_mismatches(root, package.version)
         if mismatches:
             raise ReleaseRefused(f"the version is {package.version} in datapackage.json but " + "; ".join(mismatches))
+        read_inside(root, DESCRIPTOR)  # the descriptor too must be the package's own file, not a symlink
         descriptor = checked_descriptor(package)
         # every file is read, and refused if it is a symlink or leaves the package, before the validator opens it
         files: dict[str, bytes] = {}
@@ -321,6 +321,8 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
             first = failures[0]
             raise ReleaseRefused(f"the package does not validate ({len(failures)} failures, the first: {first.resource} {first.key} "
                                  f"{first.rule}): run scripts/validate.py" + (f" --archive {archive}" if archive else ""))
+        if any(read_inside(root, path) != data for path, data in files.items()):
+            raise ReleaseRefused("a file changed while the package was being validated: run the release again")
         current = package_side(package, package.version)
         before = previous_side(package, current, previous)
     except Unsafe as err:

@@ -325,3 +325,10 @@ def test_previous_release_kept_in_dist_is_not_deleted(full: Path, released: Path
     set_version(full, "0.1.1")
     result = _release(full, "--previous", str(previous))
     assert result.returncode == 1 and "move it elsewhere" in result.stdout and previous.is_file()
+
+
+def test_descriptor_that_is_a_symlink_is_refused(full: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    shutil.move(full / "datapackage.json", outside)
+    (full / "datapackage.json").symlink_to(outside)
+    _refused(full, tmp_path / "pkg", "datapackage.json", "symbolic link")
