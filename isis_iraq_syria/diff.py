@@ -14,7 +14,6 @@ under `x-identity` (for statistics: indicator, geography and period). That is fl
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import subprocess
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -54,12 +54,14 @@ class Side:
     label: str
     descriptor: dict[str, Any]
     schemas: dict[str, dict[str, Any]]
-    rows: dict[str, list[dict[str, str]]]
-    headers: dict[str, list[str]]
+    frames: dict[str, pl.DataFrame]  # every cell as the text in the CSV ("" when empty)
 
     @property
     def version(self) -> str:
         return str(self.descriptor.get("version", ""))
+
+    def header(self, name: str) -> list[str]:
+        return self.frames[name].columns
 
 
 def _member_files(names_and_data: dict[str, bytes], label: str) -> dict[str, bytes]:
@@ -106,13 +108,13 @@ def is_git_ref(repo: Path, ref: str) -> bool:
         return False
 
 
-def _csv_rows(data: bytes, where: str) -> tuple[list[str], list[dict[str, str]]]:
+def _csv_frame(data: bytes, where: str) -> pl.DataFrame:
+    """The CSV as text columns, as written: polars reads it in one pass, so a large table stays cheap to compare."""
     try:
-        reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
-        header = next(reader, [])
-        return header, [dict(zip(header, row)) for row in reader]
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise SideError(f"{where}: not a readable CSV ({err})") from err
+        return pl.read_csv(io.BytesIO(data.removeprefix(b"\xef\xbb\xbf")), infer_schema=False, empty_string_is_null=False,
+                           quote_char='"', encoding="utf8")
+    except (pl.exceptions.PolarsError, ValueError) as err:
+        raise SideError(f"{where}: not a readable CSV ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from err
 
 
 def _json(data: bytes, where: str) -> Any:
@@ -170,7 +172,7 @@ def side_from(label: str, read) -> Side:
     descriptor = _json(raw, f"{label}: {DESCRIPTOR}")
     if not isinstance(descriptor, dict):
         raise SideError(f"{label}: {DESCRIPTOR} is not a JSON object")
-    schemas, rows, headers = {}, {}, {}
+    schemas, frames = {}, {}
     try:
         for name, (data_path, schema) in _tables(descriptor).items():
             if isinstance(schema, str):
@@ -184,10 +186,10 @@ def side_from(label: str, read) -> Side:
             if data is None:
                 raise SideError(f"{label}: {data_path} is missing")
             schemas[name] = schema
-            headers[name], rows[name] = _csv_rows(data, f"{label}: {data_path}")
+            frames[name] = _csv_frame(data, f"{label}: {data_path}")
     except Unsafe as err:
         raise SideError(f"{label}: {err}") from err
-    return Side(label, descriptor, schemas, rows, headers)
+    return Side(label, descriptor, schemas, frames)
 
 
 # --- comparing ------------------------------------------------------------------------------------------------
@@ -207,26 +209,18 @@ def _missing(schema: dict[str, Any], field_: dict[str, Any]) -> set[str]:
     return {v["value"] if isinstance(v, dict) else v for v in values}
 
 
-def _reader(schema: dict[str, Any], name: str):
-    """How a cell of this field is read: a typed value to compare, None when missing."""
+def _canonical(schema: dict[str, Any], name: str, source: str | None = None) -> pl.Expr:
+    """A column as its field's type reads it, as text to compare: null when missing, numbers as floats
+    (2500 and 2500.0 are the same), booleans as true or false."""
     f = _fields(schema).get(name, {})
-    missing, kind = _missing(schema, f), f.get("type", "string")
-    true_values = set(f.get("trueValues", ["true", "True", "TRUE", "1"]))
-
-    def read(cell: str | None) -> Any:
-        if cell is None or cell in missing:
-            return None
-        try:
-            if kind == "integer":
-                return int(cell)
-            if kind == "number":
-                return float(cell)
-        except ValueError:
-            return cell
-        if kind == "boolean":
-            return cell in true_values
-        return cell
-    return read
+    kind, column = f.get("type", "string"), pl.col(source or name)
+    value = pl.when(column.is_in(sorted(_missing(schema, f)))).then(pl.lit(None, pl.String)).otherwise(column)
+    if kind in ("integer", "number"):
+        return pl.coalesce(value.cast(pl.Float64, strict=False).cast(pl.String), value)
+    if kind == "boolean":
+        true_values, false_values = f.get("trueValues", ["true", "True", "TRUE", "1"]), f.get("falseValues", ["false", "False", "FALSE", "0"])
+        return pl.when(value.is_in(true_values)).then(pl.lit("true")).when(value.is_in(false_values)).then(pl.lit("false")).otherwise(value)
+    return value
 
 
 @dataclass
@@ -276,8 +270,9 @@ class Diff:
         }
 
 
-def _row_key(row: dict[str, str], key: list[str]) -> str:
-    return "|".join(row.get(k, "") for k in key)
+def _keys(frame: pl.DataFrame, key: list[str]) -> list[str]:
+    """Each row's primary key as one string ("E002|IRQ"), sorted."""
+    return sorted(frame.select(pl.concat_str([pl.col(k) for k in key], separator="|")).to_series().to_list())
 
 
 def _describe(value: Any) -> str:
@@ -347,52 +342,59 @@ def _renames(old: Side, new: Side, name: str) -> dict[str, str]:
     of, nf = _fields(old.schemas[name]), _fields(new.schemas[name])
     gone, came = [c for c in of if c not in nf], [c for c in nf if c not in of]
     key = _key(new.schemas[name])
-    if not gone or not came or not key or any(k not in old.headers[name] for k in key):
+    if not gone or not came or not key or any(k not in old.header(name) for k in key):
         return {}
-    old_by_key = {_row_key(r, key): r for r in old.rows[name]}
-    out = {}
+    out: dict[str, str] = {}
     for g in gone:
         for c in came:
             if c in out.values() or of[g].get("type", "string") != nf[c].get("type", "string"):
                 continue
-            pairs = [(old_by_key[k].get(g), r.get(c)) for r in new.rows[name] if (k := _row_key(r, key)) in old_by_key]
-            if pairs and all(a == b for a, b in pairs):
+            if g not in old.header(name) or c not in new.header(name):
+                continue
+            pairs = (old.frames[name].select([*key, pl.col(g).alias(OLD + g)]).unique(subset=key, keep="last")
+                     .join(new.frames[name].select([*key, pl.col(c).alias(NEW + c)]).unique(subset=key, keep="last"), on=key, how="inner"))
+            if pairs.height and pairs.select(pl.col(OLD + g).eq_missing(pl.col(NEW + c)).all()).item():
                 out[g] = c
                 break
     return out
 
 
+OLD, NEW, IN_OLD, IN_NEW = "\x00old:", "\x00new:", "\x00in_old", "\x00in_new"  # names no CSV header can clash with
+
+
 def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tuple[TableRows, list[Change]]:
+    """Rows matched by primary key with one join; only the rows that differ become Python objects."""
     rows, changes = TableRows(), []
     key = _key(new.schemas[name])
-    if not key or any(k not in old.headers[name] for k in key):
+    if not key or any(k not in old.header(name) for k in key) or any(k not in new.header(name) for k in key):
         changes.append(Change("major", "rows_not_comparable", name, message="the primary key's fields are not on both sides: rows cannot be matched"))
         return rows, changes
-    old_by_key = {_row_key(r, key): r for r in old.rows[name]}
-    new_by_key = {_row_key(r, key): r for r in new.rows[name]}
     back = {v: k for k, v in renamed.items()}
-    columns = [c for c in new.headers[name] if back.get(c, c) in old.headers[name] and c not in key]
-    read_old = {c: _reader(old.schemas[name], back.get(c, c)) for c in columns}
-    read_new = {c: _reader(new.schemas[name], c) for c in columns}
+    columns = [c for c in new.header(name) if back.get(c, c) in old.header(name) and c not in key]
     identity = [c for c in new.schemas[name].get(IDENTITY, []) if c in columns]
-    for k in new_by_key.keys() - old_by_key.keys():
-        rows.added.append(k)
-    for k in old_by_key.keys() - new_by_key.keys():
-        rows.removed.append(k)
-    for k in sorted(new_by_key.keys() & old_by_key.keys()):
-        a, b = old_by_key[k], new_by_key[k]
-        diff = {c: [a.get(back.get(c, c)), b.get(c)] for c in columns if read_old[c](a.get(back.get(c, c))) != read_new[c](b.get(c))}
-        if not diff:
-            continue
-        entry = {"key": k, "columns": diff}
-        if any(c in diff for c in identity):
-            rows.reused.append(entry)
-            moved = ", ".join(f"{c} {diff[c][0] or '(empty)'} -> {diff[c][1] or '(empty)'}" for c in identity if c in diff)
-            changes.append(Change("major", "id_reused", name, ",".join(c for c in identity if c in diff), k, message=f"{k} now means another thing ({moved}): a reused id, not a correction"))
-        else:
-            rows.changed.append(entry)
-    rows.added.sort()
-    rows.removed.sort()
+    o = old.frames[name].unique(subset=key, keep="last").select(
+        *key, *[pl.col(back.get(c, c)).alias(OLD + c) for c in columns], pl.lit(True).alias(IN_OLD))
+    n = new.frames[name].unique(subset=key, keep="last").select(
+        *key, *[pl.col(c).alias(NEW + c) for c in columns], pl.lit(True).alias(IN_NEW))
+    joined = o.join(n, on=key, how="full", coalesce=True).with_columns(pl.concat_str([pl.col(k) for k in key], separator="|").alias("\x00key"))
+    rows.added = sorted(joined.filter(pl.col(IN_OLD).is_null())["\x00key"].to_list())
+    rows.removed = sorted(joined.filter(pl.col(IN_NEW).is_null())["\x00key"].to_list())
+    both = joined.filter(pl.col(IN_OLD) & pl.col(IN_NEW))
+    if columns:
+        differs = {c: ~_canonical(old.schemas[name], back.get(c, c), OLD + c).eq_missing(_canonical(new.schemas[name], c, NEW + c)) for c in columns}
+        both = (both.with_columns([d.alias("\x00differs:" + c) for c, d in differs.items()])
+                .filter(pl.any_horizontal([pl.col("\x00differs:" + c) for c in columns])).sort("\x00key"))
+        for row in both.iter_rows(named=True):
+            diff = {c: [row[OLD + c], row[NEW + c]] for c in columns if row["\x00differs:" + c]}
+            k = row["\x00key"]
+            entry = {"key": k, "columns": diff}
+            if any(c in diff for c in identity):
+                rows.reused.append(entry)
+                moved = ", ".join(f"{c} {diff[c][0] or '(empty)'} -> {diff[c][1] or '(empty)'}" for c in identity if c in diff)
+                changes.append(Change("major", "id_reused", name, ",".join(c for c in identity if c in diff), k,
+                                      message=f"{k} now means another thing ({moved}): a reused id, not a correction"))
+            else:
+                rows.changed.append(entry)
     if rows.added:
         changes.append(Change("minor", "rows_added", name, message=f"{len(rows.added)} row(s) added"))
     if rows.removed:
@@ -436,7 +438,7 @@ def diff(old: Side, new: Side) -> Diff:
     """The changes from `old` to `new`; raises SideError when a schema is too malformed to compare."""
     try:
         return _diff(old, new)
-    except (AttributeError, TypeError, KeyError, ValueError) as err:  # a hand-edited or hostile schema, not a bug to show as one
+    except (AttributeError, TypeError, KeyError, ValueError, pl.exceptions.PolarsError) as err:  # a hand-edited or hostile schema, not a bug to show as one
         raise SideError(f"{old.label} -> {new.label}: a schema or descriptor is malformed ({type(err).__name__}: {err})") from err
 
 
@@ -446,8 +448,9 @@ def _diff(old: Side, new: Side) -> Diff:
     for name in gone:
         result.changes.append(Change("major", "table_removed", name, message=f"table {name} removed"))
     for name in came:
-        result.changes.append(Change("minor", "table_added", name, message=f"table {name} added ({len(new.rows[name])} rows)"))
-        result.rows[name] = TableRows(added=sorted(_row_key(r, _key(new.schemas[name])) for r in new.rows[name]))
+        result.changes.append(Change("minor", "table_added", name, message=f"table {name} added ({new.frames[name].height} rows)"))
+        key = [k for k in _key(new.schemas[name]) if k in new.header(name)] or new.header(name)[:1]
+        result.rows[name] = TableRows(added=_keys(new.frames[name], key))
     for name in sorted(old.schemas.keys() & new.schemas.keys()):
         renamed = _renames(old, new, name)
         result.changes += _schema_changes(name, old.schemas[name], new.schemas[name], renamed)

@@ -133,7 +133,7 @@ def _read_or_none(root: Path, path: str) -> bytes | None:
         raise
 
 
-EMPTY = diffs.Side("no previous release", {}, {}, {}, {})
+EMPTY = diffs.Side("no previous release", {}, {}, {})
 
 
 def previous_side(package: Package, current: diffs.Side, previous: Path | None) -> diffs.Side | None:
