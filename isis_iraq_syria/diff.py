@@ -532,7 +532,8 @@ def _md(value: str | None) -> str:
 
 def markdown(d: Diff) -> str:
     """A summary for people: the bump, then each change, then the rows by table."""
-    lines = [f"# Changes from {d.old.version or d.old.label} to {d.new.version or d.new.label}", "",
+    name = lambda side: side.version if side.label == side.version else f"{side.version or 'no version'} ({side.label})"  # noqa: E731
+    lines = [f"# Changes from {name(d.old)} to {name(d.new)}", "",
              f"Required version bump: **{d.bump}** (major: a user's code can break; minor: new data, tables or columns; "
              "patch: corrections of values).", ""]
     if not d.changes:
