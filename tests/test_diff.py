@@ -112,3 +112,52 @@ def test_malformed_schema_on_one_side_is_a_message_not_a_traceback(base: Path, t
     result = subprocess.run([sys.executable, str(DIFF), str(base), str(changed), "--json"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "malformed" in json.loads(result.stdout)["error"]
+
+
+def _edit_json(path: Path, change) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _field(schema: dict, name: str) -> dict:
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+SCHEMA_CASES = {
+    # name: (file, change, bump, kind)
+    "allowed_value_added": ("schemas/statistics.schema.json",
+                            lambda s: _field(s, "figure_kind")["constraints"]["enum"].append("survey"), "minor", "allowed_values_added"),
+    "allowed_value_removed": ("schemas/statistics.schema.json",
+                              lambda s: _field(s, "figure_kind")["constraints"]["enum"].remove("policy_term"), "major", "allowed_values_removed"),
+    "constraint_loosened": ("schemas/statistics.schema.json",
+                            lambda s: _field(s, "statistic_id")["constraints"].update(pattern="^S\\d+$"), "minor", "constraint_changed"),
+    "primary_key_changed": ("schemas/event_actors.schema.json",
+                            lambda s: s.update(primaryKey=["event_id", "actor_id"]), "major", "primary_key_changed"),
+    "foreign_key_removed": ("schemas/statistics.schema.json",
+                            lambda s: s["foreignKeys"].pop(), "major", "foreign_key_removed"),
+    "description_reworded": ("schemas/statistics.schema.json",
+                             lambda s: _field(s, "notes").update(description="A curator's remark."), "patch", "field_metadata_changed"),
+    "license_changed": ("datapackage.json", lambda d: d["licenses"][0].update(name="CC0-1.0"), "major", "descriptor_changed"),
+    "title_reworded": ("datapackage.json", lambda d: d.update(title="Another title"), "patch", "descriptor_changed"),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHEMA_CASES))
+def test_schema_and_descriptor_changes_need_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
+    path, change, bump, kind = SCHEMA_CASES[case]
+    changed = releasable_copy(tmp_path / "pkg")
+    _edit_json(changed / path, change)
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.bump) for c in result.changes] == [(kind, bump)]
+    assert result.bump == bump
+
+
+def test_table_added_is_minor_and_table_removed_is_major(base: Path, tmp_path: Path) -> None:
+    fewer = releasable_copy(tmp_path / "fewer")
+    _edit_json(fewer / "datapackage.json", lambda d: d.update(resources=[r for r in d["resources"] if not r["name"].startswith("claims")]))
+    removed = diff(load_side(str(base), ROOT), load_side(str(fewer), ROOT))
+    assert [(c.kind, c.table, c.bump) for c in removed.changes] == [("table_removed", "claims", "major")]
+    added = diff(load_side(str(fewer), ROOT), load_side(str(base), ROOT))
+    assert [(c.kind, c.table, c.bump) for c in added.changes] == [("table_added", "claims", "minor")]
+    assert added.rows["claims"].added == sorted(r.split(",")[0] for r in (base / "data" / "claims.csv").read_text().splitlines()[1:])
