@@ -24,6 +24,7 @@ import re
 import shutil
 import stat
 import subprocess
+import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,13 +80,22 @@ def _text(root: Path, path: str) -> str:
         raise ReleaseRefused(f"{path} is not UTF-8") from None
 
 
+def _pyproject_version(root: Path) -> str | None:
+    """[project] version, or None when pyproject.toml declares it dynamic (then a build tool fills it in)."""
+    try:
+        project = tomllib.loads(_text(root, "pyproject.toml")).get("project", {})
+    except tomllib.TOMLDecodeError as err:
+        raise ReleaseRefused(f"pyproject.toml is not valid TOML ({err})") from None
+    if "version" in project.get("dynamic", []):
+        return None
+    return str(project.get("version", "no version"))
+
+
 def version_mismatches(root: Path, version: str) -> list[str]:
     """Where the version is not the descriptor's: CITATION.cff, pyproject.toml, CHANGELOG.md."""
-    found = {
-        "CITATION.cff": re.search(r'^version:\s*"?([^"\s]+)"?\s*$', _text(root, "CITATION.cff"), re.MULTILINE),
-        "pyproject.toml": re.search(r'^version\s*=\s*"([^"]+)"', _text(root, "pyproject.toml"), re.MULTILINE),
-    }
-    out = [f"{path} says {m.group(1) if m else 'no version'}" for path, m in found.items() if not m or m.group(1) != version]
+    cff = re.search(r'^version:\s*"?([^"\s]+)"?\s*$', _text(root, "CITATION.cff"), re.MULTILINE)
+    found = {"CITATION.cff": cff.group(1) if cff else "no version", "pyproject.toml": _pyproject_version(root)}
+    out = [f"{path} says {said}" for path, said in found.items() if said is not None and said != version]
     if not changelog_has(root, version):
         out.append(f"CHANGELOG.md has no entry '## [{version}]'")
     return out
