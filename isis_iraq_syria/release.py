@@ -156,8 +156,12 @@ def previous_side(package: Package, current: diffs.Side, previous: Path | None) 
     version = diffs.parse_version(package.version)
     for tagged, tag in tags:
         if tagged == version:
-            if diffs.diff(diffs.load_side(tag, package.root), current).changes:
-                raise ReleaseRefused(f"version {package.version} is already released as tag {tag} and the package has changed since: bump the version")
+            since = diffs.diff(diffs.load_side(tag, package.root), current)
+            if since.changes:
+                first = next(c for c in since.changes if c.bump == since.bump)
+                raise ReleaseRefused(f"version {package.version} is already released as tag {tag} and the package has changed since "
+                                     f"({first.table + ': ' if first.table else ''}{first.message}): release "
+                                     f"{diffs.next_version(package.version, since.bump)}")
         elif tagged > version:
             raise ReleaseRefused(f"version {package.version} is below the latest release, {tag}")
     below = [tag for tagged, tag in tags if tagged < version]
