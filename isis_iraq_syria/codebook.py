@@ -1,7 +1,7 @@
 """Documents generated from the schemas and the rule registry, so that they cannot drift.
 
 docs/codebook.md, docs/erd.dot and docs/erd.svg, and the generated sections of
-README.md (the list of tables and the list of rules).
+README.md (the list of tables, the counts of stated and inferred cells, and the list of rules).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import subprocess
 from pathlib import Path
 
 from .rules import RULES
+from .rules.basis import basis_counts
 from .schema import Package, Table
+from .tables import read_package
 
 BEGIN, END = "<!-- BEGIN GENERATED: {} -->", "<!-- END GENERATED: {} -->"
 
@@ -74,6 +76,19 @@ def rules_list() -> str:
     return "\n".join(lines)
 
 
+def bases_table(package: Package) -> str:
+    """How many claim-bearing cells are stated, inferred and empty, counted on the tables."""
+    frames, failures, _ = read_package(package)
+    if failures or len(frames) < len(package.tables):
+        raise ValueError("the tables cannot be read: run scripts/validate.py")
+    counts = basis_counts(frames)
+    lines = ["| cell | stated | inferred | empty |", "|---|---:|---:|---:|"]
+    lines += [f"| `{field}` | {stated} | {inferred} | {empty} |" for field, stated, inferred, empty in counts]
+    total = [sum(c[i] for c in counts) for i in (1, 2, 3)]
+    lines.append(f"| all | {total[0]} | {total[1]} | {total[2]} |")
+    return "\n".join(lines)
+
+
 def erd_dot(package: Package) -> str:
     lines = ["digraph erd {", "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10];",
              "  node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];", "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];"]
@@ -116,6 +131,7 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 def readme(package: Package, current: str) -> str:
     text = replace_section(current, "tables", tables_list(package))
+    text = replace_section(text, "bases", bases_table(package))
     return replace_section(text, "rules", rules_list())
 
 

@@ -95,22 +95,24 @@ def _member_of(allowed: pl.Series) -> pdr.Check:
     return pdr.Check(check, name="foreign_key")
 
 
-def sorts_before_previous(columns: list[str]) -> pl.Expr:
-    """True where a row's key tuple (compared as text) sorts before the previous row's."""
+def sorts_before_previous(columns: list[str], native: frozenset[str] | set[str] = frozenset()) -> pl.Expr:
+    """True where a row's key tuple sorts before the previous row's: text columns compared as text (enum columns are
+    categoricals, whose own order is not the text's), the `native` ones (integers, dates) by value."""
     less, equal_so_far = pl.lit(False), pl.lit(True)
     for column in columns:
-        this, prev = pl.col(column).cast(pl.String), pl.col(column).cast(pl.String).shift(1)
+        this = pl.col(column) if column in native else pl.col(column).cast(pl.String)
+        prev = this.shift(1)
         less = less | (equal_so_far & (this < prev))
         equal_so_far = equal_so_far & this.eq_missing(prev)
     return less
 
 
-def _unique_rows(key: list[str]) -> pdr.Check:
+def _unique_rows(key: list[str], native: set[str]) -> pdr.Check:
     """Each row's key tuple occurs once. Rows kept in key order (hygiene.key_order) hold any duplicates next to each
     other, so one comparison with each neighbour finds them; only an unsorted table pays for hashing every key."""
     def check(data) -> pl.LazyFrame:
         frame = data.lazyframe.select(key).collect()
-        if frame.select(sorts_before_previous(key).any()).item():
+        if frame.select(sorts_before_previous(key, native).any()).item():
             duplicated = frame.select(pl.struct(key).is_duplicated()).to_series()
         else:
             same_as_prev = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in key])
@@ -167,6 +169,11 @@ class Table:
     def primary_key(self) -> list[str]:
         pk = self.descriptor.get("primaryKey", [])
         return [pk] if isinstance(pk, str) else list(pk)
+
+    @property
+    def native_key_fields(self) -> set[str]:
+        """Primary-key fields that sort by value (integers, dates) rather than as text."""
+        return {c for c in self.primary_key if self.field(c).type != "string"}
 
     @property
     def unique_keys(self) -> list[list[str]]:
@@ -258,7 +265,7 @@ class Table:
                 coerce=False,
             )
         # uniqueKeys (Table Schema v2): rows with a null in the key are not duplicates of each other.
-        frame_checks = [_unique_rows(self.primary_key)] if self.primary_key else []
+        frame_checks = [_unique_rows(self.primary_key, self.native_key_fields)] if self.primary_key else []
         frame_checks += [
             pdr.Check(lambda data, key=key: data.lazyframe.select(
                 ~pl.struct(key).is_duplicated() | pl.any_horizontal(pl.col(key).is_null())), name="unique_key:" + ",".join(key))

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .build import descriptor_bytes, parquet_twin
+from .rules.base import EVIDENCE
 from .schema import DESCRIPTOR, PACKAGE_ROOT, Package
 from .tables import parquet_bytes, read_csv, to_arrow
 
@@ -42,7 +43,8 @@ REPLICATED: dict[str, tuple[str, dict[str, str]]] = {
     "event_actors": ("event", {"event_id": "num"}),
     "event_geographies": ("event", {"event_id": "num"}),
 }
-EVIDENCE_TEXT = [("statistic_evidence", "source_id"), ("event_evidence", "source_id"), ("claims", "source_id"), ("citations", "citing_source_id")]
+# bases are replicated with the side of their subject; those of sources are shared
+BASES_SIDES = {"statistic_id": ("stat", {"basis_id": "num", "statistic_id": "num"}), "event_id": ("event", {"basis_id": "num", "event_id": "num"})}
 
 
 def _raw(path: Path) -> pd.DataFrame:
@@ -77,7 +79,7 @@ class Synth:
     frames: dict[str, pd.DataFrame]
     stat_copies: int
     event_copies: int
-    extra_quotes: dict[str, list[str]] = field(default_factory=dict)
+    documents: dict[str, list[str]] = field(default_factory=dict)  # document -> its text, as a list of characters
     planted: list[dict[str, str]] = field(default_factory=list)
 
     def rid(self, kind: str, original: str, replica: int) -> str:
@@ -101,6 +103,14 @@ class Synth:
         mask = self._rows(table, where)
         self.frames[table] = self.frames[table][~mask].reset_index(drop=True)
 
+    def append_text(self, doc: str, text: str) -> tuple[int, int]:
+        """Add a passage at the end of a document's archived text; its span."""
+        chars = self.documents[doc]
+        chars += ["\n"]
+        start = len(chars)
+        chars += list(text)
+        return start, len(chars)
+
     def expect(self, rule: str, resource: str, key: str) -> None:
         self.planted.append({"rule": rule, "resource": resource, "key": key})
 
@@ -112,8 +122,11 @@ def _plants(s: Synth) -> None:
     sh, dd = "doc-shafaq-news", "doc-devdiscourse"
 
     def with_quote(doc: str, table: str, where: dict, quote: str) -> None:
-        s.edit(table, where, quote=quote)
-        s.extra_quotes.setdefault(doc, []).append(quote)
+        """A changed quote, added to the document where its span says, with an omission that accounts for its numbers."""
+        start, end = s.append_text(doc, quote)
+        s.edit(table, where, quote=quote, quote_start=str(start), quote_end=str(end))
+        s.frames["omissions"] = pd.concat([s.frames["omissions"], pd.DataFrame([{
+            "document_id": doc, "start": str(start), "end": str(end), "text": quote, "reason": "repetition", "note": "A planted passage of the synthetic package."}])])
 
     # arithmetic
     s.edit("statistics", {"statistic_id": S("S004", 1)}, value="173", lower_bound="173", upper_bound="173")
@@ -135,25 +148,33 @@ def _plants(s: Synth) -> None:
     s.expect("ref.event_has_evidence", "events", E("E018", 1))
     s.edit("statistic_evidence", {"statistic_id": S("S015", 7)}, source_id="kurilla-testimony")
     s.expect("ref.evidence_from_document", "statistic_evidence", f"{S('S015', 7)}|kurilla-testimony")
+    # its basis row now names a document that no longer reports it
+    s.expect("basis.fits_cell", "bases", _basis_id(s, "statistics.period", statistic_id=S("S015", 7)))
     s.edit("event_actors", {"event_id": E("E011", 2)}, actor_id="isiss")
     s.expect("ref.foreign_key", "event_actors", f"{E('E011', 2)}|isiss|announcer")
     # temporal
+    # (a date moved is also a date its words no longer give: basis.dates_stated reports it too)
     s.edit("statistics", {"statistic_id": S("S002", 8)}, period_start="2024-01-01")
     s.expect("time.period_order", "statistics", S("S002", 8))
+    s.expect("basis.dates_stated", "statistics", S("S002", 8))
     s.edit("events", {"event_id": E("E009", 3)}, date_end="2024-09-29")
     s.expect("time.precision_matches_dates", "events", E("E009", 3))
+    s.expect("basis.dates_stated", "events", E("E009", 3))
     s.edit("statistics", {"statistic_id": S("S015", 9)}, period_start="2024-08-01", period_end="2024-08-31")
     s.expect("time.period_before_report", "statistic_evidence", f"{S('S015', 9)}|{sh}")
-    s.edit("events", {"event_id": E("E017", 4)}, date_start="2024-07-18", date_end="2024-07-18")
-    s.expect("time.event_before_report", "event_evidence", f"{E('E017', 4)}|{dd}")
+    s.expect("basis.dates_stated", "statistics", S("S015", 9))
+    s.edit("events", {"event_id": E("E013", 4)}, date_start="2024-07-18", date_end="2024-07-18")
+    s.expect("time.event_before_report", "event_evidence", f"{E('E013', 4)}|{dd}")
+    s.expect("basis.dates_stated", "events", E("E013", 4))
     s.edit("sources", {"source_id": "centcom-statement"}, published_start="2024-07-18", published_end="2024-07-18")
     s.expect("time.citation_order", "citations", f"{dd}|centcom-statement")
+    s.expect("basis.dates_stated", "sources", "centcom-statement")
     # provenance
     s.edit("statistics", {"statistic_id": S("S019", 10)}, value="650", lower_bound="585", upper_bound="715")
     s.expect("prov.value_in_quote", "statistics", S("S019", 10))
     s.edit("statistics", {"statistic_id": S("S012", 11)}, qualifier_id="over", upper_bound="")
     s.expect("prov.qualifier_in_quote", "statistics", S("S012", 11))
-    s.edit("event_evidence", {"event_id": E("E006", 5)}, quote="The two countries began a dialogue on the issue early last year.")
+    s.edit("event_evidence", {"event_id": E("E006", 5)}, quote="The two countries began a dialog on the issue late last year.")
     s.expect("prov.quote_in_archive", "event_evidence", f"{E('E006', 5)}|{sh}")
     # agreement
     s.drop("discrepancies", {"discrepancy_id": S("D001", 12)})
@@ -180,7 +201,7 @@ def _plants(s: Synth) -> None:
     s.expect("schema.enum", "events", E("E008", 11))
     s.edit("sources", {"source_id": "agencies-inputs"}, url="not a url")
     s.expect("schema.pattern", "sources", "agencies-inputs")
-    long_quote = "ISIS killed thousands of civilians when it swept through northern Iraq in 2014 " + "x" * 300
+    long_quote = "ISIS killed thousands of civilians when it swept through northern Iraq in 2014 and particularly targeted ethnic and religious minority groups. " + "x" * 200
     with_quote(sh, "event_evidence", {"event_id": E("E010", 12)}, long_quote)
     s.expect("schema.length", "event_evidence", f"{E('E010', 12)}|{sh}")
     s.edit("qualifiers", {"qualifier_id": "nearly"}, band="1.5")
@@ -188,10 +209,40 @@ def _plants(s: Synth) -> None:
     geo = s.frames["event_geographies"]
     s.frames["event_geographies"] = pd.concat([geo, geo[geo["event_id"] == E("E014", 13)].head(1)])
     s.expect("schema.unique", "event_geographies", f"{E('E014', 13)}|IRQ")
+    # basis
+    s.edit("statistics", {"statistic_id": S("S014", 15)}, geography_id="SYR")
+    s.expect("basis.geography_stated", "statistics", S("S014", 15))
+    s.edit("statistics", {"statistic_id": S("S015", 16)}, asserted_by_actor_id="reuters")
+    s.expect("basis.actor_stated", "statistics", S("S015", 16))
+    s.edit("statistics", {"statistic_id": S("S001", 17)}, figure_kind="official_count")
+    s.expect("basis.figure_kind_stated", "statistics", S("S001", 17))
+    s.edit("statistic_evidence", {"statistic_id": S("S001", 18), "source_id": sh}, cited_source_id="khaled-jabr-comment")
+    s.expect("basis.cited_source_stated", "statistic_evidence", f"{S('S001', 18)}|{sh}")
+    s.edit("statistics", {"statistic_id": S("S022", 19)}, period_start="2015-01-01", period_end="2015-12-31")
+    s.expect("basis.dates_stated", "statistics", S("S022", 19))
+    note = _basis_id(s, "statistics.geography_id", statistic_id=S("S002", 20))
+    s.edit("bases", {"basis_id": note}, note="")
+    s.expect("basis.inferred_has_note", "bases", note)
+    shape = _basis_id(s, "statistics.geography_id", statistic_id=S("S002", 21))
+    s.edit("bases", {"basis_id": shape}, event_id=E("E001", 0))
+    s.expect("basis.fits_cell", "bases", shape)
+    s.append_text(sh, "A synthetic passage of 9999 attacks that no statistic records.")
+    s.expect("basis.document_coverage", "sources", sh)
+    claim = s.frames["claims"].loc[s.frames["claims"]["claim_id"] == S("C001", 22)]
+    s.edit("claims", {"claim_id": S("C001", 22)}, quote_start=str(int(claim["quote_start"].iloc[0]) + 1), quote_end=str(int(claim["quote_end"].iloc[0]) + 1))
+    s.expect("prov.quote_span", "claims", S("C001", 22))
     # order: the second row of a replica's events moved before the first
     s.expect("hygiene.key_order", "events", E("E001", 14))
     s.expect("prov.document_in_archive", "sources", dd)
     s.expect("parity.parquet_matches_csv", "actors", "reuters")
+
+
+def _basis_id(s: Synth, field: str, **subject: str) -> str:
+    bases = s.frames["bases"]
+    mask = bases["field"] == field
+    for column, value in subject.items():
+        mask &= bases[column] == value
+    return str(bases.loc[mask, "basis_id"].iloc[0])
 
 
 def _swap_rows(frame: pd.DataFrame, first: str, second: str, column: str) -> pd.DataFrame:
@@ -208,27 +259,40 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
     base = {name: _raw(table.csv_path) for name, table in real.tables.items()}
     stat_copies = max(1, math.ceil(n / len(base["statistics"])))
     event_copies = max(1, math.ceil(n / len(base["events"])))
-    if plant and min(stat_copies, event_copies) < 16:
-        raise ValueError("planting needs at least 16 replicas of each side: use n >= 450")
+    if plant and min(stat_copies, event_copies) < 23:
+        raise ValueError("planting needs at least 23 replicas of each side: use n >= 650")
+    copies = {"stat": stat_copies, "event": event_copies}
     frames = {}
     for name, frame in base.items():
         if name in REPLICATED:
             side, columns = REPLICATED[name]
-            frames[name] = _replicate(frame, columns, stat_copies if side == "stat" else event_copies)
+            frames[name] = _replicate(frame, columns, copies[side])
+        elif name == "bases":
+            parts = [_replicate(frame[frame[subject] != ""], columns, copies[side]) for subject, (side, columns) in BASES_SIDES.items()]
+            frames[name] = pd.concat(parts + [frame[(frame["statistic_id"] == "") & (frame["event_id"] == "")]], ignore_index=True)
         else:
             frames[name] = frame.copy()
-    synth = Synth(frames, stat_copies, event_copies)
-    # The archive: each document is the sorted set of the quotes taken from it (before any is corrupted).
-    documents = {doc: set() for doc in frames["sources"].loc[frames["sources"]["text_sha256"] != "", "source_id"]}
-    for table, column in EVIDENCE_TEXT:
-        frame = frames[table]
-        for doc, quotes in frame.groupby(column)["quote"]:
-            if doc in documents:
-                documents[doc].update(quotes.unique())
+    # The archive: each document rebuilt from its passages, each at its span in a text of spaces (before any is
+    # corrupted), so that spans, quotes and the coverage of every number hold as against the original.
+    documents: dict[str, list[str]] = {}
+    for q in EVIDENCE:
+        frame = frames[q.table]
+        spans = frame.loc[frame[q.quote] != "", [q.document, q.start, q.quote]].drop_duplicates()
+        for doc, start, quote in spans.itertuples(index=False):
+            if start == "":
+                continue
+            chars = documents.setdefault(doc, [])
+            start = int(start)
+            if len(chars) < start + len(quote):
+                chars += [" "] * (start + len(quote) - len(chars))
+            chars[start:start + len(quote)] = list(quote)
+    synth = Synth(frames, stat_copies, event_copies, documents)
     if plant:
         _plants(synth)
     for name, table in real.tables.items():
-        synth.frames[name] = synth.frames[name].sort_values(table.primary_key, kind="stable").reset_index(drop=True)
+        numeric = {f.name for f in table.fields if f.type == "integer"}
+        synth.frames[name] = synth.frames[name].sort_values(
+            table.primary_key, kind="stable", key=lambda c: c.astype("int64") if c.name in numeric else c).reset_index(drop=True)
     if plant:
         e1, e2 = replica_id("num", "E001", 14), replica_id("num", "E002", 14)
         synth.frames["events"] = _swap_rows(synth.frames["events"], e1, e2, "event_id")
@@ -238,8 +302,8 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
         shutil.rmtree(out)
     archive.mkdir(parents=True)
     sources = synth.frames["sources"]
-    for doc, quotes in documents.items():
-        text = "\n".join(sorted(quotes | set(synth.extra_quotes.get(doc, [])))).encode("utf-8")
+    for doc, chars in synth.documents.items():
+        text = "".join(chars).encode("utf-8")
         (archive / f"{doc}.txt").write_bytes(text)
         sources.loc[sources["source_id"] == doc, "text_sha256"] = hashlib.sha256(text).hexdigest()
     if plant:

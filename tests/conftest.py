@@ -65,17 +65,25 @@ def append(root: Path, table: str, **row: str) -> None:
 
 
 def make_archive(root: Path, dest: Path) -> Path:
-    """An archive made of the package's own quotes, with the sha256 of each file written into sources.
+    """An archive rebuilt from the package's own passages, with the sha256 of each file written into sources.
 
-    It lets the archive rules run where the original documents are not at hand.
+    Each quote (and each omitted text) is put back at its recorded span in a text of spaces, so that the spans, the
+    quotes and the coverage of every number hold as they do against the original documents, which the tests need
+    not have at hand.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    texts: dict[str, list[str]] = {}
-    for table, column in (("statistic_evidence", "source_id"), ("event_evidence", "source_id"), ("claims", "source_id"), ("citations", "citing_source_id")):
+    placed: dict[str, set[tuple[int, str]]] = {}
+    for table, column, quote, start in (("statistic_evidence", "source_id", "quote", "quote_start"), ("event_evidence", "source_id", "quote", "quote_start"),
+                                        ("claims", "source_id", "quote", "quote_start"), ("citations", "citing_source_id", "quote", "quote_start"),
+                                        ("bases", "document_id", "quote", "quote_start"), ("omissions", "document_id", "text", "start")):
         for row in read_rows(root, table):
-            texts.setdefault(row[column], []).append(row["quote"])
-    for source_id, quotes in texts.items():
-        data = "\n".join(quotes).encode()
+            if row[quote] and row[start]:
+                placed.setdefault(row[column], set()).add((int(row[start]), row[quote]))
+    for source_id, passages in sorted(placed.items()):
+        text = [" "] * max(s + len(q) for s, q in passages)
+        for s, q in sorted(passages):
+            text[s:s + len(q)] = q
+        data = "".join(text).encode()
         (dest / f"{source_id}.txt").write_bytes(data)
         edit(root, "sources", source_id, text_sha256=hashlib.sha256(data).hexdigest())
     return dest

@@ -21,7 +21,7 @@ def test_valid_package_exits_0_from_any_directory(tmp_path: Path) -> None:
     result = _run(cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     # piped, not a terminal: no progress display, only the verdict
-    assert re.fullmatch(r"valid: \d+ rules over \d+ rows in 16 tables\n", result.stdout)
+    assert re.fullmatch(r"valid: \d+ rules over \d+ rows in \d+ tables\n", result.stdout)
 
 
 def test_archive_of_original_documents_matches_every_quote() -> None:

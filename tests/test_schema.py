@@ -67,7 +67,7 @@ def test_pandera_schema_types_dates_as_dates_and_counts_as_nullable_numbers() ->
 def test_pandera_schema_carries_enum_pattern_keys_and_foreign_keys() -> None:
     schema, rule_ids = PACKAGE.tables["statistics"].to_pandera({"indicators.indicator_id": pl.Series(["isis_attacks"])})
     assert [c.name for c in schema.checks] == ["primary_key"]
-    assert rule_ids[("figure_kind", 0)] == "schema.enum"
+    assert rule_ids[("period_precision", 0)] == "schema.enum"
     assert rule_ids[("statistic_id", 0)] == "schema.pattern"
     assert [rule_ids[k] for k in sorted(rule_ids) if k[0] == "indicator_id"] == ["schema.length", "ref.foreign_key"]
 

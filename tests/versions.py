@@ -11,6 +11,7 @@ from rich.console import Console
 
 from conftest import ROOT, append, copy_package, delete, edit, read_rows, write_rows
 from isis_iraq_syria.build import run as build
+from isis_iraq_syria.schema import Package
 
 RELEASE_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "pyproject.toml", "docs/codebook.md", "docs/erd.svg")
 
@@ -83,11 +84,18 @@ def change_type(root: Path) -> None:
 
 
 def reuse_id(root: Path) -> None:
-    """S004 and S005 swap geographies: the sums still hold, but each id now names another figure."""
-    rows = {r["statistic_id"]: r for r in read_rows(root, "statistics")}
-    a, b = rows["S004"]["geography_id"], rows["S005"]["geography_id"]
-    edit(root, "statistics", "S004", geography_id=b)
-    edit(root, "statistics", "S005", geography_id=a)
+    """S004 and S005 trade ids everywhere (every table, every column that holds a statistic id): each table stays
+    valid, but each id now names another figure."""
+    swap = {"S004": "S005", "S005": "S004"}
+    package = Package.load(root)
+    for name, table in package.tables.items():
+        columns = {fk.fields[0] for fk in table.foreign_keys if fk.resource == "statistics" and len(fk.fields) == 1}
+        columns |= {"statistic_id"} if name == "statistics" else set()
+        if not columns:
+            continue
+        rows = [{k: swap.get(v, v) if k in columns else v for k, v in row.items()} for row in read_rows(root, name)]
+        rows.sort(key=lambda row: [row[k] for k in table.primary_key])  # rows stay in key order
+        write_rows(root, name, rows)
 
 
 # name -> (make the change, the bump it needs, the change kind the diff names, the table, a version too small for it)

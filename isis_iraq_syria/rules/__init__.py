@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from . import arithmetic, hygiene, parity, provenance, references, structure, temporal
+from . import arithmetic, basis, hygiene, parity, provenance, references, structure, temporal
 from .base import Context, Rule
 from .provenance import load_archive, numbers_in
 
-FAMILIES = (structure, arithmetic, references, temporal, provenance, hygiene, parity)
+FAMILIES = (structure, arithmetic, references, temporal, provenance, basis, hygiene, parity)
 RULES: list[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 

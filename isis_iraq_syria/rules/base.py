@@ -109,10 +109,23 @@ def unmatched(ctx: Context, name: str, column: str, other: str, *columns: str) -
     return ctx.rows(name, column, *columns).join(ctx.frames[other].select(column), on=column, how="anti")
 
 
-EVIDENCE = [  # (table, column naming the archived document, quote column)
-    ("statistic_evidence", "source_id", "quote"),
-    ("event_evidence", "source_id", "quote"),
-    ("claims", "source_id", "quote"),
-    ("citations", "citing_source_id", "quote"),
+@dataclass(frozen=True)
+class Quoted:
+    """A table of passages copied from archived documents: which column names the document, which holds the text,
+    and which hold its span (the text is document[start:end])."""
+    table: str
+    document: str
+    quote: str = "quote"
+    start: str = "quote_start"
+    end: str = "quote_end"
+
+
+EVIDENCE = [
+    Quoted("statistic_evidence", "source_id"),
+    Quoted("event_evidence", "source_id"),
+    Quoted("claims", "source_id"),
+    Quoted("citations", "citing_source_id"),
+    Quoted("bases", "document_id"),
+    Quoted("omissions", "document_id", "text", "start", "end"),
 ]
 ALL_TEXT = ("*",)

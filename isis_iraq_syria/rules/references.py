@@ -7,6 +7,7 @@ import polars as pl
 from ..report import Failure
 from .base import EVIDENCE, Context, Rule, in_, unmatched
 
+
 def check_statistic_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
     derived = pl.col("figure_kind") == "derived"
     out = ctx.report("statistics", unmatched(ctx, "statistics", "statistic_id", "statistic_evidence", "figure_kind").filter(~derived),
@@ -28,7 +29,8 @@ def _documents(ctx: Context) -> pl.Series:
 def check_evidence_from_document(ctx: Context, rule: Rule) -> list[Failure]:
     known, documents = ctx.frames["sources"]["source_id"], _documents(ctx)
     out = []
-    for table, column, _ in EVIDENCE:
+    for quoted in EVIDENCE:
+        table, column = quoted.table, quoted.document
         out += ctx.flag(table, in_(column, known) & ~in_(column, documents), column, rule, lambda r, c=column: r[c],
                         lambda r, c=column: f"{r[c]} is not an archived document (it has no text_sha256), so its quote cannot be checked.")
     return out
@@ -37,5 +39,5 @@ def check_evidence_from_document(ctx: Context, rule: Rule) -> list[Failure]:
 RULES: list[Rule] = [
     Rule("ref.statistic_has_evidence", "Every statistic has evidence from a document, or inputs if it is derived.", check_statistic_has_evidence, tables=("statistics", "statistic_evidence", "derivation_inputs")),
     Rule("ref.event_has_evidence", "Every event has evidence from a document.", check_event_has_evidence, tables=("events", "event_evidence")),
-    Rule("ref.evidence_from_document", "Quotes come from archived documents (sources with a text_sha256).", check_evidence_from_document, tables=("sources",) + tuple(t for t, _, _ in EVIDENCE)),
+    Rule("ref.evidence_from_document", "Quotes come from archived documents (sources with a text_sha256).", check_evidence_from_document, tables=("sources",) + tuple(q.table for q in EVIDENCE)),
 ]

@@ -7,16 +7,16 @@ import polars as pl
 from ..report import Failure, fmt
 from .base import Context, Rule
 
-DATED = [  # (table, start column, end column, precision column, basis column)
-    ("statistics", "period_start", "period_end", "period_precision", "period_basis"),
-    ("events", "date_start", "date_end", "date_precision", "date_basis"),
-    ("sources", "published_start", "published_end", "date_precision", "date_basis"),
+DATED = [  # (table, start column, end column, precision column)
+    ("statistics", "period_start", "period_end", "period_precision"),
+    ("events", "date_start", "date_end", "date_precision"),
+    ("sources", "published_start", "published_end", "date_precision"),
 ]
 
 
 def check_period_order(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
-    for table, start, end, _, _ in DATED:
+    for table, start, end, _ in DATED:
         out += ctx.flag(table, pl.col(start) > pl.col(end), end, rule, lambda r, s=start, e=end: f"{fmt(r[s])} > {fmt(r[e])}",
                         lambda r, s=start, e=end: f"{e} {fmt(r[e])} is before {s} {fmt(r[s])}.")
     return out
@@ -42,22 +42,20 @@ def _unit_end(date: str, precision: str) -> pl.Expr:
 
 def check_precision_matches_dates(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
-    for table, start, end, precision, basis in DATED:
-        frame = ctx.frames[table]
+    for table, start, end, precision in DATED:
         unknown = pl.col(precision) == "unknown"
-        open_end = (pl.col(end).is_null() & (pl.col("status") == "ongoing")) if "status" in frame.columns else pl.lit(False)
+        # an open start is a bound ('by 2019'), an open end a start only ('since 2017'): one of them is enough
         bad = (
-            (unknown != (pl.col(basis) == "not_stated"))
-            | (unknown & (pl.col(start).is_not_null() | pl.col(end).is_not_null()))
-            | (~unknown & pl.col(start).is_null())
+            (unknown & (pl.col(start).is_not_null() | pl.col(end).is_not_null()))
+            | (~unknown & pl.col(start).is_null() & pl.col(end).is_null())
             | (~unknown & pl.col(start).is_not_null() & pl.col(start).ne_missing(_unit_start(start, precision)))
-            | (~unknown & ~open_end & pl.col(end).ne_missing(_unit_end(end, precision)))
+            | (~unknown & pl.col(end).is_not_null() & pl.col(end).ne_missing(_unit_end(end, precision)))
         )
         out += ctx.flag(table, bad, precision, rule,
-                        lambda r, s=start, e=end, p=precision, b=basis: f"{fmt(r[s])}..{fmt(r[e])} {r[p]} {r[b]}",
-                        lambda r, s=start, e=end, p=precision, b=basis: (
-                            f"{s} must be the first day and {e} the last day of a {r[p]}" if r[p] != "unknown" else f"with precision unknown, {s} and {e} must be empty"
-                        ) + f", and precision is unknown exactly when {b} is not_stated.")
+                        lambda r, s=start, e=end, p=precision: f"{fmt(r[s])}..{fmt(r[e])} {r[p]}",
+                        lambda r, s=start, e=end, p=precision: (
+                            f"{s} must be the first day and {e} the last day of a {r[p]}, and at least one of them is given"
+                            if r[p] != "unknown" else f"with precision unknown, {s} and {e} must be empty") + ".")
     return out
 
 
@@ -97,7 +95,7 @@ def check_citation_order(ctx: Context, rule: Rule) -> list[Failure]:
 
 RULES: list[Rule] = [
     Rule("time.period_order", "A period or date range does not end before it starts.", check_period_order, tables=("statistics", "events", "sources")),
-    Rule("time.precision_matches_dates", "Start and end span exactly one unit of the stated precision; unknown precision means no dates and basis not_stated.", check_precision_matches_dates, tables=("statistics", "events", "sources")),
+    Rule("time.precision_matches_dates", "Start and end fall on the first and last day of a unit of the stated precision; unknown precision means no dates.", check_precision_matches_dates, tables=("statistics", "events", "sources")),
     Rule("time.period_before_report", "A reported period ends on or before the publication of each source that reports it.", check_period_before_report, tables=("statistic_evidence", "statistics", "sources")),
     Rule("time.event_before_report", "An event starts on or before the publication of each source that reports it, unless planned or announced.", check_event_before_report, tables=("event_evidence", "events", "sources")),
     Rule("time.citation_order", "No document cites a source published after it.", check_citation_order, tables=("citations", "sources")),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import append, delete, edit, rule_hits, run
+from conftest import append, delete, edit, read_rows, rule_hits, run
 from isis_iraq_syria.rules import numbers_in
 from rules.conftest import assert_caught, assert_caught_with_archive
 
@@ -22,6 +22,8 @@ CASES = {
 ARCHIVE_CASES = {
     "prov.quote_in_archive": (lambda r: edit(r, "claims", "C002", quote="attacks in Syria and Iraq are set to triple this year compared to last year"), ("claims", "C002", "quote")),
     "prov.document_in_archive": (lambda r: edit(r, "sources", "doc-devdiscourse", text_sha256="0" * 64), ("sources", "doc-devdiscourse", "text_sha256")),
+    # a quote's span shifted by one character: the quote is still verbatim somewhere, but not where it says
+    "prov.quote_span": (lambda r: edit(r, "claims", "C002", quote_start=str(int(read_rows(r, "claims")[1]["quote_start"]) + 1)), ("claims", "C002", "quote_start")),
 }
 
 

@@ -1,0 +1,537 @@
+"""Basis: every claim-bearing cell (a statistic's geography, period, asserting actor, kind and cited source; an
+event's dates, places and actors; a source's publication date) is stated by the words of its quotes, or inferred
+with a note, or empty.
+
+A cell is stated when its words are in a quote of the row's evidence (no bases row is needed), or in a context
+quote of the same document kept for it in `bases`. The words are data: the names of geographies and actors
+(geography_names, actor_names), the words of each figure kind (figure_kinds), and the date expression recorded
+with the dates, which the validator resolves (dates.py) and compares with the recorded dates. With --archive,
+every number and date expression of each document must be accounted for (basis.document_coverage).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..dates import DateError, bounded_before, is_relative, resolve
+from ..report import Failure, fmt
+from .base import ROW, Context, Rule, in_
+from .provenance import NUMBER_WORDS, archived_texts
+
+SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_id"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A kind of claim-bearing cell: its bases.field, the family of its subject, and the bases column of its item."""
+    field: str
+    family: str
+    item: str | None = None  # bases column naming which relation row (a place or actor of an event)
+
+
+CELLS = [
+    Cell("statistics.geography_id", "statistic"),
+    Cell("statistics.period", "statistic"),
+    Cell("statistics.asserted_by_actor_id", "statistic"),
+    Cell("statistics.figure_kind", "statistic"),
+    Cell("statistic_evidence.cited_source_id", "statistic"),
+    Cell("event_evidence.cited_source_id", "event"),
+    Cell("events.dates", "event"),
+    Cell("event_geographies.geography_id", "event", "geography_id"),
+    Cell("event_actors.actor_id", "event", "actor_id"),
+    Cell("sources.published", "source"),
+]
+CELL = {c.field: c for c in CELLS}
+
+PASSAGE_TABLES = [  # (family, table, subject column, document column): the evidence quotes a subject's cells are read in
+    ("statistic", "statistic_evidence", "statistic_id", "source_id"),
+    ("event", "event_evidence", "event_id", "source_id"),
+    ("source", "citations", "cited_source_id", "citing_source_id"),
+]
+QUOTES = ("statistic_evidence.quote", "event_evidence.quote", "citations.quote", "bases.quote")
+NAMES = ("geographies.name", "actors.name", "figure_kinds.words")  # the names and words quotes are searched for
+EXPRESSIONS = ("statistics.period_expression", "events.date_expression", "sources.date_expression")
+
+
+def _bases(ctx: Context) -> pl.DataFrame:
+    """bases with its subject in one column, and its item (a place or actor) in another."""
+    return ctx.shared("bases", lambda: ctx.rows("bases").with_columns(
+        family=pl.col("field").cast(pl.String).replace_strict({c.field: c.family for c in CELLS}),
+        subject=pl.coalesce("statistic_id", "event_id", "source_id"),
+        item=pl.coalesce("geography_id", "actor_id")))
+
+
+def _evidenced(ctx: Context, frame: pl.DataFrame, family: str) -> pl.DataFrame:
+    """The rows whose subject has evidence: one with none already fails ref.statistic_has_evidence or
+    ref.event_has_evidence, and its cells have no quote to be stated in."""
+    table = {"statistic": "statistic_evidence", "event": "event_evidence"}.get(family)
+    if table is None:
+        return frame
+    subject = SUBJECT[family]
+    return frame.join(ctx.frames[table].select(pl.col(subject).alias("subject")).unique(), on="subject", how="semi")
+
+
+def _known(ctx: Context, frame: pl.DataFrame, column: str, table: str, key: str) -> pl.DataFrame:
+    """The rows whose reference in `column` resolves: a dangling one already fails ref.foreign_key, and one mistake
+    gets one failure."""
+    return frame.filter(pl.col(column).is_null() | in_(column, ctx.frames[table][key]))
+
+
+def _inferred(ctx: Context, field: str, *keys: str) -> pl.DataFrame:
+    """The subjects (and items or documents) whose cell `field` has an inferred basis."""
+    return _bases(ctx).filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(*keys).unique()
+
+
+def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every passage a cell can be stated in: (family, subject, document_id, field, item, text_id, start), where field
+    and item are null for an evidence quote (it serves every cell of its subject) and set for a context quote of
+    bases; and the distinct texts (text_id, text). Each distinct text is searched once."""
+    def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
+        parts = [ctx.frames[table].select(family=pl.lit(family), subject=pl.col(subject), document_id=pl.col(document),
+                                          field=pl.lit(None, pl.String), item=pl.lit(None, pl.String), text=pl.col("quote"),
+                                          start=pl.col("quote_start"))
+                 for family, table, subject, document in PASSAGE_TABLES]
+        # an inferred basis's quote is a passage too: the words an inference rests on (its expression, say)
+        quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
+        parts.append(quoted.select("family", "subject", "document_id", pl.col("field").cast(pl.String), "item",
+                                   text=pl.col("quote"), start=pl.col("quote_start")))
+        passages = pl.concat(parts)
+        texts = passages.select(pl.col("text").unique()).with_row_index("text_id")
+        return passages.join(texts, on="text", how="left").drop("text"), texts
+    return ctx.shared("passages", compute)
+
+
+def _word_pattern(words: list[str]) -> str:
+    """One regex for all the words, longest first: at each place the longest name wins ('Iraqi Security Forces' is not
+    'Iraqi'), and whole words only, with the case as written."""
+    alternatives = []
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        left = r"\b" if word[:1].isalnum() else ""
+        right = r"\b" if word[-1:].isalnum() else ""
+        alternatives.append(f"{left}{re.escape(word)}{right}")
+    return "(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
+
+
+def _names(ctx: Context) -> pl.DataFrame:
+    """Every name of a geography or actor (its own name and its declared names): (name, geography_id, actor_id)."""
+    def compute() -> pl.DataFrame:
+        f = ctx.frames
+        geo = pl.concat([f["geographies"].select("geography_id", "name"), f["geography_names"].select("geography_id", "name")])
+        actors = pl.concat([f["actors"].select("actor_id", "name"), f["actor_names"].select("actor_id", "name")])
+        return pl.concat([geo.with_columns(actor_id=pl.lit(None, pl.String)), actors.select(pl.lit(None, pl.String).alias("geography_id"), "actor_id", "name")],
+                         how="diagonal").unique()
+    return ctx.shared("names", compute)
+
+
+def _mentions(ctx: Context) -> pl.DataFrame:
+    """(text_id, geography_id, actor_id) for every name found in a distinct passage."""
+    def compute() -> pl.DataFrame:
+        names = _names(ctx)
+        _, texts = _passages(ctx)
+        found = (texts.select("text_id", name=pl.col("text").str.extract_all(_word_pattern(names["name"].to_list())))
+                 .explode("name").drop_nulls("name").unique())
+        return found.join(names, on="name").select("text_id", "geography_id", "actor_id")
+    return ctx.shared("mentions", compute)
+
+
+def _kind_words(ctx: Context) -> pl.DataFrame:
+    """(text_id, figure_kind) for every figure kind whose words are found in a distinct passage."""
+    def compute() -> pl.DataFrame:
+        kinds = (ctx.frames["figure_kinds"].select("figure_kind_id", word=pl.col("words").str.split("|"))
+                 .explode("word").filter(pl.col("word").str.len_chars() > 0))
+        _, texts = _passages(ctx)
+        found = (texts.select("text_id", word=pl.col("text").str.extract_all(_word_pattern(kinds["word"].to_list())))
+                 .explode("word").drop_nulls("word").unique())
+        return found.join(kinds, on="word").select("text_id", figure_kind=pl.col("figure_kind_id")).unique()
+    return ctx.shared("kind_words", compute)
+
+
+def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
+    """The passages a cell of this kind may be stated in: its subject's evidence quotes and its own context quotes."""
+    passages, _ = _passages(ctx)
+    keep = ["subject", "item", "text_id", "start", "document_id"]
+    return passages.filter((pl.col("family") == cell.family) & (pl.col("field").is_null() | (pl.col("field") == cell.field))).select(keep)
+
+
+def _cells_not_stated(cells: pl.DataFrame, found: pl.DataFrame, on: list[str], inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
+    return cells.join(found.unique(), on=on, how="anti").join(inferred, on=inferred_on, how="anti")
+
+
+def _found_entities(ctx: Context, cell: Cell, entity: str, value: str, parts: bool = False) -> pl.DataFrame:
+    """(subject, value) pairs whose passages name the entity; a context quote counts only for its own item. With
+    `parts`, naming an aggregate geography names each of its parts too: an event 'in Iraq and Syria' took place in
+    each, while a figure for both is not a figure for either."""
+    texts = _texts_for(ctx, cell)
+    mentions = _mentions(ctx).select("text_id", entity).drop_nulls()
+    if parts:
+        split = ctx.frames["geography_parts"].select(geography_id="aggregate_geography_id", part="part_geography_id")
+        mentions = pl.concat([mentions, mentions.join(split, on="geography_id").select("text_id", geography_id="part")]).unique()
+    hits = texts.join(mentions, on="text_id")
+    hits = hits.filter(pl.col("item").is_null() | (pl.col("item") == pl.col(entity)))
+    return hits.select("subject", pl.col(entity).alias(value))
+
+
+def _names_of(ctx: Context, entity: str) -> dict[str, str]:
+    names = _names(ctx).drop_nulls(entity).group_by(entity).agg(pl.col("name").sort())
+    return {k: ", ".join(repr(n) for n in v) for k, v in names.iter_rows()}
+
+
+def check_geography_stated(ctx: Context, rule: Rule) -> list[Failure]:
+    names = _names_of(ctx, "geography_id")
+    stats = (ctx.rows("statistics", "statistic_id", "geography_id", "figure_kind")
+             .filter(pl.col("geography_id").is_not_null() & (pl.col("figure_kind") != "derived")).rename({"statistic_id": "subject"}))
+    stats = _evidenced(ctx, _known(ctx, stats, "geography_id", "geographies", "geography_id"), "statistic")
+    bad = _cells_not_stated(stats, _found_entities(ctx, CELL["statistics.geography_id"], "geography_id", "geography_id"), ["subject", "geography_id"],
+                            _inferred(ctx, "statistics.geography_id", "subject"), ["subject"])
+    message = "No quote of the row's evidence or basis names {g} ({n}): give a context quote that does, or an inferred basis with a note, or leave it empty."
+    out = ctx.report("statistics", bad, "geography_id", rule, lambda r: r["geography_id"],
+                     lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
+    places = _evidenced(ctx, _known(ctx, ctx.rows("event_geographies", "event_id", "geography_id").rename({"event_id": "subject"}), "geography_id", "geographies", "geography_id"), "event")
+    bad = _cells_not_stated(places, _found_entities(ctx, CELL["event_geographies.geography_id"], "geography_id", "geography_id", parts=True), ["subject", "geography_id"],
+                            _inferred(ctx, "event_geographies.geography_id", "subject", "item").rename({"item": "geography_id"}), ["subject", "geography_id"])
+    return out + ctx.report("event_geographies", bad, "geography_id", rule, lambda r: r["geography_id"],
+                            lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
+
+
+def _own_voice(ctx: Context) -> pl.DataFrame:
+    """(subject, actor) where a document reports the statistic in its own voice (no cited source) and the actor is
+    its publisher."""
+    return (ctx.frames["statistic_evidence"].filter(pl.col("cited_source_id").is_null()).select("statistic_id", "source_id")
+            .join(ctx.frames["sources"].select("source_id", "publisher_actor_id"), on="source_id")
+            .select(subject=pl.col("statistic_id"), actor=pl.col("publisher_actor_id")).drop_nulls())
+
+
+def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
+    names = _names_of(ctx, "actor_id")
+    stats = (ctx.rows("statistics", "statistic_id", "asserted_by_actor_id", "figure_kind")
+             .filter(pl.col("asserted_by_actor_id").is_not_null() & (pl.col("figure_kind") != "derived"))
+             .rename({"statistic_id": "subject", "asserted_by_actor_id": "actor"}))
+    stats = _evidenced(ctx, _known(ctx, stats, "actor", "actors", "actor_id"), "statistic")
+    found = pl.concat([_found_entities(ctx, CELL["statistics.asserted_by_actor_id"], "actor_id", "actor"), _own_voice(ctx)])
+    bad = _cells_not_stated(stats, found, ["subject", "actor"], _inferred(ctx, "statistics.asserted_by_actor_id", "subject"), ["subject"])
+    out = ctx.report("statistics", bad, "asserted_by_actor_id", rule, lambda r: r["actor"],
+                     lambda r: (f"No quote of the row's evidence or basis names {r['actor']} ({names.get(r['actor'], 'no names')}), and no document "
+                                "reporting it in its own voice is published by it: give a context quote, or an inferred basis with a note."))
+    actors = _evidenced(ctx, _known(ctx, ctx.rows("event_actors", "event_id", "actor_id").rename({"event_id": "subject"}), "actor_id", "actors", "actor_id"), "event")
+    bad = _cells_not_stated(actors, _found_entities(ctx, CELL["event_actors.actor_id"], "actor_id", "actor_id"), ["subject", "actor_id"],
+                            _inferred(ctx, "event_actors.actor_id", "subject", "item").rename({"item": "actor_id"}), ["subject", "actor_id"])
+    return out + ctx.report("event_actors", bad, "actor_id", rule, lambda r: r["actor_id"],
+                            lambda r: f"No quote of the event's evidence or basis names {r['actor_id']} ({names.get(r['actor_id'], 'no names')}): give a context quote, or an inferred basis with a note.")
+
+
+def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
+    kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words="words", own_voice="own_voice")
+    stats = (ctx.rows("statistics", "statistic_id", "figure_kind", "asserted_by_actor_id").rename({"statistic_id": "subject"})
+             .with_columns(pl.col("figure_kind").cast(pl.String)).join(kinds, on="figure_kind", how="left")
+             .filter(pl.col("words").is_not_null() | pl.col("own_voice").fill_null(False)))
+    stats = _evidenced(ctx, stats, "statistic")
+    texts = _texts_for(ctx, CELL["statistics.figure_kind"])
+    worded = texts.join(_kind_words(ctx), on="text_id").select("subject", "figure_kind")
+    voiced = (_own_voice(ctx).join(stats.select("subject", actor="asserted_by_actor_id", figure_kind="figure_kind"), on=["subject", "actor"])
+              .join(kinds.filter(pl.col("own_voice")).select("figure_kind"), on="figure_kind").select("subject", "figure_kind"))
+    bad = _cells_not_stated(stats, pl.concat([worded, voiced]), ["subject", "figure_kind"], _inferred(ctx, "statistics.figure_kind", "subject"), ["subject"])
+    return ctx.report("statistics", bad, "figure_kind", rule, lambda r: r["figure_kind"],
+                      lambda r: (f"The kind {r['figure_kind']} is the document's own voice, but no evidence row reports it without a cited source from a document its asserting actor publishes."
+                                 if r["own_voice"] else
+                                 f"No quote of the row's evidence or basis has the words of a {r['figure_kind']} ({' | '.join(repr(w) for w in (r['words'] or '').split('|'))}): give a context quote, or an inferred basis with a note."))
+
+
+def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
+    sources = ctx.frames["sources"].select(cited_source_id="source_id", issuer="issuer_actor_id", publisher="publisher_actor_id")
+    mentions = _mentions(ctx).select("text_id", "actor_id").drop_nulls()
+    passages, _ = _passages(ctx)
+    out = []
+    for table, cell in (("statistic_evidence", CELL["statistic_evidence.cited_source_id"]), ("event_evidence", CELL["event_evidence.cited_source_id"])):
+        subject = SUBJECT[cell.family]
+        rows = (ctx.rows(table, subject, "source_id", "cited_source_id").filter(pl.col("cited_source_id").is_not_null())
+                .rename({subject: "subject", "source_id": "document_id"}).join(sources, on="cited_source_id"))
+        texts = passages.filter((pl.col("family") == cell.family) & (pl.col("field").is_null() | (pl.col("field") == cell.field)))
+        named = texts.join(mentions, on="text_id").select("subject", "document_id", "actor_id").unique()
+        found = pl.concat([rows.join(named, left_on=["subject", "document_id", who], right_on=["subject", "document_id", "actor_id"], how="semi")
+                           for who in ("issuer", "publisher")]).select("subject", "document_id")
+        bad = _cells_not_stated(rows, found, ["subject", "document_id"], _inferred(ctx, cell.field, "subject", "document_id"), ["subject", "document_id"])
+        out += ctx.report(table, bad, "cited_source_id", rule, lambda r: r["cited_source_id"],
+                          lambda r: (f"The quote does not name {r['cited_source_id']}'s issuer ({fmt(r['issuer'])}) or publisher ({fmt(r['publisher'])}): "
+                                     "a sentence in the document's own voice has no cited source."))
+    citations = (ctx.rows("citations", "citing_source_id", "cited_source_id").join(sources, on="cited_source_id")
+                 .join(passages.filter(pl.col("family") == "source").select(citing_source_id="document_id", cited_source_id="subject", text_id="text_id"),
+                       on=["citing_source_id", "cited_source_id"], how="left"))
+    named = citations.join(mentions, on="text_id").filter((pl.col("actor_id") == pl.col("issuer")) | (pl.col("actor_id") == pl.col("publisher")))
+    bad = citations.join(named.select(ROW), on=ROW, how="anti")
+    return out + ctx.report("citations", bad, "cited_source_id", rule, lambda r: r["cited_source_id"],
+                            lambda r: f"The citing passage does not name {r['cited_source_id']}'s issuer ({fmt(r['issuer'])}) or publisher ({fmt(r['publisher'])}).")
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A table whose rows carry dates with the words that state them."""
+    table: str
+    cell: Cell
+    start: str
+    end: str
+    precision: str
+    expression: str
+    anchor: str
+
+
+DATED = [
+    Dated("statistics", CELL["statistics.period"], "period_start", "period_end", "period_precision", "period_expression", "period_anchor_id"),
+    Dated("events", CELL["events.dates"], "date_start", "date_end", "date_precision", "date_expression", "date_anchor_id"),
+    Dated("sources", CELL["sources.published"], "published_start", "published_end", "date_precision", "date_expression", "date_anchor_id"),
+]
+
+
+def _dated_rows(ctx: Context, d: Dated) -> pl.DataFrame:
+    subject = SUBJECT[d.cell.family]
+    columns = [subject, d.start, d.end, d.precision, d.expression, d.anchor] + (["status"] if d.table == "events" else []) + (["figure_kind"] if d.table == "statistics" else [])
+    rows = _known(ctx, ctx.rows(d.table, *columns).rename({subject: "subject"}), d.anchor, "sources", "source_id")
+    if d.table == "statistics":
+        rows = rows.filter(pl.col("figure_kind") != "derived")  # a derived period is the derivation's, checked there
+    future = pl.col("status").is_in(["planned", "announced"]) if d.table == "events" else pl.lit(False)
+    return _evidenced(ctx, rows, d.cell.family).with_columns(future=future, dated=pl.col(d.start).is_not_null() | pl.col(d.end).is_not_null())
+
+
+def _expression_hits(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFrame:
+    """Each place in a row's passages that holds its expression: (subject, expression, document_id, text_id, start,
+    position, text), with position in characters. Each distinct (passage, expression) pair is searched once."""
+    texts = _texts_for(ctx, d.cell)
+    _, distinct = _passages(ctx)
+    pairs = rows.filter(pl.col(d.expression).is_not_null()).select("subject", expression=pl.col(d.expression)).join(texts, on="subject")
+    searched = pairs.select("text_id", "expression").unique().join(distinct, on="text_id")
+    found = [(text_id, expression, m.start(), text) for text_id, expression, text in searched.iter_rows()
+             for m in re.finditer(re.escape(expression), text)]
+    found = pl.DataFrame(found, orient="row", schema={"text_id": pl.UInt32, "expression": pl.String, "position": pl.Int64, "text": pl.String})
+    return pairs.join(found, on=["text_id", "expression"]).select("subject", "expression", "document_id", "text_id", "start", "position", "text")
+
+
+def date_expression_spans(ctx: Context) -> pl.DataFrame:
+    """Where in each document a recorded date expression stands: (document_id, start, end), for the coverage rule."""
+    def compute() -> pl.DataFrame:
+        parts = [_expression_hits(ctx, d, _dated_rows(ctx, d)).select(
+                     "document_id", start=pl.col("start") + pl.col("position"),
+                     end=pl.col("start") + pl.col("position") + pl.col("expression").str.len_chars())
+                 for d in DATED]
+        return pl.concat(parts).drop_nulls().unique()
+    return ctx.shared("date_spans", compute)
+
+
+def check_dates_stated(ctx: Context, rule: Rule) -> list[Failure]:
+    sources = ctx.frames["sources"].select(anchor_id="source_id", anchor_start="published_start", anchor_end="published_end")
+    out = []
+    for d in DATED:
+        rows = _dated_rows(ctx, d)
+        inferred = _inferred(ctx, d.cell.field, "subject").with_columns(inferred=pl.lit(True))
+        rows = rows.join(inferred, on="subject", how="left").with_columns(pl.col("inferred").fill_null(False))
+        # no words: allowed only for an inferred basis (as of its anchor's date, when it names one)
+        bad = rows.filter(pl.col("dated") & pl.col(d.expression).is_null() & ~pl.col("inferred"))
+        out += ctx.report(d.table, bad, d.expression, rule, lambda r: "",
+                          lambda r: "Dates are recorded without the words that state them: give the expression, or leave the dates empty.")
+        bad = rows.filter(~pl.col("dated") & pl.col(d.expression).is_not_null())
+        out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
+                          lambda r: "An expression is recorded but the dates are empty: resolve it, or leave both empty.")
+        hits = _expression_hits(ctx, d, rows)
+        bad = rows.filter(pl.col(d.expression).is_not_null()).join(hits.select("subject"), on="subject", how="anti")
+        out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
+                          lambda r, d=d: f"The expression {r[d.expression]!r} is in no quote of the row's evidence or basis.")
+        # a stated relative expression is resolved against the date of the document that states it
+        relative = rows.filter(pl.col(d.expression).is_not_null() & ~pl.col("inferred")
+                               & pl.col(d.expression).map_elements(is_relative, return_dtype=pl.Boolean))
+        own = hits.select("subject", pl.col("document_id").alias(d.anchor)).unique()
+        bad = relative.join(hits.select("subject"), on="subject", how="semi").join(own, on=["subject", d.anchor], how="anti")
+        out += ctx.report(d.table, bad, d.anchor, rule, lambda r, d=d: fmt(r[d.anchor]),
+                          lambda r, d=d: (f"{r[d.expression]!r} is relative: stated, it is resolved against the date of the document whose quote holds it; "
+                                          "resolved against another source's date it is an inference (record an inferred basis with a note)."))
+        # '... by 2019' cut as '2019'
+        bounded = [(s, e, w) for s, e, text, pos in hits.select("subject", "expression", "text", "position").unique().iter_rows()
+                   if (w := bounded_before(text, pos)) and not e.lower().startswith(w)]
+        if bounded:
+            frame = pl.DataFrame(bounded, schema={"subject": pl.String, "expression": pl.String, "word": pl.String}, orient="row")
+            bad = rows.join(frame.drop("expression"), on="subject")
+            out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
+                              lambda r, d=d: f"The quote says {r['word']!r} {r[d.expression]!r}: the word makes the date a bound, so it belongs in the expression.")
+        recomputable = pl.col("dated") & (pl.col(d.expression).is_not_null() | pl.col(d.anchor).is_not_null())
+        out += _recomputed(ctx, rule, d, rows.filter(recomputable).join(sources, left_on=d.anchor, right_on="anchor_id", how="left"))
+    return out
+
+
+def _recomputed(ctx: Context, rule: Rule, d: Dated, rows: pl.DataFrame) -> list[Failure]:
+    """Resolve each distinct (expression, anchor dates, direction) once, and compare with the recorded dates."""
+    keys = ["expression", "anchor_start", "anchor_end", "future"]
+    rows = rows.with_columns(expression=pl.col(d.expression))
+    resolved = []
+    for expression, a_start, a_end, future in rows.select(keys).unique().iter_rows():
+        anchor = (a_start, a_end) if a_end is not None else None
+        try:
+            got = resolve(expression, anchor, future)
+            resolved.append((expression, a_start, a_end, future, got.start, got.end, got.precision, None))
+        except DateError as err:
+            resolved.append((expression, a_start, a_end, future, None, None, None, str(err)))
+    table = pl.DataFrame(resolved, orient="row", schema={"expression": pl.String, "anchor_start": pl.Date, "anchor_end": pl.Date, "future": pl.Boolean,
+                                                         "want_start": pl.Date, "want_end": pl.Date, "want_precision": pl.String, "error": pl.String})
+    checked = rows.join(table, on=keys, how="left", nulls_equal=True)
+    out = ctx.report(d.table, checked.filter(pl.col("error").is_not_null()), d.expression, rule, lambda r, d=d: fmt(r[d.expression]),
+                     lambda r: f"The dates cannot be recomputed: {r['error']}.")
+    wrong = checked.filter(pl.col("error").is_null() & (pl.col(d.start).ne_missing(pl.col("want_start")) | pl.col(d.end).ne_missing(pl.col("want_end"))
+                                                        | pl.col(d.precision).cast(pl.String).ne_missing(pl.col("want_precision"))))
+    return out + ctx.report(d.table, wrong, d.start, rule,
+                            lambda r, d=d: f"{fmt(r[d.start])}..{fmt(r[d.end])} {r[d.precision]} != {fmt(r['want_start'])}..{fmt(r['want_end'])} {r['want_precision']}",
+                            lambda r, d=d: (f"{r[d.expression]!r}" if r[d.expression] else "As of the anchor's date") + (f" resolved against {r[d.anchor]}" if r[d.anchor] else "")
+                            + f" gives {fmt(r['want_start']) or 'no start'} to {fmt(r['want_end']) or 'no end'} ({r['want_precision']}), not the recorded dates.")
+
+
+def check_inferred_has_note(ctx: Context, rule: Rule) -> list[Failure]:
+    return ctx.flag("bases", (pl.col("basis") == "inferred") & pl.col("note").is_null(), "note", rule, lambda r: r["field"],
+                    lambda r: "An inferred basis needs a note that says what it is inferred from.")
+
+
+# bases.field -> the subject column it needs and the item column, if any; every other subject or item column is empty
+_SHAPE = {c.field: (SUBJECT[c.family], c.item) for c in CELLS}
+_SUBJECT_COLUMNS = ["statistic_id", "event_id", "source_id", "geography_id", "actor_id"]
+
+
+def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
+    rows = _bases(ctx).with_columns(pl.col("field").cast(pl.String))
+    out = []
+    for field, (subject, item) in _SHAPE.items():
+        needed = {subject} | ({item} if item else set())
+        shape = rows.filter((pl.col("field") == field) & ~pl.all_horizontal([pl.col(c).is_not_null() == (c in needed) for c in _SUBJECT_COLUMNS]))
+        out += ctx.report("bases", shape, "field", rule, lambda r: r["field"],
+                          lambda r, n=sorted(needed): f"A basis for {r['field']} names {' and '.join(n)}, and no other subject or item.")
+    quote = pl.col("quote").is_not_null()
+    out += ctx.flag("bases", (quote != pl.col("quote_start").is_not_null()) | (quote != pl.col("quote_end").is_not_null()), "quote_start", rule,
+                    lambda r: f"{fmt(r['quote_start'])}:{fmt(r['quote_end'])}", lambda r: "A context quote and its span are given together or not at all.")
+    out += ctx.flag("bases", (pl.col("basis") == "stated") & ~quote, "quote", rule, lambda r: "",
+                    lambda r: "A stated basis gives the context quote that states the cell; a cell its evidence quote states needs no basis row.")
+    # the document reports the subject, and the cell is not empty
+    f = ctx.frames
+    reported = {
+        "statistic": f["statistic_evidence"].select(subject="statistic_id", document_id="source_id"),
+        "event": f["event_evidence"].select(subject="event_id", document_id="source_id"),
+        "source": pl.concat([f["citations"].select(subject="cited_source_id", document_id="citing_source_id"),
+                             f["sources"].filter(pl.col("text_sha256").is_not_null()).select(subject="source_id", document_id="source_id")]),
+    }
+    for family, pairs in reported.items():
+        bad = _evidenced(ctx, rows.filter(pl.col("family") == family), family).join(pairs, on=["subject", "document_id"], how="anti")
+        out += ctx.report("bases", bad, "document_id", rule, lambda r: r["document_id"],
+                          lambda r: f"{r['document_id']} does not report {r['subject']} (no evidence or citation links them), so its words cannot be the basis.")
+    filled = {
+        "statistics.geography_id": f["statistics"].filter(pl.col("geography_id").is_not_null()).select(subject="statistic_id"),
+        "statistics.period": f["statistics"].filter(pl.col("period_start").is_not_null() | pl.col("period_end").is_not_null()).select(subject="statistic_id"),
+        "statistics.asserted_by_actor_id": f["statistics"].filter(pl.col("asserted_by_actor_id").is_not_null()).select(subject="statistic_id"),
+        "statistics.figure_kind": f["statistics"].select(subject="statistic_id"),
+        "statistic_evidence.cited_source_id": f["statistic_evidence"].filter(pl.col("cited_source_id").is_not_null()).select(subject="statistic_id", document_id="source_id"),
+        "event_evidence.cited_source_id": f["event_evidence"].filter(pl.col("cited_source_id").is_not_null()).select(subject="event_id", document_id="source_id"),
+        "events.dates": f["events"].filter(pl.col("date_start").is_not_null() | pl.col("date_end").is_not_null()).select(subject="event_id"),
+        "event_geographies.geography_id": f["event_geographies"].select(subject="event_id", item="geography_id"),
+        "event_actors.actor_id": f["event_actors"].select(subject="event_id", item="actor_id").unique(),
+        "sources.published": f["sources"].filter(pl.col("published_start").is_not_null() | pl.col("published_end").is_not_null()).select(subject="source_id"),
+    }
+    for field, cells in filled.items():
+        bad = rows.filter(pl.col("field") == field).join(cells, on=cells.columns, how="anti")
+        out += ctx.report("bases", bad, "field", rule, lambda r: f"{r['field']} of {r['subject']}" + (f" ({r['item']})" if r["item"] else ""),
+                          lambda r: "The cell this basis is for is empty or does not exist: an empty cell is not stated and needs no basis.")
+    return out
+
+
+# --- coverage of each document ----------------------------------------------------------------
+
+ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
+PLURAL_WORDS = {"dozens": None, "hundreds": None, "thousands": None, "millions": None}
+_NUMBER_TOKEN = re.compile(r"(?<![0-9A-Za-z])([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:st|nd|rd|th)?(?![0-9A-Za-z])")
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted({*NUMBER_WORDS, *ORDINAL_WORDS, *PLURAL_WORDS, "million"}, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_DATE_WORDS = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"|(?:this|last|next|previous|same|coming|past) (?:year|month|week|decade)"
+    r"|years? (?:ago|past)|several (?:more )?(?:years|months|weeks|days)|today|yesterday|tomorrow)\b")
+
+
+def document_tokens(text: str) -> list[tuple[int, int, str, float | None]]:
+    """Every number (digits, number words) and date expression in a text: (start, end, text, value or None)."""
+    out = [(m.start(1), m.end(), m[0], float(m[1].replace(",", ""))) for m in _NUMBER_TOKEN.finditer(text)]
+    for m in _NUMBER_WORD.finditer(text):
+        word = m[1].lower()
+        out.append((m.start(), m.end(), m[0], NUMBER_WORDS.get(word, ORDINAL_WORDS.get(word))))
+    out += [(m.start(), m.end(), m[0], None) for m in _DATE_WORDS.finditer(text)]
+    return sorted(out)
+
+
+def check_document_coverage(ctx: Context, rule: Rule) -> list[Failure]:
+    texts = archived_texts(ctx)
+    f = ctx.frames
+    phrases = f["qualifiers"].select("qualifier_id", "phrase")
+    figures = (f["statistic_evidence"].select("statistic_id", "source_id", "quote_start", "quote_end")
+               .join(f["statistics"].select("statistic_id", "value", pl.col("qualifier_id").cast(pl.String)), on="statistic_id")
+               .join(phrases.with_columns(pl.col("qualifier_id").cast(pl.String)), on="qualifier_id", how="left"))
+    claims = f["claims"].select("source_id", "quote_start", "quote_end", value="claimed_value", phrase=pl.lit(None, pl.String))
+    spans = pl.concat([figures.select("source_id", "quote_start", "quote_end", "value", "phrase"), claims]).unique()
+    dates = date_expression_spans(ctx)
+    omitted = f["omissions"].select("document_id", "start", "end")
+    documents = f["sources"].filter(pl.col("source_id").is_in(list(texts))).select("source_id", "text_sha256")
+    keys = dict(zip(documents["source_id"].to_list(), range(len(documents))))
+    out = []
+    for document, text in sorted(texts.items()):
+        valued = [(s, e, v, p) for s, e, v, p in spans.filter(pl.col("source_id") == document).select("quote_start", "quote_end", "value", "phrase").iter_rows()]
+        plain = [(s, e) for s, e in dates.filter(pl.col("document_id") == document).select("start", "end").iter_rows()]
+        plain += [(s, e) for s, e in omitted.filter(pl.col("document_id") == document).select("start", "end").iter_rows()]
+        for start, end, token, value in document_tokens(text):
+            if any(s <= start and end <= e for s, e in plain):
+                continue
+            if any(s is not None and s <= start and end <= e and ((value is not None and v is not None and abs(v - value) < 1e-9) or (p and p.lower() == token.lower()))
+                   for s, e, v, p in valued):
+                continue
+            out.append(Failure("sources", document, "text_sha256", keys[document] + 2, rule.id, f"{token!r} at {start}",
+                               f"{token!r} at {start}:{end} of {document} is in no quote of a statistic or claim with that value, in no recorded date expression, and in no omission."))
+    return out
+
+
+RULES: list[Rule] = [
+    Rule("basis.geography_stated", "A statistic's geography and each place of an event is named in its quotes (by a name or declared name), or inferred with a note.", check_geography_stated,
+         tables=("statistics", "event_geographies", "geographies", "geography_names", "actors", "actor_names", "bases", *[t for _, t, _, _ in PASSAGE_TABLES]), prose=QUOTES + NAMES),
+    Rule("basis.actor_stated", "A statistic's asserting actor and each actor of an event is named in its quotes, or is the publisher speaking in its own voice, or is inferred with a note.", check_actor_stated,
+         tables=("statistics", "event_actors", "actors", "actor_names", "geographies", "geography_names", "bases", "sources", *[t for _, t, _, _ in PASSAGE_TABLES]), prose=QUOTES + NAMES),
+    Rule("basis.figure_kind_stated", "A statistic's kind (claim, official count, estimate, ...) has its declared words in its quotes, or is the document's own voice, or is inferred with a note.", check_figure_kind_stated,
+         tables=("statistics", "figure_kinds", "bases", "sources", *[t for _, t, _, _ in PASSAGE_TABLES]), prose=QUOTES + NAMES),
+    Rule("basis.cited_source_stated", "An evidence quote or citation that attributes its words to a source names that source's issuer or publisher.", check_cited_source_stated,
+         tables=("statistic_evidence", "event_evidence", "citations", "sources", "actors", "actor_names", "bases"), prose=QUOTES + NAMES),
+    Rule("basis.dates_stated", "Dates are stated by an expression in their quotes that resolves to them (relative ones against the stating document's date), or inferred with a note.", check_dates_stated,
+         tables=("statistics", "events", "sources", "bases", *[t for _, t, _, _ in PASSAGE_TABLES]), prose=QUOTES + EXPRESSIONS),
+    Rule("basis.inferred_has_note", "An inferred basis says what it is inferred from.", check_inferred_has_note, tables=("bases",), prose=("bases.note",)),
+    Rule("basis.fits_cell", "A basis row names exactly the cell it is for, from a document that reports it, and that cell is not empty.", check_basis_fits_cell,
+         tables=("bases", "statistics", "statistic_evidence", "event_evidence", "events", "event_geographies", "event_actors", "citations", "sources"), prose=("bases.quote",)),
+    Rule("basis.document_coverage", "With --archive: every number and date expression of each document is in a quote of a statistic or claim with that value, in a recorded date expression, or in an omission.", check_document_coverage,
+         stage="archive", tables=("sources", "statistics", "statistic_evidence", "claims", "qualifiers", "omissions", "bases", "events", "event_evidence", "citations"), prose=QUOTES + EXPRESSIONS),
+]
+
+
+def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, int]]:
+    """For each kind of claim-bearing cell: how many are stated, inferred (with a note) and empty. Derived
+    statistics are left out: their cells come from their derivation."""
+    f = frames
+    bases = f["bases"].with_columns(pl.col("field").cast(pl.String))
+    stats = f["statistics"].filter(pl.col("figure_kind").cast(pl.String) != "derived")
+    dated = lambda frame, start, end: frame.filter(pl.col(start).is_not_null() | pl.col(end).is_not_null())  # noqa: E731
+    filled = {  # field -> (subject keys of the non-empty cells, number of empty cells)
+        "statistics.geography_id": (stats.filter(pl.col("geography_id").is_not_null()).select(statistic_id="statistic_id"), stats["geography_id"].null_count()),
+        "statistics.period": (dated(stats, "period_start", "period_end").select("statistic_id"), stats.height - dated(stats, "period_start", "period_end").height),
+        "statistics.asserted_by_actor_id": (stats.filter(pl.col("asserted_by_actor_id").is_not_null()).select("statistic_id"), stats["asserted_by_actor_id"].null_count()),
+        "statistics.figure_kind": (stats.select("statistic_id"), 0),
+        "statistic_evidence.cited_source_id": (f["statistic_evidence"].filter(pl.col("cited_source_id").is_not_null()).select("statistic_id", document_id="source_id"),
+                                               f["statistic_evidence"]["cited_source_id"].null_count()),
+        "event_evidence.cited_source_id": (f["event_evidence"].filter(pl.col("cited_source_id").is_not_null()).select("event_id", document_id="source_id"),
+                                           f["event_evidence"]["cited_source_id"].null_count()),
+        "events.dates": (dated(f["events"], "date_start", "date_end").select("event_id"), f["events"].height - dated(f["events"], "date_start", "date_end").height),
+        "event_geographies.geography_id": (f["event_geographies"].select("event_id", "geography_id"), f["events"].join(f["event_geographies"], on="event_id", how="anti").height),
+        "event_actors.actor_id": (f["event_actors"].select("event_id", "actor_id").unique(), f["events"].join(f["event_actors"], on="event_id", how="anti").height),
+        "sources.published": (dated(f["sources"], "published_start", "published_end").select("source_id"),
+                              f["sources"].height - dated(f["sources"], "published_start", "published_end").height),
+    }
+    out = []
+    for field, (cells, empty) in filled.items():
+        inferred = bases.filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(cells.columns).unique()
+        n_inferred = cells.join(inferred, on=cells.columns, how="semi").height
+        out.append((field, cells.height - n_inferred, n_inferred, empty))
+    return out
