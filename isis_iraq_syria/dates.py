@@ -31,6 +31,7 @@ BOUNDING = ("by", "since", "until", "before", "after")  # words that make a date
 _MONTH = "(" + "|".join(MONTHS) + ")"
 _DAY = "(" + "|".join(WEEKDAYS) + ")"
 _YEAR = "([0-9]{4})"
+YEAR = "[0-9]{4}"  # an expression with a year is absolute; without one, relative
 
 
 class DateError(ValueError):
@@ -70,7 +71,7 @@ def is_relative(expression: str | None) -> bool:
     """Whether the expression needs an anchor date (a weekday, a month without a year, 'last year', ...)."""
     if not expression:
         return True
-    return re.search(r"[0-9]{4}", expression) is None
+    return re.search(YEAR, expression) is None
 
 
 def resolve(expression: str | None, anchor: tuple[dt.date | None, dt.date | None] | None = None, future: bool = False) -> Dates:

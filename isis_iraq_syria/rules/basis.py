@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..dates import DateError, bounded_before, is_relative, resolve
+from ..dates import YEAR, DateError, bounded_before, resolve
 from ..report import Failure, fmt
 from .base import ROW, Context, Rule, in_
 from .provenance import NUMBER_WORDS, archived_texts
@@ -71,7 +71,7 @@ def _evidenced(ctx: Context, frame: pl.DataFrame, family: str) -> pl.DataFrame:
     if table is None:
         return frame
     subject = SUBJECT[family]
-    return frame.join(ctx.frames[table].select(pl.col(subject).alias("subject")).unique(), on="subject", how="semi")
+    return frame.join(ctx.frames[table].select(pl.col(subject).alias("subject")), on="subject", how="semi")
 
 
 def _known(ctx: Context, frame: pl.DataFrame, column: str, table: str, key: str) -> pl.DataFrame:
@@ -82,7 +82,7 @@ def _known(ctx: Context, frame: pl.DataFrame, column: str, table: str, key: str)
 
 def _inferred(ctx: Context, field: str, *keys: str) -> pl.DataFrame:
     """The subjects (and items or documents) whose cell `field` has an inferred basis."""
-    return _bases(ctx).filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(*keys).unique()
+    return _bases(ctx).filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(*keys)
 
 
 def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -98,9 +98,10 @@ def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
         quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
         parts.append(quoted.select("family", "subject", "document_id", pl.col("field").cast(pl.String), "item",
                                    text=pl.col("quote"), start=pl.col("quote_start")))
-        passages = pl.concat(parts)
-        texts = passages.select(pl.col("text").unique()).with_row_index("text_id")
-        return passages.join(texts, on="text", how="left").drop("text"), texts
+        # a categorical's codes number the distinct texts in one hashing pass (a unique and a join would take two)
+        passages = pl.concat(parts).with_columns(text_id=pl.col("text").cast(pl.Categorical).to_physical())
+        texts = passages.select("text_id", "text").unique("text_id")
+        return passages.drop("text"), texts
     return ctx.shared("passages", compute)
 
 
@@ -157,7 +158,7 @@ def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
 
 
 def _cells_not_stated(cells: pl.DataFrame, found: pl.DataFrame, on: list[str], inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
-    return cells.join(found.unique(), on=on, how="anti").join(inferred, on=inferred_on, how="anti")
+    return cells.join(found, on=on, how="anti").join(inferred, on=inferred_on, how="anti")
 
 
 def _found_entities(ctx: Context, cell: Cell, entity: str, value: str, parts: bool = False) -> pl.DataFrame:
@@ -249,7 +250,7 @@ def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
         rows = (ctx.rows(table, subject, "source_id", "cited_source_id").filter(pl.col("cited_source_id").is_not_null())
                 .rename({subject: "subject", "source_id": "document_id"}).join(sources, on="cited_source_id"))
         texts = passages.filter((pl.col("family") == cell.family) & (pl.col("field").is_null() | (pl.col("field") == cell.field)))
-        named = texts.join(mentions, on="text_id").select("subject", "document_id", "actor_id").unique()
+        named = texts.join(mentions, on="text_id").select("subject", "document_id", "actor_id")
         found = pl.concat([rows.join(named, left_on=["subject", "document_id", who], right_on=["subject", "document_id", "actor_id"], how="semi")
                            for who in ("issuer", "publisher")]).select("subject", "document_id")
         bad = _cells_not_stated(rows, found, ["subject", "document_id"], _inferred(ctx, cell.field, "subject", "document_id"), ["subject", "document_id"])
@@ -323,8 +324,7 @@ def check_dates_stated(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for d in DATED:
         rows = _dated_rows(ctx, d)
-        inferred = _inferred(ctx, d.cell.field, "subject").with_columns(inferred=pl.lit(True))
-        rows = rows.join(inferred, on="subject", how="left").with_columns(pl.col("inferred").fill_null(False))
+        rows = rows.with_columns(inferred=in_("subject", _inferred(ctx, d.cell.field, "subject")["subject"]))
         # no words: allowed only for an inferred basis (as of its anchor's date, when it names one)
         bad = rows.filter(pl.col("dated") & pl.col(d.expression).is_null() & ~pl.col("inferred"))
         out += ctx.report(d.table, bad, d.expression, rule, lambda r: "",
@@ -337,19 +337,19 @@ def check_dates_stated(ctx: Context, rule: Rule) -> list[Failure]:
         out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
                           lambda r, d=d: f"The expression {r[d.expression]!r} is in no quote of the row's evidence or basis.")
         # a stated relative expression is resolved against the date of the document that states it
-        relative = rows.filter(pl.col(d.expression).is_not_null() & ~pl.col("inferred")
-                               & pl.col(d.expression).map_elements(is_relative, return_dtype=pl.Boolean))
-        own = hits.select("subject", pl.col("document_id").alias(d.anchor)).unique()
+        relative = rows.filter(pl.col(d.expression).is_not_null() & ~pl.col("inferred") & ~pl.col(d.expression).str.contains(YEAR))
+        own = hits.select("subject", pl.col("document_id").alias(d.anchor))
         bad = relative.join(hits.select("subject"), on="subject", how="semi").join(own, on=["subject", d.anchor], how="anti")
         out += ctx.report(d.table, bad, d.anchor, rule, lambda r, d=d: fmt(r[d.anchor]),
                           lambda r, d=d: (f"{r[d.expression]!r} is relative: stated, it is resolved against the date of the document whose quote holds it; "
                                           "resolved against another source's date it is an inference (record an inferred basis with a note)."))
         # '... by 2019' cut as '2019'
-        bounded = [(s, e, w) for s, e, text, pos in hits.select("subject", "expression", "text", "position").unique().iter_rows()
+        places = ["text_id", "expression", "position"]  # each distinct place is read once, whatever shares it
+        bounded = [(i, e, pos, w) for i, e, pos, text in hits.select(*places, "text").unique(subset=places).iter_rows()
                    if (w := bounded_before(text, pos)) and not e.lower().startswith(w)]
         if bounded:
-            frame = pl.DataFrame(bounded, schema={"subject": pl.String, "expression": pl.String, "word": pl.String}, orient="row")
-            bad = rows.join(frame.drop("expression"), on="subject")
+            frame = pl.DataFrame(bounded, schema={"text_id": pl.UInt32, "expression": pl.String, "position": pl.Int64, "word": pl.String}, orient="row")
+            bad = rows.join(hits.join(frame, on=places).select("subject", "word").unique("subject"), on="subject")
             out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
                               lambda r, d=d: f"The quote says {r['word']!r} {r[d.expression]!r}: the word makes the date a bound, so it belongs in the expression.")
         recomputable = pl.col("dated") & (pl.col(d.expression).is_not_null() | pl.col(d.anchor).is_not_null())
@@ -426,7 +426,7 @@ def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
         "event_evidence.cited_source_id": f["event_evidence"].filter(pl.col("cited_source_id").is_not_null()).select(subject="event_id", document_id="source_id"),
         "events.dates": f["events"].filter(pl.col("date_start").is_not_null() | pl.col("date_end").is_not_null()).select(subject="event_id"),
         "event_geographies.geography_id": f["event_geographies"].select(subject="event_id", item="geography_id"),
-        "event_actors.actor_id": f["event_actors"].select(subject="event_id", item="actor_id").unique(),
+        "event_actors.actor_id": f["event_actors"].select(subject="event_id", item="actor_id"),
         "sources.published": f["sources"].filter(pl.col("published_start").is_not_null() | pl.col("published_end").is_not_null()).select(subject="source_id"),
     }
     for field, cells in filled.items():
