@@ -213,9 +213,13 @@ def descriptor_problems(descriptor: dict) -> list[str]:
 
 
 def _load_example(package: Package) -> tuple[str, str, str, str]:
-    """A table to show in the examples and one it references: the table with the most foreign keys."""
-    tables = sorted(package.tables.values(), key=lambda t: (-len(t.foreign_key_of), t.name))
-    table = tables[0]
+    """A table to show in the examples and one it references: the most connected table (keys to it and from it)."""
+    degree = {name: sum(fk.resource != name for fk in t.foreign_keys) for name, t in package.tables.items()}
+    for t in package.tables.values():
+        for fk in t.foreign_keys:
+            if fk.resource != t.name:
+                degree[fk.resource] += 1
+    table = package.tables[min(degree, key=lambda name: (-degree[name], name))]
     fk = next((fk for field_, fk in table.foreign_key_of.items() if fk.resource != table.name), None)
     if fk is None:
         return table.name, "", "", ""
