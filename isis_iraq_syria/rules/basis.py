@@ -90,18 +90,18 @@ def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     and item are null for an evidence quote (it serves every cell of its subject) and set for a context quote of
     bases; and the distinct texts (text_id, text). Each distinct text is searched once."""
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
-        parts = [ctx.frames[table].select(family=pl.lit(family), subject=pl.col(subject), document_id=pl.col(document),
-                                          field=pl.lit(None, pl.String), item=pl.lit(None, pl.String), text=pl.col("quote"),
-                                          start=pl.col("quote_start"))
-                 for family, table, subject, document in PASSAGE_TABLES]
+        # polars' categories are global: a text's code is the same in every table, so each part is numbered alone
+        # and no column of all the texts is ever built
+        text_id = pl.col("quote").cast(pl.Categorical).to_physical().alias("text_id")
+        sources = [(ctx.frames[table], dict(family=pl.lit(family), subject=pl.col(subject), document_id=pl.col(document),
+                                           field=pl.lit(None, pl.String), item=pl.lit(None, pl.String)))
+                   for family, table, subject, document in PASSAGE_TABLES]
         # an inferred basis's quote is a passage too: the words an inference rests on (its expression, say)
         quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
-        parts.append(quoted.select("family", "subject", "document_id", pl.col("field").cast(pl.String), "item",
-                                   text=pl.col("quote"), start=pl.col("quote_start")))
-        # a categorical's codes number the distinct texts in one hashing pass (a unique and a join would take two)
-        passages = pl.concat(parts).with_columns(text_id=pl.col("text").cast(pl.Categorical).to_physical())
-        texts = passages.select("text_id", "text").unique("text_id")
-        return passages.drop("text"), texts
+        sources.append((quoted, dict(family="family", subject="subject", document_id="document_id", field=pl.col("field").cast(pl.String), item="item")))
+        passages = pl.concat([frame.select(**columns, start=pl.col("quote_start"), text_id=text_id) for frame, columns in sources])
+        texts = pl.concat([frame.select(text_id, text=pl.col("quote")).unique("text_id") for frame, _ in sources]).unique("text_id")
+        return passages, texts
     return ctx.shared("passages", compute)
 
 
@@ -161,18 +161,18 @@ def _cells_not_stated(cells: pl.DataFrame, found: pl.DataFrame, on: list[str], i
     return cells.join(found, on=on, how="anti").join(inferred, on=inferred_on, how="anti")
 
 
-def _found_entities(ctx: Context, cell: Cell, entity: str, value: str, parts: bool = False) -> pl.DataFrame:
-    """(subject, value) pairs whose passages name the entity; a context quote counts only for its own item. With
-    `parts`, naming an aggregate geography names each of its parts too: an event 'in Iraq and Syria' took place in
-    each, while a figure for both is not a figure for either."""
-    texts = _texts_for(ctx, cell)
+def _named(ctx: Context, cell: Cell, cells: pl.DataFrame, entity: str, value: str, parts: bool = False) -> pl.DataFrame:
+    """The cells (subject, value) one of whose passages names their value; a context quote counts only for its own
+    item. With `parts`, naming an aggregate geography names each of its parts too: an event 'in Iraq and Syria'
+    took place in each, while a figure for both is not a figure for either."""
     mentions = _mentions(ctx).select("text_id", entity).drop_nulls()
     if parts:
         split = ctx.frames["geography_parts"].select(geography_id="aggregate_geography_id", part="part_geography_id")
         mentions = pl.concat([mentions, mentions.join(split, on="geography_id").select("text_id", geography_id="part")]).unique()
-    hits = texts.join(mentions, on="text_id")
-    hits = hits.filter(pl.col("item").is_null() | (pl.col("item") == pl.col(entity)))
-    return hits.select("subject", pl.col(entity).alias(value))
+    # from the cells to their passages (about two a cell), then to the few distinct texts' names
+    candidates = cells.select("subject", value).join(_texts_for(ctx, cell).select("subject", "item", "text_id"), on="subject")
+    candidates = candidates.filter(pl.col("item").is_null() | (pl.col("item") == pl.col(value)))
+    return candidates.join(mentions.rename({entity: value}), on=["text_id", value], how="semi").select("subject", value)
 
 
 def _names_of(ctx: Context, entity: str) -> dict[str, str]:
@@ -185,13 +185,13 @@ def check_geography_stated(ctx: Context, rule: Rule) -> list[Failure]:
     stats = (ctx.rows("statistics", "statistic_id", "geography_id", "figure_kind")
              .filter(pl.col("geography_id").is_not_null() & (pl.col("figure_kind") != "derived")).rename({"statistic_id": "subject"}))
     stats = _evidenced(ctx, _known(ctx, stats, "geography_id", "geographies", "geography_id"), "statistic")
-    bad = _cells_not_stated(stats, _found_entities(ctx, CELL["statistics.geography_id"], "geography_id", "geography_id"), ["subject", "geography_id"],
+    bad = _cells_not_stated(stats, _named(ctx, CELL["statistics.geography_id"], stats, "geography_id", "geography_id"), ["subject", "geography_id"],
                             _inferred(ctx, "statistics.geography_id", "subject"), ["subject"])
     message = "No quote of the row's evidence or basis names {g} ({n}): give a context quote that does, or an inferred basis with a note, or leave it empty."
     out = ctx.report("statistics", bad, "geography_id", rule, lambda r: r["geography_id"],
                      lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
     places = _evidenced(ctx, _known(ctx, ctx.rows("event_geographies", "event_id", "geography_id").rename({"event_id": "subject"}), "geography_id", "geographies", "geography_id"), "event")
-    bad = _cells_not_stated(places, _found_entities(ctx, CELL["event_geographies.geography_id"], "geography_id", "geography_id", parts=True), ["subject", "geography_id"],
+    bad = _cells_not_stated(places, _named(ctx, CELL["event_geographies.geography_id"], places, "geography_id", "geography_id", parts=True), ["subject", "geography_id"],
                             _inferred(ctx, "event_geographies.geography_id", "subject", "item").rename({"item": "geography_id"}), ["subject", "geography_id"])
     return out + ctx.report("event_geographies", bad, "geography_id", rule, lambda r: r["geography_id"],
                             lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
@@ -211,13 +211,13 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
              .filter(pl.col("asserted_by_actor_id").is_not_null() & (pl.col("figure_kind") != "derived"))
              .rename({"statistic_id": "subject", "asserted_by_actor_id": "actor"}))
     stats = _evidenced(ctx, _known(ctx, stats, "actor", "actors", "actor_id"), "statistic")
-    found = pl.concat([_found_entities(ctx, CELL["statistics.asserted_by_actor_id"], "actor_id", "actor"), _own_voice(ctx)])
+    found = pl.concat([_named(ctx, CELL["statistics.asserted_by_actor_id"], stats, "actor_id", "actor"), _own_voice(ctx)])
     bad = _cells_not_stated(stats, found, ["subject", "actor"], _inferred(ctx, "statistics.asserted_by_actor_id", "subject"), ["subject"])
     out = ctx.report("statistics", bad, "asserted_by_actor_id", rule, lambda r: r["actor"],
                      lambda r: (f"No quote of the row's evidence or basis names {r['actor']} ({names.get(r['actor'], 'no names')}), and no document "
                                 "reporting it in its own voice is published by it: give a context quote, or an inferred basis with a note."))
     actors = _evidenced(ctx, _known(ctx, ctx.rows("event_actors", "event_id", "actor_id").rename({"event_id": "subject"}), "actor_id", "actors", "actor_id"), "event")
-    bad = _cells_not_stated(actors, _found_entities(ctx, CELL["event_actors.actor_id"], "actor_id", "actor_id"), ["subject", "actor_id"],
+    bad = _cells_not_stated(actors, _named(ctx, CELL["event_actors.actor_id"], actors, "actor_id", "actor_id"), ["subject", "actor_id"],
                             _inferred(ctx, "event_actors.actor_id", "subject", "item").rename({"item": "actor_id"}), ["subject", "actor_id"])
     return out + ctx.report("event_actors", bad, "actor_id", rule, lambda r: r["actor_id"],
                             lambda r: f"No quote of the event's evidence or basis names {r['actor_id']} ({names.get(r['actor_id'], 'no names')}): give a context quote, or an inferred basis with a note.")
@@ -240,28 +240,34 @@ def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
                                  f"No quote of the row's evidence or basis has the words of a {r['figure_kind']} ({' | '.join(repr(w) for w in (r['words'] or '').split('|'))}): give a context quote, or an inferred basis with a note."))
 
 
+def _own_text(ctx: Context, table: str) -> pl.Series:
+    """The text number of each row's own quote, in the table's row order (the numbers of _passages)."""
+    return ctx.shared(f"own_text:{table}", lambda: ctx.frames[table]["quote"].cast(pl.Categorical).to_physical().alias("text_id"))
+
+
 def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
     sources = ctx.frames["sources"].select(cited_source_id="source_id", issuer="issuer_actor_id", publisher="publisher_actor_id")
     mentions = _mentions(ctx).select("text_id", "actor_id").drop_nulls()
+
+    def named(rows: pl.DataFrame) -> pl.DataFrame:
+        """The rows (with a text_id) whose text names the cited source's issuer or publisher."""
+        return pl.concat([rows.join(mentions, left_on=["text_id", who], right_on=["text_id", "actor_id"], how="semi") for who in ("issuer", "publisher")])
+
     passages, _ = _passages(ctx)
     out = []
     for table, cell in (("statistic_evidence", CELL["statistic_evidence.cited_source_id"]), ("event_evidence", CELL["event_evidence.cited_source_id"])):
         subject = SUBJECT[cell.family]
-        rows = (ctx.rows(table, subject, "source_id", "cited_source_id").filter(pl.col("cited_source_id").is_not_null())
-                .rename({subject: "subject", "source_id": "document_id"}).join(sources, on="cited_source_id"))
-        texts = passages.filter((pl.col("family") == cell.family) & (pl.col("field").is_null() | (pl.col("field") == cell.field)))
-        named = texts.join(mentions, on="text_id").select("subject", "document_id", "actor_id")
-        found = pl.concat([rows.join(named, left_on=["subject", "document_id", who], right_on=["subject", "document_id", "actor_id"], how="semi")
-                           for who in ("issuer", "publisher")]).select("subject", "document_id")
-        bad = _cells_not_stated(rows, found, ["subject", "document_id"], _inferred(ctx, cell.field, "subject", "document_id"), ["subject", "document_id"])
+        rows = (ctx.rows(table, subject, "source_id", "cited_source_id").with_columns(_own_text(ctx, table))
+                .filter(pl.col("cited_source_id").is_not_null()).rename({subject: "subject", "source_id": "document_id"}).join(sources, on="cited_source_id"))
+        # the row's own quote, or a context quote kept for this cell (few: joined through the rows they are for)
+        context = passages.filter((pl.col("family") == cell.family) & (pl.col("field") == cell.field)).select("subject", "document_id", "text_id")
+        found = pl.concat([named(rows).select(ROW), named(rows.drop("text_id").join(context, on=["subject", "document_id"])).select(ROW)])
+        bad = rows.join(found, on=ROW, how="anti").join(_inferred(ctx, cell.field, "subject", "document_id"), on=["subject", "document_id"], how="anti")
         out += ctx.report(table, bad, "cited_source_id", rule, lambda r: r["cited_source_id"],
                           lambda r: (f"The quote does not name {r['cited_source_id']}'s issuer ({fmt(r['issuer'])}) or publisher ({fmt(r['publisher'])}): "
                                      "a sentence in the document's own voice has no cited source."))
-    citations = (ctx.rows("citations", "citing_source_id", "cited_source_id").join(sources, on="cited_source_id")
-                 .join(passages.filter(pl.col("family") == "source").select(citing_source_id="document_id", cited_source_id="subject", text_id="text_id"),
-                       on=["citing_source_id", "cited_source_id"], how="left"))
-    named = citations.join(mentions, on="text_id").filter((pl.col("actor_id") == pl.col("issuer")) | (pl.col("actor_id") == pl.col("publisher")))
-    bad = citations.join(named.select(ROW), on=ROW, how="anti")
+    citations = ctx.rows("citations", "citing_source_id", "cited_source_id").with_columns(_own_text(ctx, "citations")).join(sources, on="cited_source_id")
+    bad = citations.join(named(citations).select(ROW), on=ROW, how="anti")
     return out + ctx.report("citations", bad, "cited_source_id", rule, lambda r: r["cited_source_id"],
                             lambda r: f"The citing passage does not name {r['cited_source_id']}'s issuer ({fmt(r['issuer'])}) or publisher ({fmt(r['publisher'])}).")
 

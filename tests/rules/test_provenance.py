@@ -40,7 +40,7 @@ def test_archive_rule_reports_a_changed_quote_or_document(rule_id: str, pkg: Pat
 def test_duplicate_statistic_from_two_documents_must_be_merged(pkg: Path) -> None:
     append(pkg, "statistics", statistic_id="S028", indicator_id="isis_attacks", value="153", qualifier_id="exact",
            lower_bound="153", upper_bound="153", geography_id="IRQ_SYR", period_start="2024-01-01", period_end="2024-06-30",
-           period_precision="half_year", period_basis="stated", figure_kind="claim", asserted_by_actor_id="centcom")
+           period_precision="half_year", period_expression="first half of 2024", figure_kind="claim", asserted_by_actor_id="centcom")
     hits = rule_hits(run(pkg, parity=False), "agree.cross_source")
     assert len(hits) == 1 and "make them one statistic" in hits[0].message
 
