@@ -301,9 +301,14 @@ def _dated_rows(ctx: Context, d: Dated) -> pl.DataFrame:
     return _evidenced(ctx, rows, d.cell.family).with_columns(future=future, dated=pl.col(d.start).is_not_null() | pl.col(d.end).is_not_null())
 
 
-def _expression_hits(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFrame:
+def _expression_hits(ctx: Context, d: Dated) -> pl.DataFrame:
     """Each place in a row's passages that holds its expression: (subject, expression, document_id, text_id, start,
-    position, text), with position in characters. Each distinct (passage, expression) pair is searched once."""
+    position, text), with position in characters. Each distinct (passage, expression) pair is searched once; the
+    dates rule and the coverage rule share the result."""
+    return ctx.shared(f"expression_hits:{d.table}", lambda: _search_expressions(ctx, d, _dated_rows(ctx, d)))
+
+
+def _search_expressions(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFrame:
     texts = _texts_for(ctx, d.cell)
     _, distinct = _passages(ctx)
     pairs = rows.filter(pl.col(d.expression).is_not_null()).select("subject", expression=pl.col(d.expression)).join(texts, on="subject")
@@ -317,7 +322,7 @@ def _expression_hits(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFrame
 def date_expression_spans(ctx: Context) -> pl.DataFrame:
     """Where in each document a recorded date expression stands: (document_id, start, end), for the coverage rule."""
     def compute() -> pl.DataFrame:
-        parts = [_expression_hits(ctx, d, _dated_rows(ctx, d)).select(
+        parts = [_expression_hits(ctx, d).select(
                      "document_id", start=pl.col("start") + pl.col("position"),
                      end=pl.col("start") + pl.col("position") + pl.col("expression").str.len_chars())
                  for d in DATED]
@@ -338,7 +343,7 @@ def check_dates_stated(ctx: Context, rule: Rule) -> list[Failure]:
         bad = rows.filter(~pl.col("dated") & pl.col(d.expression).is_not_null())
         out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
                           lambda r: "An expression is recorded but the dates are empty: resolve it, or leave both empty.")
-        hits = _expression_hits(ctx, d, rows)
+        hits = _expression_hits(ctx, d)
         bad = rows.filter(pl.col(d.expression).is_not_null()).join(hits.select("subject"), on="subject", how="anti")
         out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
                           lambda r, d=d: f"The expression {r[d.expression]!r} is in no quote of the row's evidence or basis.")
