@@ -151,10 +151,16 @@ def _kind_words(ctx: Context) -> pl.DataFrame:
 
 
 def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
-    """The passages a cell of this kind may be stated in: its subject's evidence quotes and its own context quotes."""
-    passages, _ = _passages(ctx)
+    """The passages a cell of this kind may be stated in: its subject's evidence quotes and its own context quotes.
+    The evidence passages of a family are selected once and shared; the context quotes are few."""
     keep = ["subject", "item", "text_id", "start", "document_id"]
-    return passages.filter((pl.col("family") == cell.family) & (pl.col("field").is_null() | (pl.col("field") == cell.field))).select(keep)
+
+    def evidence() -> pl.DataFrame:
+        passages, _ = _passages(ctx)
+        return passages.filter((pl.col("family") == cell.family) & pl.col("field").is_null()).select(keep)
+    passages, _ = _passages(ctx)
+    context = passages.filter(pl.col("field") == cell.field).select(keep)
+    return pl.concat([ctx.shared(f"evidence_passages:{cell.family}", evidence), context], rechunk=False)
 
 
 def _cells_not_stated(cells: pl.DataFrame, found: pl.DataFrame, on: list[str], inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
@@ -404,13 +410,14 @@ _SUBJECT_COLUMNS = ["statistic_id", "event_id", "source_id", "geography_id", "ac
 
 
 def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
-    rows = _bases(ctx).with_columns(pl.col("field").cast(pl.String))
-    out = []
-    for field, (subject, item) in _SHAPE.items():
-        needed = {subject} | ({item} if item else set())
-        shape = rows.filter((pl.col("field") == field) & ~pl.all_horizontal([pl.col(c).is_not_null() == (c in needed) for c in _SUBJECT_COLUMNS]))
-        out += ctx.report("bases", shape, "field", rule, lambda r: r["field"],
-                          lambda r, n=sorted(needed): f"A basis for {r['field']} names {' and '.join(n)}, and no other subject or item.")
+    rows = _bases(ctx)
+    # which subject and item columns are filled, as bits, against those the field needs: one pass over the rows
+    bits = {c: 1 << i for i, c in enumerate(_SUBJECT_COLUMNS)}
+    needed = {field: {subject} | ({item} if item else set()) for field, (subject, item) in _SHAPE.items()}
+    filled_bits = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) * bit for c, bit in bits.items()])
+    want = pl.col("field").cast(pl.String).replace_strict({f: sum(bits[c] for c in cs) for f, cs in needed.items()}, return_dtype=pl.Int32)
+    out = ctx.report("bases", rows.filter(filled_bits != want), "field", rule, lambda r: r["field"],
+                     lambda r: f"A basis for {r['field']} names {' and '.join(sorted(needed[r['field']]))}, and no other subject or item.")
     quote = pl.col("quote").is_not_null()
     out += ctx.flag("bases", (quote != pl.col("quote_start").is_not_null()) | (quote != pl.col("quote_end").is_not_null()), "quote_start", rule,
                     lambda r: f"{fmt(r['quote_start'])}:{fmt(r['quote_end'])}", lambda r: "A context quote and its span are given together or not at all.")
