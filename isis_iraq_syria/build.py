@@ -43,6 +43,41 @@ def descriptor_bytes(package: Package) -> bytes:
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+V1_DESCRIPTOR = "datapackage-v1.json"
+
+
+def _v1_missing(values: list) -> list[str]:
+    return [v["value"] if isinstance(v, dict) else v for v in values]
+
+
+def v1_schema(table: Table) -> dict:
+    """A Table Schema as Data Package v1 readers understand it: plain missing values, self-references named "".
+
+    v1 has no labelled missing values, no per-field missing values and no uniqueKeys. The per-field "nan" exists
+    for the Parquet twin only (the CSVs never hold it), so the CSV reads the same without it; the readers test
+    proves that on every table."""
+    descriptor = {k: v for k, v in table.descriptor.items() if k not in ("$schema", "uniqueKeys")}
+    descriptor["missingValues"] = _v1_missing(table.descriptor.get("missingValues", [""]))
+    descriptor["fields"] = [{k: v for k, v in f.items() if k != "missingValues"} for f in table.descriptor["fields"]]
+    keys = []
+    for fk in table.descriptor.get("foreignKeys", []):
+        keys.append({**fk, "reference": {"resource": fk["reference"].get("resource", ""), **{k: v for k, v in fk["reference"].items() if k != "resource"}}})
+    if keys:
+        descriptor["foreignKeys"] = keys
+    return descriptor
+
+
+def v1_descriptor_bytes(package: Package) -> bytes:
+    """datapackage-v1.json: the CSV resources with inline v1 Table Schemas, for Data Package v1 readers."""
+    descriptor = {k: v for k, v in package.descriptor.items() if k not in ("$schema", "resources")}
+    descriptor["profile"] = "tabular-data-package"
+    descriptor["resources"] = [
+        {**{k: v for k, v in r.items() if k not in ("type", "schema")}, "profile": "tabular-data-resource", "schema": v1_schema(package.tables[r["name"]])}
+        for r in resources(package) if r["format"] == "csv"
+    ]
+    return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 def parquet_twin(table: Table, frame) -> bytes:
     return parquet_bytes(to_arrow(table, frame))
 
@@ -75,6 +110,7 @@ def run(root: Path, console: Console) -> int:
         return EXIT_INVALID
     files = {table.parquet_path: parquet_twin(table, report.frames[name]) for name, table in package.tables.items()}
     files[package.root / DESCRIPTOR] = descriptor_bytes(package)
+    files[package.root / V1_DESCRIPTOR] = v1_descriptor_bytes(package)
     changed = write_if_changed(files)
     for path in changed:
         console.print(f"wrote {path.relative_to(package.root)}")

@@ -136,10 +136,13 @@ def readme(package: Package, current: str) -> str:
 
 
 def generated_files(package: Package) -> dict[Path, str]:
-    """Every generated text file and its content, but the SVG, which needs Graphviz."""
+    """Every generated text file and its content, the charts included, but the diagram's SVG, which needs Graphviz."""
+    from .charts import generated_charts
+
     root = package.root
     return {
         root / "docs" / "codebook.md": codebook(package),
         root / "docs" / "erd.dot": erd_dot(package),
+        **generated_charts(package),
         root / "README.md": readme(package, (root / "README.md").read_text(encoding="utf-8")),
     }

@@ -34,6 +34,7 @@ from rich.text import Text
 
 from . import diff as diffs
 from .build import resources
+from .charts import CHARTS
 from .report import EXIT_INVALID, EXIT_VALID
 from .safety import Unsafe, read_inside, safe_name, safe_relpath, safe_version
 from .schema import DESCRIPTOR, CannotRun, Package
@@ -42,8 +43,8 @@ from .validate import validate
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
 TOP_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff")
-DOC_FILES = ("docs/codebook.md", "docs/erd.svg")
-# What a release writes into dist/; only these are replaced or removed there.
+DOC_FILES = ("docs/codebook.md", "docs/erd.svg", *(f"docs/charts/{chart.name}.svg" for chart in CHARTS))
+# What a release writes into dist/; only these are replaced or removed there (make dist's wheel and sdist stay).
 DIST_PATTERNS = ("*.zip", "*.sqlite", "*.datasette.json", "CHANGES.md", "SHA256SUMS")
 
 

@@ -16,16 +16,15 @@ import pandera.polars as pdr
 import polars as pl
 import pyarrow as pa
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-DESCRIPTOR = "datapackage.json"
+from .loaders import DESCRIPTOR, arrow_type, root as _package_root
+
+# The checkout, or the copy of the package inside an installed wheel.
+PACKAGE_ROOT = _package_root()
 
 # Table Schema type -> (Arrow type of the Parquet twin, polars type used while validating).
 TYPES: dict[str, tuple[pa.DataType, pl.DataType]] = {
-    "string": (pa.string(), pl.String),
-    "integer": (pa.int64(), pl.Int64),
-    "number": (pa.float64(), pl.Float64),
-    "boolean": (pa.bool_(), pl.Boolean),
-    "date": (pa.date32(), pl.Date),
+    name: (arrow_type(name), polars) for name, polars in
+    {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean, "date": pl.Date}.items()
 }
 
 

@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerate the Parquet twins and the descriptor's resources from the CSVs, after validating them."""
+"""Regenerate the Parquet twins and the descriptors from the CSVs, after validating them.
+
+The same as `isis-iraq-syria build`; under a Python without the libraries it says what to run instead.
+"""
 
 import sys
 from pathlib import Path
@@ -7,8 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from isis_iraq_syria.build import run  # noqa: E402
-from isis_iraq_syria.cli import script_main  # noqa: E402
+from isis_iraq_syria.cli import entry  # noqa: E402  (imports only the standard library)
 
 if __name__ == "__main__":
-    sys.exit(script_main(run, ROOT))
+    entry(["build", *sys.argv[1:]], prog=f"scripts/{Path(__file__).name}", checkout=ROOT)

@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerate the codebook, the entity-relationship diagram and README.md's generated sections from the schemas."""
+"""Regenerate the codebook, the diagram, the charts and README.md's generated sections from the schemas and tables.
+
+The same as `isis-iraq-syria docs`; under a Python without the libraries it says what to run instead.
+"""
 
 import sys
 from pathlib import Path
@@ -7,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from isis_iraq_syria.cli import codebook_main  # noqa: E402
+from isis_iraq_syria.cli import entry  # noqa: E402  (imports only the standard library)
 
 if __name__ == "__main__":
-    sys.exit(codebook_main(ROOT))
+    entry(["docs", *sys.argv[1:]], prog=f"scripts/{Path(__file__).name}", checkout=ROOT)

@@ -12,9 +12,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from isis_iraq_syria.synth import write  # noqa: E402
+from isis_iraq_syria.cli import NEEDS, require  # noqa: E402  (imports only the standard library)
 
 if __name__ == "__main__":
+    if (cannot := require(f"scripts/{Path(__file__).name}", ROOT, NEEDS + ("numpy", "pandas"))) is not None:
+        sys.exit(cannot)
+    from isis_iraq_syria.synth import write
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n", type=int, help="rows in statistics and in events")
     parser.add_argument("out", type=Path, help="folder to write (replaced if it exists)")

@@ -22,7 +22,8 @@ def copy_package(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("data", "schemas"):
         shutil.copytree(ROOT / name, dest / name)
-    shutil.copy2(ROOT / "datapackage.json", dest / "datapackage.json")
+    for name in ("datapackage.json", "datapackage-v1.json"):
+        shutil.copy2(ROOT / name, dest / name)
     return dest
 
 

@@ -13,7 +13,7 @@ from isis_iraq_syria.build import run
 
 
 def _snapshot(root: Path) -> dict[str, str]:
-    files = [*sorted((root / "data").iterdir()), root / "datapackage.json"]
+    files = [*sorted((root / "data").iterdir()), root / "datapackage.json", root / "datapackage-v1.json"]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -25,6 +25,7 @@ def test_build_reproduces_the_committed_files_byte_for_byte(tmp_path: Path) -> N
     root = copy_package(tmp_path / "pkg")
     for parquet in (root / "data").glob("*.parquet"):
         parquet.unlink()
+    (root / "datapackage-v1.json").unlink()
     (root / "datapackage.json").write_text(json.dumps({**json.loads((ROOT / "datapackage.json").read_text()), "resources": []}))
     assert run(root, _console()) == 0
     assert _snapshot(root) == _snapshot(ROOT)

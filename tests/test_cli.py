@@ -71,3 +71,29 @@ def test_validator_never_writes_to_the_package(pkg: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in pkg.rglob("*")}
     _run("--root", str(pkg))
     assert {p: p.stat().st_mtime_ns for p in pkg.rglob("*")} == before
+
+
+SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
+
+
+def test_scripts_under_a_python_without_the_libraries_say_what_to_run(tmp_path: Path) -> None:
+    for script in SCRIPTS:
+        # -S: no site-packages, as a system Python without the project's libraries
+        result = subprocess.run([sys.executable, "-S", str(script), *({"synth.py": ["1", str(tmp_path)], "diff.py": ["HEAD"]}.get(script.name, []))],
+                                capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 2, (script.name, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr and "run `make`" in result.stderr and ".venv/bin/python" in result.stderr, script.name
+
+
+COMMAND = Path(sys.executable).parent / "isis-iraq-syria"
+
+
+def test_console_command_validates_the_package_from_any_directory(tmp_path: Path) -> None:
+    result = subprocess.run([str(COMMAND), "validate"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("valid: ")
+
+
+def test_console_command_lists_its_subcommands() -> None:
+    result = subprocess.run([str(COMMAND), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and all(name in result.stdout for name in ("validate", "build", "release", "docs"))

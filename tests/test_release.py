@@ -222,11 +222,11 @@ def test_stale_descriptor_is_refused(full: Path) -> None:
 
 @pytest.mark.parametrize("path,old,new", [
     ("CITATION.cff", 'version: "0.1.0"', 'version: "0.1.1"'),
-    ("pyproject.toml", 'version = "0.1.0"', 'version = "0.2.0"'),
+    ("pyproject.toml", None, '[project]\nname = "isis-iraq-syria"\nversion = "0.2.0"\n'),  # a static version that differs
     ("CHANGELOG.md", "## [0.1.0]", "## [0.0.1]"),
 ])
-def test_version_differing_between_files_is_refused(full: Path, path: str, old: str, new: str) -> None:
-    (full / path).write_text((full / path).read_text().replace(old, new, 1))
+def test_version_differing_between_files_is_refused(full: Path, path: str, old: str | None, new: str) -> None:
+    (full / path).write_text(new if old is None else (full / path).read_text().replace(old, new, 1))
     _refused(full, full.parent, path)
 
 

@@ -11,9 +11,10 @@ from rich.console import Console
 
 from conftest import ROOT, append, copy_package, delete, edit, read_rows, write_rows
 from isis_iraq_syria.build import run as build
+from isis_iraq_syria.release import DOC_FILES, TOP_FILES
 from isis_iraq_syria.schema import Package
 
-RELEASE_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "pyproject.toml", "docs/codebook.md", "docs/erd.svg")
+RELEASE_FILES = (*TOP_FILES, *DOC_FILES, "pyproject.toml")  # what a release packs or checks beside data/ and schemas/
 
 
 def releasable_copy(dest: Path) -> Path:

@@ -1,0 +1,192 @@
+"""Loading the tables into pandas, polars, Arrow or DuckDB, with the types their Table Schemas give.
+
+This module imports only the standard library at import time: `import isis_iraq_syria` stays light, and each
+engine's library is imported when it is asked for. Everything is read from the descriptor and the Table Schemas,
+so a new table or column needs no change here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+DESCRIPTOR = "datapackage.json"
+ENGINES = ("pandas", "polars", "arrow", "duckdb")
+# Where a wheel puts the descriptor, data/ and schemas/ (see pyproject.toml); a checkout has them at its top.
+BUNDLED = "_package"
+
+
+class UnknownTableError(KeyError):
+    """A table name that the package does not have."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+def root() -> Path:
+    """The folder holding datapackage.json, data/ and schemas/: inside the installed package, or the checkout."""
+    here = Path(__file__).resolve().parent
+    bundled = here / BUNDLED
+    return bundled if (bundled / DESCRIPTOR).is_file() else here.parent
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def descriptor() -> dict[str, Any]:
+    """The Data Package descriptor (datapackage.json), a fresh copy on each call."""
+    return _read_json(root() / DESCRIPTOR)
+
+
+def _resources() -> list[dict[str, Any]]:
+    # A table is a CSV resource; its Parquet twin is the Parquet resource with the same Table Schema.
+    return [r for r in descriptor()["resources"] if r.get("format") == "csv"]
+
+
+def tables() -> dict[str, str]:
+    """Every table's name and description, in the descriptor's order."""
+    return {r["name"]: r.get("description", "") for r in _resources()}
+
+
+def _resource(name: str) -> dict[str, Any]:
+    resources = {r["name"]: r for r in _resources()}
+    if name not in resources:
+        close = difflib.get_close_matches(str(name), resources, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UnknownTableError(f"No table {name!r} in isis-iraq-syria.{hint} Tables: {', '.join(resources)}.")
+    return resources[name]
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The Table Schema of a table."""
+    return _read_json(root() / _resource(name)["schema"])
+
+
+def path(name: str, format: str = "parquet") -> Path:
+    """The file of a table: its Parquet twin (typed) or its CSV (the source of truth)."""
+    resource = _resource(name)
+    if format == "csv":
+        return root() / resource["path"]
+    twin = next((r for r in descriptor()["resources"] if r.get("format") == format and r.get("schema") == resource["schema"]), None)
+    if twin is None:
+        raise ValueError(f"table {name!r} has no {format!r} file")
+    return root() / twin["path"]
+
+
+def arrow_type(field_type: str):
+    """The Arrow type of a Table Schema type: the one mapping that every engine's types derive from."""
+    import pyarrow as pa
+    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}[field_type]
+
+
+def _enum(field: dict[str, Any]) -> list | None:
+    return field.get("constraints", {}).get("enum")
+
+
+def arrow_schema(name: str):
+    """The Arrow schema of a table as loaded: the Table Schema's types, allowed values as dictionary columns."""
+    import pyarrow as pa
+    fields = []
+    for field in schema(name)["fields"]:
+        type_ = arrow_type(field.get("type", "string"))
+        if _enum(field) is not None:
+            type_ = pa.dictionary(pa.int32(), type_)
+        fields.append(pa.field(field["name"], type_, nullable=not field.get("constraints", {}).get("required", False)))
+    return pa.schema(fields)
+
+
+def _arrow(name: str):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    table = pq.read_table(path(name))
+    columns = []
+    for field in schema(name)["fields"]:
+        column = table.column(field["name"]).combine_chunks().cast(arrow_type(field.get("type", "string")))
+        enum = _enum(field)
+        if enum is not None:
+            # the dictionary is the schema's allowed values in its order, whether or not the data uses them all
+            values = pa.array(enum, arrow_type(field.get("type", "string")))
+            column = pa.DictionaryArray.from_arrays(pc.index_in(column, value_set=values).cast(pa.int32()), values)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=arrow_schema(name).with_metadata(table.schema.metadata))
+
+
+def _pandas(name: str):
+    import pandas as pd
+    import pyarrow as pa
+    # pandas' nullable types: missing cells are pd.NA, integers stay integers
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
+    frame = _arrow(name).to_pandas(types_mapper=mapping.get, date_as_object=False)
+    for field in schema(name)["fields"]:
+        column = field["name"]
+        if _enum(field) is not None:
+            # categories in the schema's order, all of them, whether or not the data uses them
+            frame[column] = frame[column].astype(pd.CategoricalDtype(_enum(field)))
+        elif field.get("type") == "date":
+            # datetime64 is pandas' date type: it compares with ISO strings, Timestamps and datetimes
+            frame[column] = frame[column].astype("datetime64[ms]")
+    return frame
+
+
+def _polars(name: str):
+    import polars as pl
+    frame = pl.from_arrow(_arrow(name))
+    return frame.with_columns(pl.col(f["name"]).cast(pl.Enum(_enum(f))) for f in schema(name)["fields"] if _enum(f) is not None)
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _sql_name(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+
+
+def view_sql(name: str) -> str:
+    """CREATE VIEW for one table over its Parquet twin, allowed values as DuckDB ENUMs."""
+    columns = []
+    for field in schema(name)["fields"]:
+        enum = _enum(field)
+        type_ = f"ENUM({', '.join(_sql_literal(v) for v in enum)})" if enum is not None else DUCKDB_TYPES[field.get("type", "string")]
+        columns.append(f"CAST({_sql_name(field['name'])} AS {type_}) AS {_sql_name(field['name'])}")
+    return f"CREATE OR REPLACE VIEW {_sql_name(name)} AS SELECT {', '.join(columns)} FROM read_parquet({_sql_literal(path(name).as_posix())})"
+
+
+def connect(connection=None):
+    """A DuckDB connection (a new in-memory one, or the one given) with every table as a view of its name."""
+    import duckdb
+    connection = connection if connection is not None else duckdb.connect()
+    for name in tables():
+        connection.execute(view_sql(name))
+    return connection
+
+
+def _duckdb(name: str):
+    return connect().table(name)
+
+
+_LOADERS = {"pandas": _pandas, "polars": _polars, "arrow": _arrow, "duckdb": _duckdb}
+
+
+def load(name: str, engine: str = "pandas"):
+    """One table, typed as its Table Schema says.
+
+    engine "pandas" (a DataFrame with nullable types), "polars" (a DataFrame), "arrow" (a pyarrow Table) or
+    "duckdb" (a relation on a connection where every table is a view, so that it joins with the others).
+    Allowed values are categoricals (pandas Categorical, polars Enum, Arrow dictionary, DuckDB ENUM).
+    """
+    if engine not in _LOADERS:
+        raise ValueError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
+    _resource(name)  # an unknown name fails here, with the list of tables, before any library is imported
+    try:
+        return _LOADERS[engine](name)
+    except ModuleNotFoundError as err:
+        extra = "" if engine == "arrow" else f"[{engine}]"
+        raise ModuleNotFoundError(f"engine {engine!r} needs {err.name}: pip install 'isis-iraq-syria{extra}'", name=err.name) from err
