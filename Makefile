@@ -1,6 +1,8 @@
 # make        build the Parquet twins and descriptors from the CSVs, validate, regenerate the docs (a no-op when nothing changed)
 # make test   run the tests
 # make dist   the wheel and sdist of the Python package, in dist/
+# make diff   what changed since the last release (make diff OLD=<zip, folder or git ref> NEW=<same>)
+# make release  the release in dist/;  make serve  browse its SQLite database in Datasette on localhost
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -23,7 +25,7 @@ CODE := $(wildcard isis_iraq_syria/*.py isis_iraq_syria/rules/*.py)
 VALIDATED := $(VENV)/.validated$(if $(ARCHIVE),-with-archive)
 DOCS_STAMP := $(VENV)/.docs
 
-.PHONY: all validate docs test release dist bench clean FORCE
+.PHONY: all validate docs test release diff serve dist bench clean FORCE
 all: validate docs
 
 # A venv without pip (3 s less); the Python's own pip puts uv in it, or, where that pip is missing or too old for
@@ -76,9 +78,23 @@ dist: $(STAMP) $(PARQUET) datapackage.json datapackage-v1.json
 bench: $(STAMP)
 	$(PY) benchmarks/bench_validate.py
 
-# dist/isis-iraq-syria-<version>.zip and dist/SHA256SUMS, reproducible byte for byte.
-release: $(STAMP)
-	$(PY) scripts/release.py
+# The previous release: the latest v* tag, unless a zip is named (make release PREVIOUS=old.zip).
+PREVIOUS ?=
+# dist/: the zip, the SQLite database, its Datasette metadata, CHANGES.md and SHA256SUMS, reproducible byte for byte.
+release: $(PARQUET) datapackage.json $(STAMP)
+	$(PY) scripts/release.py $(if $(ARCHIVE),--archive $(ARCHIVE)) $(if $(PREVIOUS),--previous $(PREVIOUS))
+
+# Each side a release zip, a package folder or a git ref; by default the latest v* tag against this folder.
+OLD ?= $(shell git tag --list 'v*' --sort=-v:refname 2>/dev/null | head -n 1)
+NEW ?= .
+diff: $(STAMP)
+	@test -n "$(OLD)" || { echo "make diff: no v* tag yet; name the old version: make diff OLD=<zip, folder or git ref>"; exit 2; }
+	$(PY) scripts/diff.py $(OLD) $(NEW)
+
+# dist/ holds one release, so each glob names one file; --immutable opens it read-only.
+PORT ?= 8001
+serve: release
+	$(VENV)/bin/datasette serve --immutable dist/*.sqlite --metadata dist/*.datasette.json --host 127.0.0.1 --port $(PORT)
 
 clean:
 	rm -rf $(VENV) $(CFF_VENV) dist .pytest_cache

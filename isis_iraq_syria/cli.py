@@ -170,7 +170,37 @@ def _build(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     from .release import run
-    return script_main(run, args.root, "cannot release")
+    return script_main(lambda root, console: run(root, console, args.out, args.archive, args.previous), args.root, "cannot release")
+
+
+def diff_main(args: argparse.Namespace) -> int:
+    """Compare two versions; exit 0 whatever changed, 2 when a side cannot be read."""
+    import json
+
+    from rich.text import Text
+
+    from .diff import SideError, diff, load_side, markdown, render
+    from .report import make_console
+
+    console = make_console()
+    repo = Path(args.repo) if args.repo else Path(args.root)
+    try:
+        result = diff(load_side(args.old, repo), load_side(args.new or str(args.root), repo))
+    except SideError as err:
+        if args.json:
+            json.dump({"error": str(err)}, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            console.print(Text(f"cannot diff: {err}"), soft_wrap=True)
+        return EXIT_CANNOT_RUN
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.markdown:
+        sys.stdout.write(markdown(result))
+    else:
+        render(result, console)
+    return 0
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -179,7 +209,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 def parser(default_root: Path) -> argparse.ArgumentParser:
     parser = JsonArgumentParser(prog="isis-iraq-syria", description="The isis-iraq-syria data package: validate, build, release.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,build,release,docs}", parser_class=JsonArgumentParser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,build,release,diff,docs}", parser_class=JsonArgumentParser)
 
     def command(name: str, help_: str, run: Callable) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_, description=help_)
@@ -193,7 +223,17 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--no-parity", action="store_true", help="skip comparing the Parquet twins with the CSVs")
     command("build", "Validate the CSVs, then regenerate the Parquet twins and the descriptors.", _build)
-    command("release", "Build dist/<name>-<version>.zip and dist/SHA256SUMS.", _release)
+    release = command("release", "Build the release in dist/: the zip, the SQLite database and its Datasette metadata, CHANGES.md, "
+                      "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release need.", _release)
+    release.add_argument("--previous", type=Path, help="the previous release's zip (default: the latest v* git tag)")
+    release.add_argument("--archive", type=Path, help="folder of the archived source documents; every quote is checked against them")
+    release.add_argument("--out", type=Path, help="folder to write the release into (default: dist/ of the package)")
+    diff = command("diff", "What changed between two versions, and the SemVer bump it needs. Exit 0 when both sides were read, 2 when not.", diff_main)
+    diff.add_argument("old", help="the earlier version: a release zip, a package folder or a git ref")
+    diff.add_argument("new", nargs="?", help="the later version (default: the package's folder, --root)")
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+    diff.add_argument("--markdown", action="store_true", help="print the diff as a Markdown summary")
+    diff.add_argument("--repo", type=Path, help="the git repository that refs are looked up in (default: --root)")
     command("docs", "Regenerate the codebook, the diagram, the charts and README.md's generated sections.", _docs)
     return parser
 

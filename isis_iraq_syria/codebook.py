@@ -44,6 +44,10 @@ def _keys(table: Table) -> list[str]:
     lines = [f"- Primary key: `{', '.join(table.primary_key)}`"]
     lines += [f"- Unique key: `{', '.join(key)}`" for key in table.unique_keys]
     lines += [f"- Foreign key: `{', '.join(fk.fields)}` → `{fk.resource}.{', '.join(fk.ref_fields)}`" for fk in table.foreign_keys]
+    identity = table.descriptor.get("x-identity")
+    if identity:
+        lines.append(f"- Identity (`x-identity`): `{', '.join(identity)}`; under the same primary key a change to one of them "
+                     "is a reused id, not a correction")
     return lines
 
 

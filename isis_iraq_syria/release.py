@@ -1,9 +1,17 @@
-"""Release: a reproducible zip of the package and its SHA256SUMS.
+"""Release: a reproducible zip of the package, its SQLite database, what changed since the last release, and checksums.
 
-The zip stands alone: its descriptor gives every resource's bytes and sha256,
-and every path in it is relative and inside it. The same commit gives the same
-bytes (fixed order, timestamps and permissions). Nothing is written when the
-package does not validate or the version has no CHANGELOG entry.
+The zip has the descriptor at its root (so `frictionless validate <zip>` checks every resource), a README for
+whoever downloaded it, `CHANGES.json` and `CHANGES.md` (the diff from the previous release), the SQLite database
+and its Datasette metadata. The same commit gives the same bytes (fixed order, timestamps and permissions).
+
+A release is refused, with one line saying why, when:
+- the descriptor's name or version, or a path in it, is unsafe, or a file to pack is a symlink or outside the package;
+- the version differs between datapackage.json, CITATION.cff, pyproject.toml and CHANGELOG.md;
+- datapackage.json's resources are not those the schemas give, or the package does not validate (with the archive
+  of source documents when there is one);
+- the version bump is smaller than the changes since the previous release require.
+A refused release writes nothing, and removes the release files a previous run left in dist/ (they no longer
+describe the package).
 """
 
 from __future__ import annotations
@@ -11,75 +19,288 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import shutil
+import stat
+import subprocess
+import tomllib
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
-from .build import write_if_changed
+from . import diff as diffs
+from .build import resources
 from .charts import CHARTS
 from .report import EXIT_INVALID, EXIT_VALID
-from .schema import DESCRIPTOR, Package
+from .safety import Unsafe, read_inside, safe_name, safe_relpath, safe_version
+from .schema import DESCRIPTOR, CannotRun, Package
+from .sqlite import SQLiteFailed, datasette_metadata, sqlite_bytes
 from .validate import validate
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
-TOP_FILES = ("README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff")
-# the charts too: README.md shows them
+TOP_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff")
 DOC_FILES = ("docs/codebook.md", "docs/erd.svg", *(f"docs/charts/{chart.name}.svg" for chart in CHARTS))
+# What a release writes into dist/; only these are replaced or removed there (make dist's wheel and sdist stay).
+DIST_PATTERNS = ("*.zip", "*.sqlite", "*.datasette.json", "CHANGES.md", "SHA256SUMS")
 
 
 class ReleaseRefused(Exception):
     pass
 
 
-def archive_name(package: Package) -> str:
-    return f"{package.name}-{package.version}"
-
-
-def changelog_has(root: Path, version: str) -> bool:
-    text = (root / "CHANGELOG.md").read_text(encoding="utf-8") if (root / "CHANGELOG.md").exists() else ""
-    return re.search(rf"^## \[{re.escape(version)}\]", text, re.MULTILINE) is not None
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def release_descriptor(package: Package) -> bytes:
+def archive_name(package: Package) -> str:
+    return f"{safe_name(package.descriptor.get('name'))}-{safe_version(package.descriptor.get('version'))}"
+
+
+def database_name(package: Package) -> str:
+    """The SQLite file's name without its suffix: the version's dots become '_', because Datasette 0.65.5 answers
+    500 on the foreign-key links of a database whose name holds a dot."""
+    return archive_name(package).replace(".", "_")
+
+
+# --- the version, everywhere it is written -----------------------------------------------------------------------
+
+
+def changelog_has(root: Path, version: str) -> bool:
+    text = (root / "CHANGELOG.md").read_text(encoding="utf-8") if (root / "CHANGELOG.md").is_file() else ""
+    return re.search(rf"^## \[{re.escape(version)}\]", text, re.MULTILINE) is not None
+
+
+def _text(root: Path, path: str) -> str:
+    try:
+        return read_inside(root, path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReleaseRefused(f"{path} is not UTF-8") from None
+
+
+def _pyproject_version(root: Path) -> str | None:
+    """[project] version, or None when pyproject.toml declares it dynamic (then a build tool fills it in)."""
+    try:
+        project = tomllib.loads(_text(root, "pyproject.toml")).get("project", {})
+    except tomllib.TOMLDecodeError as err:
+        raise ReleaseRefused(f"pyproject.toml is not valid TOML ({err})") from None
+    if "version" in project.get("dynamic", []):
+        return None
+    return str(project.get("version", "no version"))
+
+
+def version_mismatches(root: Path, version: str) -> list[str]:
+    """Where the version is not the descriptor's: CITATION.cff, pyproject.toml, CHANGELOG.md."""
+    cff = re.search(r'^version:\s*"?([^"\s]+)"?\s*$', _text(root, "CITATION.cff"), re.MULTILINE)
+    found = {"CITATION.cff": cff.group(1) if cff else "no version", "pyproject.toml": _pyproject_version(root)}
+    out = [f"{path} says {said}" for path, said in found.items() if said is not None and said != version]
+    if not changelog_has(root, version):
+        out.append(f"CHANGELOG.md has no entry '## [{version}]'")
+    return out
+
+
+def release_date(root: Path) -> str:
+    m = re.search(r'^date-released:\s*"?(\d{4}-\d{2}-\d{2})"?', _text(root, "CITATION.cff"), re.MULTILINE)
+    return m.group(1) if m else "YYYY-MM-DD"
+
+
+# --- the previous release ----------------------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def release_tags(root: Path) -> list[tuple[tuple[int, int, int], str]]:
+    """The `v<MAJOR.MINOR.PATCH>` tags of the repository the package is the top of, lowest first."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top.strip()).resolve() != root.resolve():
+        return []
+    tags = []
+    for tag in (_git(root, "tag", "--list", "v*") or "").split():
+        version = diffs.parse_version(tag[1:])
+        if version is not None:
+            tags.append((version, tag))
+    return sorted(tags)
+
+
+def package_side(package: Package, label: str) -> diffs.Side:
+    return diffs.side_from(label, lambda path: _read_or_none(package.root, path))
+
+
+def _read_or_none(root: Path, path: str) -> bytes | None:
+    try:
+        return read_inside(root, path)
+    except Unsafe as err:
+        if "not found" in str(err):
+            return None
+        raise
+
+
+EMPTY = diffs.Side("no previous release", {}, {}, {})
+
+
+def previous_side(package: Package, current: diffs.Side, previous: Path | None) -> diffs.Side | None:
+    """The release to compare with: the zip given, else the highest `v*` tag below the version; None if none.
+
+    When the version is already tagged, the package must be the tagged one (a rebuild of that release)."""
+    if previous is not None:
+        return diffs.load_side(str(previous), package.root)
+    tags = release_tags(package.root)
+    version = diffs.parse_version(package.version)
+    for tagged, tag in tags:
+        if tagged == version:
+            since = diffs.diff(diffs.load_side(tag, package.root), current)
+            if since.changes:
+                first = next(c for c in since.changes if c.bump == since.bump)
+                raise ReleaseRefused(f"version {package.version} is already released as tag {tag} and the package has changed since "
+                                     f"({first.table + ': ' if first.table else ''}{first.message}): release "
+                                     f"{diffs.next_version(package.version, since.bump)}")
+        elif tagged > version:
+            raise ReleaseRefused(f"version {package.version} is below the latest release, {tag}")
+    below = [tag for tagged, tag in tags if tagged < version]
+    return diffs.load_side(below[-1], package.root) if below else None
+
+
+# --- what goes in the zip ----------------------------------------------------------------------------------------
+
+
+def checked_descriptor(package: Package) -> dict:
+    """The descriptor with its resources rebuilt from the schemas; refused when the one on disk says otherwise."""
+    on_disk = package.descriptor
+    if not isinstance(on_disk.get("resources"), list):
+        raise ReleaseRefused("datapackage.json has no resources list: run make")
+    for resource in on_disk["resources"]:
+        if not isinstance(resource, dict):
+            raise ReleaseRefused("datapackage.json: a resource is not an object")
+        for key in ("path", "schema"):
+            if key in resource:
+                safe_relpath(resource[key])
+    rebuilt = {**on_disk, "resources": resources(package)}
+    if rebuilt["resources"] != on_disk["resources"]:
+        names = {r.get("name") for r in on_disk["resources"]} ^ {r["name"] for r in rebuilt["resources"]}
+        detail = f" (resources {', '.join(sorted(map(str, names)))})" if names else ""
+        raise ReleaseRefused(f"datapackage.json's resources are not those the schemas and CSVs give{detail}: run make")
+    return rebuilt
+
+
+def release_descriptor(descriptor: dict, files: dict[str, bytes]) -> bytes:
     """The descriptor with the sha256 of every resource and the bytes of every CSV, as Data Package v2 writes them.
 
     frictionless 5.21 reads Parquet without counting its bytes, so a `bytes` on a
     Parquet resource fails its byte-count check: those resources carry the hash only.
     """
-    descriptor = json.loads((package.root / DESCRIPTOR).read_text(encoding="utf-8"))
+    descriptor = json.loads(json.dumps(descriptor))
     for resource in descriptor["resources"]:
-        data = (package.root / resource["path"]).read_bytes()
-        if resource["format"] != "parquet":
+        data = files[resource["path"]]
+        if resource.get("format") != "parquet":
             resource["bytes"] = len(data)
         resource["hash"] = f"sha256:{_sha256(data)}"
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def members(package: Package) -> dict[str, bytes]:
-    """Every file of the release by its path inside the release folder."""
-    root = package.root
-    files = {DESCRIPTOR: release_descriptor(package)}
-    for name in sorted(package.tables):
-        for path in (f"data/{name}.csv", f"data/{name}.parquet", f"schemas/{name}.schema.json"):
-            files[path] = (root / path).read_bytes()
-    for path in TOP_FILES + DOC_FILES:
-        if not (root / path).is_file():
-            raise ReleaseRefused(f"{path} is missing")
-        files[path] = (root / path).read_bytes()
-    return files
+def descriptor_problems(descriptor: dict) -> list[str]:
+    """The descriptor checked against the Data Package v2 profile by frictionless, without reading any file."""
+    import frictionless  # only a release needs it: validate and build stay fast to start
+
+    return [error.message for error in frictionless.Package.metadata_validate(descriptor)]
 
 
-def zip_bytes(prefix: str, files: dict[str, bytes]) -> bytes:
+def _load_example(package: Package) -> tuple[str, str, str, str]:
+    """A table to show in the examples and one it references: the most connected table (keys to it and from it)."""
+    degree = {name: sum(fk.resource != name for fk in t.foreign_keys) for name, t in package.tables.items()}
+    for t in package.tables.values():
+        for fk in t.foreign_keys:
+            if fk.resource != t.name:
+                degree[fk.resource] += 1
+    table = package.tables[min(degree, key=lambda name: (-degree[name], name))]
+    fk = next((fk for field_, fk in table.foreign_key_of.items() if fk.resource != table.name), None)
+    if fk is None:
+        return table.name, "", "", ""
+    return table.name, fk.fields[0], fk.resource, fk.ref_fields[0]
+
+
+def release_readme(package: Package, name: str, db: str, has_previous: bool) -> str:
+    """The README inside the zip: what is in it, how to load it, how to check it. It names only files it holds."""
+    d = package.descriptor
+    table, column, parent, parent_key = _load_example(package)
+    tables = "\n".join(f"- `data/{t.name}.csv` and `data/{t.name}.parquet`: {t.description}" for t in sorted(package.tables.values(), key=lambda t: t.name))
+    licenses = ", ".join(x.get("name", "") for x in d.get("licenses", []) if isinstance(x, dict)) or "see LICENSE-DATA.md"
+    join = (f"SELECT t.*, p.* FROM {table} t JOIN {parent} p ON t.{column} = p.{parent_key};" if parent else f"SELECT * FROM {table};")
+    duck = (f"SELECT * FROM 'data/{table}.parquet' t JOIN 'data/{parent}.parquet' p ON t.{column} = p.{parent_key};" if parent
+            else f"SELECT * FROM 'data/{table}.parquet';")
+    changes = ("`CHANGES.md` (for people) and `CHANGES.json` (for programs) list what changed since the previous release: "
+               "rows added, removed and changed by primary key, schema changes, and the version bump they needed."
+               if has_previous else "This is the first release: `CHANGES.md` and `CHANGES.json` list every table as new.")
+    return f"""# {d.get('title', package.name)}, version {package.version}
+
+{d.get('description', '')}
+
+This archive is a [Frictionless Data Package v2](https://datapackage.org/): `datapackage.json` describes every
+file, with its Table Schema, its sha256 and (for CSVs) its size.
+
+## What is inside
+
+{tables}
+- `schemas/`: one Table Schema per table (types, constraints, primary and foreign keys); `docs/codebook.md` lists
+  every field, and `docs/erd.svg` draws the tables and their foreign keys.
+- `{db}.sqlite`: every table in one SQLite database, with types, NULL for missing values, and primary and
+  foreign keys declared; `{db}.datasette.json` is its Datasette metadata (titles, descriptions, license, sources).
+- `CHANGES.md` and `CHANGES.json`: what changed in this version. `CHANGELOG.md`: every version.
+- `CITATION.cff`: how to cite it. `LICENSE-DATA.md`: the data's license ({licenses}). `LICENSE`: the code's.
+
+The CSVs are the source of truth (UTF-8, a header row, rows in primary-key order); each Parquet file holds the
+same rows with their types.
+
+## Loading it
+
+Unzip the archive first (`unzip {name}.zip -d {name}`), then from inside the folder:
+
+pandas: `pd.read_parquet("data/{table}.parquet")`, or from the CSV,
+`pd.read_csv("data/{table}.csv", keep_default_na=False, na_values=[""])` (an empty cell is missing; no other
+word is).
+
+polars: `pl.read_parquet("data/{table}.parquet")`. R: `arrow::read_parquet("data/{table}.parquet")`.
+
+DuckDB: `{duck}`
+
+frictionless, straight from the zip: `frictionless.Package("{name}.zip").get_table_resource("{table}").read_rows()`.
+
+SQLite: `sqlite3 {db}.sqlite "{join}"`
+
+Datasette: `datasette serve --immutable {db}.sqlite --metadata {db}.datasette.json` and open the address it
+prints; each foreign key is a link to the row it references.
+
+## Checking it
+
+- `frictionless validate {name}.zip` checks every resource of the archive: every cell against its schema, and every
+  file's sha256 and size against the descriptor.
+- The release page publishes a checksum file beside the archive; `sha256sum -c` with it proves the archive is the
+  one released.
+- `sqlite3 {db}.sqlite "PRAGMA foreign_key_check; PRAGMA integrity_check;"` prints only `ok`.
+
+## What changed
+
+{changes}
+Versions follow SemVer: a major version for a change that can break a user's code (a table, column or row removed,
+a column renamed, a type changed, an id reused for something else), a minor version for new data, tables or
+columns, a patch version for corrections of values.
+"""
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
         for path in sorted(files):
-            info = zipfile.ZipInfo(f"{prefix}/{path}", date_time=FIXED_TIME)
+            safe_relpath(path, "release")  # no entry can point outside the folder it is unpacked in
+            info = zipfile.ZipInfo(path, date_time=FIXED_TIME)
             info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, whatever the building machine
@@ -87,30 +308,159 @@ def zip_bytes(prefix: str, files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def build_release(package: Package) -> dict[str, bytes]:
-    """The zip and SHA256SUMS by file name; raises ReleaseRefused when the package may not be released."""
-    if not package.version:
-        raise ReleaseRefused("datapackage.json has no version")
-    if not changelog_has(package.root, package.version):
-        raise ReleaseRefused(f"CHANGELOG.md has no entry '## [{package.version}]' for the version in datapackage.json")
-    report = validate(package)
-    if not report.valid:
-        raise ReleaseRefused(f"the package does not validate ({len(report.sorted_failures())} failures): run scripts/validate.py")
-    name = archive_name(package)
-    data = zip_bytes(name, members(package))
-    return {f"{name}.zip": data, "SHA256SUMS": f"{_sha256(data)}  {name}.zip\n".encode()}
+@dataclass
+class Release:
+    name: str
+    files: dict[str, bytes]  # what dist/ receives, by file name
+    diff: diffs.Diff
+    changelog: str  # a CHANGELOG section for the curator to paste
+    first: bool = False
 
 
-def run(root: Path, console: Console, out_dir: Path | None = None) -> int:
+def build_release(package: Package, archive: Path | None = None, previous: Path | None = None) -> Release:
+    """Everything dist/ receives; raises ReleaseRefused when the package may not be released."""
+    root = package.root
+    try:
+        name = archive_name(package)
+        mismatches = version_mismatches(root, package.version)
+        if mismatches:
+            raise ReleaseRefused(f"the version is {package.version} in datapackage.json but " + "; ".join(mismatches))
+        read_inside(root, DESCRIPTOR)  # the descriptor too must be the package's own file, not a symlink
+        descriptor = checked_descriptor(package)
+        # every file is read, and refused if it is a symlink or leaves the package, before the validator opens it
+        files: dict[str, bytes] = {}
+        for resource in descriptor["resources"]:
+            for path in (resource["path"], resource["schema"]):
+                files[path] = read_inside(root, path)
+        for path in TOP_FILES + DOC_FILES:
+            files[path] = read_inside(root, path)
+        report = validate(package, archive)
+        if not report.valid:
+            failures = report.sorted_failures()
+            first = failures[0]
+            raise ReleaseRefused(f"the package does not validate ({len(failures)} failures, the first: {first.resource} {first.key} "
+                                 f"{first.rule}): run scripts/validate.py" + (f" --archive {archive}" if archive else ""))
+        if any(read_inside(root, path) != data for path, data in files.items()):
+            raise ReleaseRefused("a file changed while the package was being validated: run the release again")
+        current = package_side(package, package.version)
+        before = previous_side(package, current, previous)
+    except Unsafe as err:
+        raise ReleaseRefused(str(err)) from None
+    except diffs.SideError as err:
+        raise ReleaseRefused(f"the previous release cannot be read: {err}") from None
+    except CannotRun as err:
+        raise ReleaseRefused(str(err)) from None
+    try:
+        change = diffs.diff(before or EMPTY, current)
+    except diffs.SideError as err:
+        raise ReleaseRefused(f"cannot compare with the previous release: {err}") from None
+    if before is not None:
+        made = diffs.version_bump(before.version, package.version)
+        need = change.bump
+        if made is None:
+            raise ReleaseRefused(f"version {package.version} is below the previous release's, {before.version} ({before.label})")
+        if diffs.BUMPS.index(made) < diffs.BUMPS.index(need):
+            first = next(c for c in change.changes if c.bump == need)
+            where = f"{first.table}: " if first.table else ""
+            what = "no bump" if made == "none" else f"a {made} bump"
+            raise ReleaseRefused(f"{before.version} -> {package.version} is {what}, but the changes since {before.label} need a "
+                                 f"{need} bump ({where}{first.message}); release {diffs.next_version(before.version, need)} instead")
+        if made == "none":
+            raise ReleaseRefused(f"version {package.version} is already released ({before.label}) and nothing changed since")
+    db = database_name(package)
+    try:
+        database = sqlite_bytes(package, {t: files[f"data/{t}.parquet"] for t in package.tables})
+    except SQLiteFailed as err:
+        raise ReleaseRefused(f"{db}.sqlite: {err}") from None
+    meta = (json.dumps(datasette_metadata(package, db), indent=2, ensure_ascii=False) + "\n").encode()
+    changes_md = diffs.markdown(change).encode()
+    shipped = release_descriptor(descriptor, files)
+    problems = descriptor_problems(json.loads(shipped))
+    if problems:
+        raise ReleaseRefused(f"the release's datapackage.json fails the Data Package profile: {problems[0]}")
+    members = {
+        **files,
+        DESCRIPTOR: shipped,
+        "README.md": release_readme(package, name, db, before is not None).encode(),
+        "CHANGES.json": (json.dumps(change.to_dict(), indent=2, ensure_ascii=False) + "\n").encode(),
+        "CHANGES.md": changes_md,
+        f"{db}.sqlite": database,
+        f"{db}.datasette.json": meta,
+    }
+    data = zip_bytes(members)
+    out = {f"{name}.zip": data, f"{db}.sqlite": database, f"{db}.datasette.json": meta, "CHANGES.md": changes_md}
+    out["SHA256SUMS"] = "".join(f"{_sha256(out[n])}  {n}\n" for n in sorted(out)).encode()
+    return Release(name, out, change, diffs.changelog_section(change, package.version, release_date(root)), before is None)
+
+
+# --- dist/ ------------------------------------------------------------------------------------------------------
+
+
+def _dist(out_dir: Path) -> Path:
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise ReleaseRefused(f"{out_dir} is not a folder")
+    return out_dir
+
+
+def stale_files(out_dir: Path) -> list[Path]:
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        return []
+    found = {p for pattern in DIST_PATTERNS for p in out_dir.glob(pattern)}
+    return sorted(p for p in found if stat.S_ISREG(os.lstat(p).st_mode) or p.is_symlink())
+
+
+def write_dist(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write the release files beside each other, then remove any other release's: dist/ holds one release."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        for file_name, data in files.items():
+            (staging / file_name).write_bytes(data)
+            os.chmod(staging / file_name, 0o644)
+        for path in stale_files(out_dir):
+            if path.name not in files:
+                path.unlink()
+        for file_name in files:
+            os.replace(staging / file_name, out_dir / file_name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def refuse(console: Console, out_dir: Path, reason: str) -> int:
+    removed = stale_files(out_dir)
+    for path in removed:
+        path.unlink()
+    if removed and out_dir.is_dir() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+    line = Text("release refused", style="red")
+    line.append(f": {reason}; nothing was written" + (f" and the {len(removed)} stale files of dist/ were removed." if removed else "."))
+    console.print(line, soft_wrap=True)
+    return EXIT_INVALID
+
+
+def run(root: Path, console: Console, out_dir: Path | None = None, archive: Path | None = None, previous: Path | None = None) -> int:
     package = Package.load(root)
     out_dir = out_dir or package.root / "dist"
-    try:
-        files = build_release(package)
-    except ReleaseRefused as err:
-        console.print(f"[red]release refused[/]: {err}; nothing was written.")
+    if previous is not None and previous.resolve().parent == out_dir.resolve():
+        # dist/ is replaced by each release: the previous one would be deleted with it
+        console.print(Text(f"release refused: the previous release {previous} is in {out_dir}, which a release replaces: "
+                           "move it elsewhere; nothing was written.", style="red"), soft_wrap=True)
         return EXIT_INVALID
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_if_changed({out_dir / name: data for name, data in files.items()})
-    for name, data in files.items():
-        console.print(f"{out_dir / name}  {len(data)} bytes  sha256 {_sha256(data)}")
+    try:
+        _dist(out_dir)
+        release = build_release(package, archive, previous)
+    except ReleaseRefused as err:
+        return refuse(console, out_dir, str(err))
+    write_dist(out_dir, release.files)
+    for file_name, data in release.files.items():
+        console.print(Text(f"{out_dir / file_name}  {len(data)} bytes  sha256 {_sha256(data)}"))
+    if release.first:
+        console.print(Text("first release: no previous release to compare with, so no version bump was checked"))
+    else:
+        console.print(Text(f"changes since {release.diff.old.label}: {release.diff.bump} bump required, "
+                           f"{diffs.version_bump(release.diff.old.version, package.version)} made"))
+    console.print(Text("A CHANGELOG.md section drafted from the diff, to edit and paste:\n"))
+    console.print(Text(release.changelog), soft_wrap=True)
     return EXIT_VALID

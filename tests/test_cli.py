@@ -79,7 +79,7 @@ SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
 def test_scripts_under_a_python_without_the_libraries_say_what_to_run(tmp_path: Path) -> None:
     for script in SCRIPTS:
         # -S: no site-packages, as a system Python without the project's libraries
-        result = subprocess.run([sys.executable, "-S", str(script), *(["1", str(tmp_path)] if script.name == "synth.py" else [])],
+        result = subprocess.run([sys.executable, "-S", str(script), *({"synth.py": ["1", str(tmp_path)], "diff.py": ["HEAD"]}.get(script.name, []))],
                                 capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 2, (script.name, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr and "run `make`" in result.stderr and ".venv/bin/python" in result.stderr, script.name

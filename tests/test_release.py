@@ -1,13 +1,16 @@
-"""Releases: reproducible, self-contained, refused when the package is invalid or the version undocumented."""
+"""Releases: reproducible, openable by any tool from the zip itself, and refused (writing nothing) when they should be."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,58 +18,216 @@ import frictionless
 import pytest
 from rich.console import Console
 
-from conftest import ROOT, copy_package, edit
-from isis_iraq_syria.release import DOC_FILES, TOP_FILES, build_release, run
+from conftest import ROOT, edit
+from isis_iraq_syria.release import archive_name, build_release, database_name, run
 from isis_iraq_syria.schema import Package
+from versions import CASES, changed_copy, releasable_copy, set_version
+
+RELEASE = ROOT / "scripts" / "release.py"
+FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+NAME = archive_name(Package.load(ROOT))
+DB = database_name(Package.load(ROOT))
 
 
 @pytest.fixture
 def full(tmp_path: Path) -> Path:
-    root = copy_package(tmp_path / "pkg")
-    for path in TOP_FILES + DOC_FILES:
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / path, root / path)
-    return root
+    return releasable_copy(tmp_path / "pkg")
 
 
-def test_two_releases_are_byte_identical_wherever_they_are_built(full: Path) -> None:
-    here = build_release(Package.load(ROOT))
-    os.utime(full / "data" / "events.csv", (0, 0))  # timestamps of the inputs do not matter
-    there = build_release(Package.load(full))
-    assert here == there
-    assert set(here) == {"isis-iraq-syria-0.1.0.zip", "SHA256SUMS"}
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    """dist/ of a release of the package as it is."""
+    root = releasable_copy(tmp_path_factory.mktemp("released") / "pkg")
+    assert run(root, Console(file=io.StringIO())) == 0
+    return root / "dist"
 
 
-def test_checksum_file_verifies_the_zip(full: Path, tmp_path: Path) -> None:
-    assert run(full, Console(record=True), tmp_path / "dist") == 0
-    line = (tmp_path / "dist" / "SHA256SUMS").read_text()
-    digest, name = line.split()
-    assert hashlib.sha256((tmp_path / "dist" / name).read_bytes()).hexdigest() == digest
+def _release(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(RELEASE), "--root", str(root), *args], capture_output=True, text=True, timeout=300, cwd="/")
 
 
-def test_unzipped_release_validates_and_points_nowhere_outside(tmp_path: Path) -> None:
-    files = build_release(Package.load(ROOT))
-    zip_path = tmp_path / "release.zip"
-    zip_path.write_bytes(files["isis-iraq-syria-0.1.0.zip"])
-    with zipfile.ZipFile(zip_path) as archive:
+def _snapshot(*folders: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for folder in folders for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def test_two_releases_are_byte_identical_wherever_they_are_built(full: Path, tmp_path: Path) -> None:
+    here = build_release(Package.load(full)).files
+    other = releasable_copy(tmp_path / "elsewhere" / "deeper")
+    os.utime(other / "data" / "events.csv", (0, 0))  # timestamps of the inputs do not matter
+    there = build_release(Package.load(other)).files
+    assert here == there  # the zip, the SQLite database and its metadata alike
+    assert set(here) == {f"{NAME}.zip", f"{DB}.sqlite", f"{DB}.datasette.json", "CHANGES.md", "SHA256SUMS"}
+
+
+def test_checksum_file_verifies_every_file_of_the_release(released: Path) -> None:
+    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=released, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": OK") == 4
+
+
+def test_frictionless_validates_every_resource_of_the_zip_itself(released: Path) -> None:
+    zip_path = released / f"{NAME}.zip"
+    descriptor = json.loads(zipfile.ZipFile(zip_path).read("datapackage.json"))
+    result = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(zip_path)], capture_output=True, text=True, timeout=300, cwd=released)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["valid"]
+    checked = sorted(task["name"] for task in report["tasks"])
+    assert checked == sorted(r["name"] for r in descriptor["resources"]) and all(task["valid"] for task in report["tasks"])
+
+
+def test_frictionless_package_opens_the_zip_and_reads_its_tables(released: Path) -> None:
+    package = frictionless.Package(str(released / f"{NAME}.zip"))
+    assert package.name == "isis-iraq-syria" and len(package.resources) == 2 * len(Package.load(ROOT).tables)
+    rows = package.get_table_resource("statistics").read_rows()
+    assert len(rows) == len((ROOT / "data" / "statistics.csv").read_text().splitlines()) - 1
+
+
+def test_zip_has_the_descriptor_at_its_root_and_every_entry_inside(released: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(released / f"{NAME}.zip") as archive:
         names = archive.namelist()
-        assert all(n.startswith("isis-iraq-syria-0.1.0/") for n in names)
+        assert "datapackage.json" in names and "README.md" in names and "CHANGES.json" in names and "CHANGES.md" in names
+        assert all(not n.startswith("/") and ".." not in n.split("/") and "\\" not in n for n in names)
         assert all(((info.external_attr >> 16) & 0o777) == 0o644 for info in archive.infolist())
         archive.extractall(tmp_path / "out")
-    inside = tmp_path / "out" / "isis-iraq-syria-0.1.0"
-    for required in ("datapackage.json", "README.md", "LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff"):
-        assert (inside / required).is_file()
-    descriptor = json.loads((inside / "datapackage.json").read_text())
+    descriptor = json.loads((tmp_path / "out" / "datapackage.json").read_text())
     for resource in descriptor["resources"]:
-        for path in (resource["path"], resource["schema"]):
-            assert not path.startswith("/") and ".." not in path and (inside / path).is_file()
-        data = (inside / resource["path"]).read_bytes()
+        data = (tmp_path / "out" / resource["path"]).read_bytes()
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
         assert resource.get("bytes", len(data)) == len(data) and ("bytes" in resource) == (resource["format"] == "csv")
-    for link in re.findall(r"\]\((?!https?://)([^)#]+)\)", (inside / "README.md").read_text()):
-        assert (inside / link).is_file(), f"README links to {link}, which the release does not hold"
-    report = frictionless.validate(str(inside / "datapackage.json"))
-    assert report.valid and len(report.tasks) == len(descriptor["resources"])
+
+
+def test_zip_readme_is_for_the_downloader_and_names_only_files_in_the_zip(released: Path) -> None:
+    with zipfile.ZipFile(released / f"{NAME}.zip") as archive:
+        names = set(archive.namelist())
+        readme = archive.read("README.md").decode()
+    folders = {n.split("/")[0] + "/" for n in names if "/" in n}
+    mentioned = set(re.findall(r"[\w.-]+(?:/[\w.-]+)*\.(?:csv|parquet|json|md|cff|svg|sqlite|zip|txt|py|toml)\b|LICENSE\b|\b[\w-]+/(?=[`\s:])", readme))
+    missing = {m for m in mentioned if m not in names and m not in folders and m != f"{NAME}.zip"}
+    assert not missing, f"the release README names files the zip does not hold: {missing}"
+    for link in re.findall(r"\]\((?!https?://)([^)#]+)\)", readme):
+        assert link in names, link
+    assert not re.search(r"\bmake\b|scripts/|benchmarks|\.venv", readme)
+    for heading in ("## What is inside", "## Loading it", "## Checking it"):
+        assert heading in readme
+
+
+def test_sqlite_has_types_nulls_and_keys_and_passes_its_checks(released: Path) -> None:
+    con = sqlite3.connect(f"file:{released / f'{DB}.sqlite'}?mode=ro", uri=True)
+    assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    package = Package.load(ROOT)
+    for name, table in package.tables.items():
+        columns = {row[1]: (row[2], row[5]) for row in con.execute(f'PRAGMA table_info("{name}")')}
+        assert list(columns) == table.field_names
+        assert [c for c, (_, pk) in sorted(columns.items(), key=lambda kv: kv[1][1]) if pk] == table.primary_key
+        declared = {tuple(row[3] for row in con.execute(f'PRAGMA foreign_key_list("{name}")') if row[0] == i) for i in range(20)} - {()}
+        assert declared == {fk.fields for fk in table.foreign_keys}
+    types = {row[1]: row[2] for row in con.execute('PRAGMA table_info("statistics")')}
+    assert (types["value"], types["period_start"], types["statistic_id"]) == ("REAL", "TEXT", "TEXT")
+    csv_empty = sum(1 for line in (ROOT / "data" / "statistics.csv").read_text().splitlines()[1:] if line.split(",")[2] == "")
+    assert con.execute("SELECT count(*) FROM statistics WHERE value IS NULL").fetchone()[0] == csv_empty > 0
+    assert con.execute("SELECT count(*) FROM statistics WHERE value = '' OR geography_id = ''").fetchone()[0] == 0
+
+
+def test_datasette_metadata_comes_from_the_descriptor(released: Path) -> None:
+    meta = json.loads((released / f"{DB}.datasette.json").read_text())
+    package = Package.load(ROOT)
+    assert meta["license"] == package.descriptor["licenses"][0]["name"] and meta["source"]
+    tables = meta["databases"][DB]["tables"]
+    assert set(tables) == set(package.tables)
+    assert tables["statistics"]["columns"]["value"] == package.tables["statistics"].field("value").descriptor["description"]
+
+
+def test_first_release_needs_no_bump_and_says_so(released: Path) -> None:
+    changes = json.loads(zipfile.ZipFile(released / f"{NAME}.zip").read("CHANGES.json"))
+    assert changes["old"]["label"] == "no previous release" and set(changes["tables"]) == set(Package.load(ROOT).tables)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_release_refuses_a_bump_too_small_for_the_changes(released: Path, tmp_path: Path, case: str) -> None:
+    _, bump, _, table, too_small = CASES[case]
+    root = changed_copy(tmp_path / "pkg", case)
+    if too_small != "0.1.0":
+        set_version(root, too_small)
+    (root / "dist").mkdir()
+    (root / "dist" / "isis-iraq-syria-0.0.9.zip").write_bytes(b"an older release")
+    before = _snapshot(root)
+    result = _release(root, "--previous", str(released / f"{NAME}.zip"))
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.count("\n") == 1, result.stdout
+    assert result.stdout.startswith("release refused: ") and table in result.stdout and (bump in result.stdout or "not above" in result.stdout)
+    assert not (root / "dist").exists()  # the stale release is gone, nothing new is there
+    assert _snapshot(root) == {p: b for p, b in before.items() if "dist" not in p.parts}
+
+
+def test_release_with_the_right_bump_writes_the_diff_and_a_changelog_section(released: Path, tmp_path: Path) -> None:
+    root = changed_copy(tmp_path / "pkg", "row_added")
+    set_version(root, "0.2.0")
+    result = _release(root, "--previous", str(released / f"{NAME}.zip"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "## [0.2.0] - " in result.stdout and "`actors`: 1 row(s) added." in result.stdout
+    with zipfile.ZipFile(root / "dist" / "isis-iraq-syria-0.2.0.zip") as archive:
+        changes = json.loads(archive.read("CHANGES.json"))
+        assert "zz-new-actor" in archive.read("CHANGES.md").decode()
+    assert changes["required_bump"] == "minor" and changes["tables"]["actors"]["rows_added"] == ["zz-new-actor"]
+    assert sorted(p.name for p in (root / "dist").iterdir()) == sorted(
+        ["CHANGES.md", "SHA256SUMS", "isis-iraq-syria-0.2.0.zip", "isis-iraq-syria-0_2_0.sqlite", "isis-iraq-syria-0_2_0.datasette.json"])
+
+
+def _refused(root: Path, out_of_package: Path, *needles: str) -> None:
+    outside = _snapshot(out_of_package)
+    before = _snapshot(root)
+    result = _release(root)
+    text = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in text, text
+    assert result.stdout.startswith("release refused: ") and result.stdout.count("\n") == 1, result.stdout
+    assert all(n in result.stdout for n in needles), result.stdout
+    assert _snapshot(root) == before and not (root / "dist").exists()
+    assert _snapshot(out_of_package) == outside
+
+
+@pytest.mark.parametrize("name", ["../../evil", "/tmp/evil", "Evil Name", ""])
+def test_unsafe_package_name_is_refused_and_nothing_written_anywhere(full: Path, name: str) -> None:
+    path = full / "datapackage.json"
+    path.write_text(path.read_text().replace('"name": "isis-iraq-syria"', f'"name": {json.dumps(name)}', 1))
+    _refused(full, full.parent, "is not a safe name")
+
+
+def test_unsafe_version_is_refused(full: Path) -> None:
+    path = full / "datapackage.json"
+    path.write_text(path.read_text().replace('"version": "0.1.0"', '"version": "../0.1.0"', 1))
+    _refused(full, full.parent, "is not MAJOR.MINOR.PATCH")
+
+
+@pytest.mark.parametrize("path,target", [("docs/erd.svg", "/proc/self/environ"), ("LICENSE", "/etc/passwd"), ("data/actors.csv", "/etc/hostname")])
+def test_symlink_to_outside_is_refused(full: Path, path: str, target: str) -> None:
+    (full / path).unlink()
+    (full / path).symlink_to(target)
+    _refused(full, full.parent, path)
+
+
+def test_resource_path_leaving_the_package_is_refused(full: Path) -> None:
+    descriptor = json.loads((full / "datapackage.json").read_text())
+    descriptor["resources"][0]["path"] = "../../../../etc/passwd"
+    (full / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    _refused(full, full.parent, "../../../../etc/passwd", "leaves the package")
+
+
+def test_stale_descriptor_is_refused(full: Path) -> None:
+    descriptor = json.loads((full / "datapackage.json").read_text())
+    dropped = descriptor["resources"].pop()["name"]
+    (full / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    _refused(full, full.parent, "resources are not those the schemas", dropped)
+
+
+@pytest.mark.parametrize("path,old,new", [
+    ("CITATION.cff", 'version: "0.1.0"', 'version: "0.1.1"'),
+    ("pyproject.toml", None, '[project]\nname = "isis-iraq-syria"\nversion = "0.2.0"\n'),  # a static version that differs
+    ("CHANGELOG.md", "## [0.1.0]", "## [0.0.1]"),
+])
+def test_version_differing_between_files_is_refused(full: Path, path: str, old: str | None, new: str) -> None:
+    (full / path).write_text(new if old is None else (full / path).read_text().replace(old, new, 1))
+    _refused(full, full.parent, path)
 
 
 def test_release_refused_when_package_invalid(full: Path) -> None:
@@ -77,15 +238,6 @@ def test_release_refused_when_package_invalid(full: Path) -> None:
     assert "does not validate" in console.export_text()
 
 
-def test_release_refused_when_version_has_no_changelog_entry(full: Path) -> None:
-    path = full / "datapackage.json"
-    path.write_text(path.read_text().replace('"version": "0.1.0"', '"version": "0.2.0"'))
-    console = Console(record=True, width=200)
-    assert run(full, console, full / "dist") == 1
-    assert not (full / "dist").exists()
-    assert "CHANGELOG.md has no entry '## [0.2.0]'" in console.export_text()
-
-
 def test_citation_is_valid_and_names_the_package_version() -> None:
     text = (ROOT / "CITATION.cff").read_text()
     assert f'version: "{Package.load(ROOT).version}"' in text
@@ -94,3 +246,89 @@ def test_citation_is_valid_and_names_the_package_version() -> None:
         pytest.skip("cffconvert is installed by 'make test' in .venv-cff")
     result = subprocess.run([cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zip_entry_leaving_its_folder_cannot_be_written() -> None:
+    from isis_iraq_syria.release import zip_bytes
+    from isis_iraq_syria.safety import Unsafe
+
+    for name in ("../evil", "/etc/evil", "data/../../evil", "data\\evil"):
+        with pytest.raises(Unsafe):
+            zip_bytes({name: b"x"})
+
+
+def test_dist_that_is_a_symlink_is_refused_and_left_alone(full: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "SHA256SUMS").write_text("not ours\n")
+    (full / "dist").symlink_to(elsewhere)
+    result = _release(full)
+    assert result.returncode == 1 and "is not a folder" in result.stdout and "Traceback" not in result.stderr
+    assert [p.name for p in elsewhere.iterdir()] == ["SHA256SUMS"]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args], check=True, capture_output=True)
+
+
+def test_release_compares_with_the_latest_tag(full: Path) -> None:
+    _git(full, "init", "-q")
+    _git(full, "add", "-A")
+    _git(full, "commit", "-qm", "0.1.0")
+    _git(full, "tag", "v0.1.0")
+    result = _release(full)  # a rebuild of the tagged release, as the release workflow does
+    assert result.returncode == 0, result.stdout
+    assert "no bump was checked" not in result.stdout
+    shutil.rmtree(full / "dist")
+    from versions import add_row
+    add_row(full)
+    set_version(full, "0.1.1")
+    from isis_iraq_syria.build import run as build
+    assert build(full, Console(file=io.StringIO())) == 0
+    result = _release(full)
+    assert result.returncode == 1 and "0.1.0 -> 0.1.1 is a patch bump, but the changes since v0.1.0 need a minor bump" in result.stdout
+    set_version(full, "0.2.0")
+    result = _release(full)
+    assert result.returncode == 0 and "changes since v0.1.0: minor bump required, minor made" in result.stdout
+
+
+def test_changed_package_under_an_already_tagged_version_is_refused(full: Path) -> None:
+    _git(full, "init", "-q")
+    _git(full, "add", "-A")
+    _git(full, "commit", "-qm", "0.1.0")
+    _git(full, "tag", "v0.1.0")
+    edit(full, "actors", "alina-romanowski", role_as_stated="United States Ambassador to Iraq")
+    from isis_iraq_syria.build import run as build
+    assert build(full, Console(file=io.StringIO())) == 0
+    result = _release(full)
+    assert result.returncode == 1 and "already released as tag v0.1.0" in result.stdout
+
+
+def test_release_checks_quotes_against_the_archive(full: Path, tmp_path: Path) -> None:
+    from conftest import make_archive
+
+    archive = make_archive(full, tmp_path / "archive")
+    from isis_iraq_syria.build import run as build
+    assert build(full, Console(file=io.StringIO())) == 0
+    assert _release(full, "--archive", str(archive)).returncode == 0
+    shutil.rmtree(full / "dist")
+    document = sorted(archive.iterdir())[0]
+    document.write_text("nothing the package quotes")
+    result = _release(full, "--archive", str(archive))
+    assert result.returncode == 1 and "does not validate" in result.stdout and "--archive" in result.stdout
+
+
+def test_previous_release_kept_in_dist_is_not_deleted(full: Path, released: Path) -> None:
+    (full / "dist").mkdir()
+    previous = full / "dist" / f"{NAME}.zip"
+    shutil.copy2(released / f"{NAME}.zip", previous)
+    set_version(full, "0.1.1")
+    result = _release(full, "--previous", str(previous))
+    assert result.returncode == 1 and "move it elsewhere" in result.stdout and previous.is_file()
+
+
+def test_descriptor_that_is_a_symlink_is_refused(full: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    shutil.move(full / "datapackage.json", outside)
+    (full / "datapackage.json").symlink_to(outside)
+    _refused(full, tmp_path / "pkg", "datapackage.json", "symbolic link")

@@ -1,0 +1,175 @@
+"""The diff on real pairs of versions: it names each change, and the bump it requires follows the README's rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import ROOT, edit
+from isis_iraq_syria.diff import diff, load_side, markdown, render, version_bump
+from versions import CASES, changed_copy, releasable_copy
+
+DIFF = ROOT / "scripts" / "diff.py"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return releasable_copy(tmp_path_factory.mktemp("base") / "pkg")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_diff_names_the_change_and_requires_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
+    _, bump, kind, table, _ = CASES[case]
+    changed = changed_copy(tmp_path / "pkg", case)
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert result.bump == bump
+    assert [(c.kind, c.table) for c in result.changes if c.bump == bump][0] == (kind, table)
+    if case != "id_reused":  # trading two ids also moves their evidence rows, in other tables
+        assert all(c.table == table for c in result.changes), [vars(c) for c in result.changes]
+
+
+def test_corrected_value_is_listed_old_to_new(base: Path, tmp_path: Path) -> None:
+    changed = changed_copy(tmp_path / "pkg", "value_corrected")
+    rows = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT)).rows["actors"]
+    assert rows.changed == [{"key": "alina-romanowski", "columns": {"role_as_stated": ["US Ambassador to Iraq", "United States Ambassador to Iraq"]}}]
+    assert not rows.reused and not rows.added and not rows.removed
+
+
+def test_reused_id_is_flagged_not_counted_as_a_correction(base: Path, tmp_path: Path) -> None:
+    changed = changed_copy(tmp_path / "pkg", "id_reused")
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    rows = result.rows["statistics"]
+    assert [e["key"] for e in rows.reused] == ["S004", "S005"] and rows.changed == []
+    assert {c.kind for c in result.changes if c.table == "statistics"} == {"id_reused"}
+    assert all("geography_id" in c.column.split(",") for c in result.changes if c.kind == "id_reused")
+
+
+def test_same_number_written_differently_is_no_change(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    edit(changed, "statistics", "S004", value="137.0")
+    assert diff(load_side(str(base), ROOT), load_side(str(changed), ROOT)).changes == []
+
+
+def test_renamed_column_is_a_rename_and_major(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    path = changed / "schemas" / "actors.schema.json"
+    path.write_text(path.read_text().replace('"role_as_stated"', '"stated_role"'))
+    csv_path = changed / "data" / "actors.csv"
+    csv_path.write_text(csv_path.read_text().replace("role_as_stated", "stated_role", 1))
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.old, c.new) for c in result.changes] == [("column_renamed", "role_as_stated", "stated_role")]
+    assert result.bump == "major"
+
+
+def test_diff_reads_release_zips_and_git_refs(base: Path, tmp_path: Path) -> None:
+    zip_path = tmp_path / "old.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:  # the 0.1.0 layout: one top folder
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"isis-iraq-syria-0.1.0/{path.relative_to(base)}")
+    assert diff(load_side(str(zip_path), ROOT), load_side(str(base), ROOT)).changes == []
+    repo = releasable_copy(tmp_path / "repo")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"], ["tag", "v0.1.0"]):
+        subprocess.run(git + args, check=True, capture_output=True)
+    edit(repo, "actors", "alina-romanowski", role_as_stated="United States Ambassador to Iraq")
+    result = diff(load_side("v0.1.0", repo), load_side(str(repo), repo))
+    assert result.old.label == "v0.1.0" and [c.kind for c in result.changes] == ["values_corrected"]
+
+
+def test_terminal_report_shows_data_as_text_never_as_markup(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    edit(changed, "actors", "alina-romanowski", role_as_stated="[bold]Ambassador[/] [sic] :x:")
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    console = Console(record=True, width=300)
+    render(result, console)
+    assert "[bold]Ambassador[/] [sic] :x:" in console.export_text()
+    assert "`[bold]Ambassador[/] [sic] :x:`" in markdown(result)
+
+
+def test_script_prints_json_and_exits_2_on_an_unreadable_side(base: Path, tmp_path: Path) -> None:
+    changed = changed_copy(tmp_path / "pkg", "row_added")
+    result = subprocess.run([sys.executable, str(DIFF), str(base), str(changed), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["required_bump"] == "minor" and report["tables"]["actors"]["rows_added"] == ["zz-new-actor"]
+    bad = subprocess.run([sys.executable, str(DIFF), str(tmp_path / "nowhere"), str(changed)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stdout + bad.stderr
+    assert bad.stdout.count("\n") == 1 and "not a zip, a package folder or a git ref" in bad.stdout
+
+
+@pytest.mark.parametrize("old,new,bump", [("0.1.0", "0.1.1", "patch"), ("0.1.9", "0.2.0", "minor"), ("0.9.9", "1.0.0", "major"),
+                                          ("1.2.3", "1.2.3", "none"), ("1.2.3", "1.2.2", None), ("1.2", "1.3.0", None)])
+def test_version_bump_between_two_versions(old: str, new: str, bump: str | None) -> None:
+    assert version_bump(old, new) == bump
+
+
+def test_malformed_schema_on_one_side_is_a_message_not_a_traceback(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    path = changed / "schemas" / "actors.schema.json"
+    schema = json.loads(path.read_text())
+    schema["fields"][1]["constraints"] = ["not", "an", "object"]
+    path.write_text(json.dumps(schema))
+    result = subprocess.run([sys.executable, str(DIFF), str(base), str(changed), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "malformed" in json.loads(result.stdout)["error"]
+
+
+def _edit_json(path: Path, change) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _field(schema: dict, name: str) -> dict:
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+def _enum(schema: dict) -> list:
+    """The allowed values of the schema's first field that has some."""
+    return next(f["constraints"]["enum"] for f in schema["fields"] if "enum" in f.get("constraints", {}))
+
+
+SCHEMA_CASES = {
+    # name: (file, change, bump, kind)
+    "allowed_value_added": ("schemas/statistics.schema.json",
+                            lambda s: _enum(s).append("a_new_value"), "minor", "allowed_values_added"),
+    "allowed_value_removed": ("schemas/statistics.schema.json",
+                              lambda s: _enum(s).pop(), "major", "allowed_values_removed"),
+    "constraint_loosened": ("schemas/statistics.schema.json",
+                            lambda s: _field(s, "statistic_id")["constraints"].update(pattern="^S\\d+$"), "minor", "constraint_changed"),
+    "primary_key_changed": ("schemas/event_actors.schema.json",
+                            lambda s: s.update(primaryKey=["event_id", "actor_id"]), "major", "primary_key_changed"),
+    "foreign_key_removed": ("schemas/statistics.schema.json",
+                            lambda s: s["foreignKeys"].pop(), "major", "foreign_key_removed"),
+    "description_reworded": ("schemas/statistics.schema.json",
+                             lambda s: _field(s, "notes").update(description="A curator's remark."), "patch", "field_metadata_changed"),
+    "license_changed": ("datapackage.json", lambda d: d["licenses"][0].update(name="CC0-1.0"), "major", "descriptor_changed"),
+    "title_reworded": ("datapackage.json", lambda d: d.update(title="Another title"), "patch", "descriptor_changed"),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHEMA_CASES))
+def test_schema_and_descriptor_changes_need_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
+    path, change, bump, kind = SCHEMA_CASES[case]
+    changed = releasable_copy(tmp_path / "pkg")
+    _edit_json(changed / path, change)
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.bump) for c in result.changes] == [(kind, bump)]
+    assert result.bump == bump
+
+
+def test_table_added_is_minor_and_table_removed_is_major(base: Path, tmp_path: Path) -> None:
+    fewer = releasable_copy(tmp_path / "fewer")
+    _edit_json(fewer / "datapackage.json", lambda d: d.update(resources=[r for r in d["resources"] if not r["name"].startswith("claims")]))
+    removed = diff(load_side(str(base), ROOT), load_side(str(fewer), ROOT))
+    assert [(c.kind, c.table, c.bump) for c in removed.changes] == [("table_removed", "claims", "major")]
+    added = diff(load_side(str(fewer), ROOT), load_side(str(base), ROOT))
+    assert [(c.kind, c.table, c.bump) for c in added.changes] == [("table_added", "claims", "minor")]
+    assert added.rows["claims"].added == sorted(r.split(",")[0] for r in (base / "data" / "claims.csv").read_text().splitlines()[1:])
