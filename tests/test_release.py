@@ -174,13 +174,13 @@ def test_release_with_the_right_bump_writes_the_diff_and_a_changelog_section(rel
         ["CHANGES.md", "SHA256SUMS", "isis-iraq-syria-0.2.0.zip", "isis-iraq-syria-0_2_0.sqlite", "isis-iraq-syria-0_2_0.datasette.json"])
 
 
-def _refused(root: Path, out_of_package: Path, *needles: str) -> None:
+def _refused(root: Path, out_of_package: Path, *needles: str, code: int = 1, prefix: str = "release refused: ") -> None:
     outside = _snapshot(out_of_package)
     before = _snapshot(root)
     result = _release(root)
     text = result.stdout + result.stderr
-    assert result.returncode == 1 and "Traceback" not in text, text
-    assert result.stdout.startswith("release refused: ") and result.stdout.count("\n") == 1, result.stdout
+    assert result.returncode == code and "Traceback" not in text, text
+    assert result.stdout.startswith(prefix) and result.stdout.count("\n") == 1, result.stdout
     assert all(n in result.stdout for n in needles), result.stdout
     assert _snapshot(root) == before and not (root / "dist").exists()
     assert _snapshot(out_of_package) == outside
@@ -331,4 +331,5 @@ def test_descriptor_that_is_a_symlink_is_refused(full: Path, tmp_path: Path) -> 
     outside = tmp_path / "outside.json"
     shutil.move(full / "datapackage.json", outside)
     (full / "datapackage.json").symlink_to(outside)
-    _refused(full, tmp_path / "pkg", "datapackage.json", "symbolic link")
+    # the package itself cannot be read (exit 2), before any release check
+    _refused(full, tmp_path / "pkg", "datapackage.json", "symbolic link", code=2, prefix="cannot release: ")
