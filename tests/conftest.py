@@ -74,9 +74,10 @@ def make_archive(root: Path, dest: Path) -> Path:
     """
     dest.mkdir(parents=True, exist_ok=True)
     placed: dict[str, set[tuple[int, str]]] = {}
-    for table, column, quote, start in (("statistic_evidence", "source_id", "quote", "quote_start"), ("event_evidence", "source_id", "quote", "quote_start"),
-                                        ("claims", "source_id", "quote", "quote_start"), ("citations", "citing_source_id", "quote", "quote_start"),
-                                        ("bases", "document_id", "quote", "quote_start"), ("omissions", "document_id", "text", "start")):
+    from isis_iraq_syria.rules.base import EVIDENCE  # the validator's own list of the tables that quote documents
+
+    for q in EVIDENCE:
+        table, column, quote, start = q.table, q.document, q.quote, q.start
         for row in read_rows(root, table):
             if row[quote] and row[start]:
                 placed.setdefault(row[column], set()).add((int(row[start]), row[quote]))
