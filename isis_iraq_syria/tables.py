@@ -170,17 +170,28 @@ def _parse_fast(table: Table, commas: int) -> pl.DataFrame | None:
     must be the separators of a header and of rows that all have the header's cells, plus the commas inside values.
     """
     names = table.field_names
+    # free text straight into a dictionary of its distinct values: its strings are never all held at once
+    prose = set(table.prose)
     try:
         # from the path: polars maps the file rather than copying it
-        frame = pl.read_csv(table.csv_path, schema={n: pl.String for n in names}, null_values=table.missing_values, quote_char='"')
+        frame = pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in prose else pl.String for n in names},
+                            null_values=table.missing_values, quote_char='"')
     except (pl.exceptions.PolarsError, UnicodeDecodeError):
         return None
-    in_values = frame.select(pl.sum_horizontal([pl.col(n).str.count_matches(",", literal=True).sum() for n in names])).item()
-    if commas != (frame.height + 1) * (len(names) - 1) + (in_values or 0):
+    in_values = sum(_commas(frame[n]) for n in names)
+    if commas != (frame.height + 1) * (len(names) - 1) + in_values:
         return None
     if frame.select(pl.all_horizontal(pl.all().is_null()).any()).item():  # a blank line
         return None
     return frame
+
+
+def _commas(column: pl.Series) -> int:
+    """The commas inside a column's values; a categorical's are counted once per distinct text, times its rows."""
+    if column.dtype == pl.Categorical:
+        counts = column.drop_nulls().value_counts(name="rows_")
+        return counts.select((pl.col(column.name).cast(pl.String).str.count_matches(",", literal=True) * pl.col("rows_")).sum()).item() or 0
+    return column.str.count_matches(",", literal=True).sum() or 0
 
 
 def _parse_rows(table: Table, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
@@ -238,7 +249,7 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
         extra = [v for v in field.missing_values(table.missing_values) if v not in table.missing_values]
         present = text.is_not_null() & (~text.is_in(extra) if extra else pl.lit(True))
         if field.type == "string":
-            columns.append((pl.when(present).then(text) if extra else text).cast(field.polars_dtype).alias(field.name))
+            columns.append((pl.when(present).then(text) if extra else text).cast(table.polars_dtype(field)).alias(field.name))
             continue
         # a non-strict cast turns what it cannot convert into a null: each kept value is checked to exist, so
         # nothing that fails to convert (beyond int64, beyond float64, year 0) passes as a missing value

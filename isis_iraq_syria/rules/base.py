@@ -60,8 +60,11 @@ class Context:
 
     def screened(self, name: str, screen: str, columns: list[str], test: Callable[[pl.Expr], pl.Expr]) -> dict[str, bool]:
         """For each of a table's `columns`, whether any cell passes the screen `test`, computed once per screen name."""
-        return self.shared(f"screen:{name}:{screen}", lambda: self.frames[name].select(
-            [test(pl.col(c)).fill_null(False).any().alias(c) for c in columns]).row(0, named=True) if columns else {})
+        frame = self.frames[name]
+        # text held as a categorical is screened once per distinct value
+        text = {c: pl.col(c).unique().cast(pl.String) if frame[c].dtype == pl.Categorical else pl.col(c) for c in columns}
+        return self.shared(f"screen:{name}:{screen}", lambda: frame.select(
+            [test(text[c]).fill_null(False).any().alias(c) for c in columns]).row(0, named=True) if columns else {})
 
     def rows(self, name: str, *columns: str) -> pl.DataFrame:
         """The table with each row's position, so that a filtered or joined frame still locates its rows.

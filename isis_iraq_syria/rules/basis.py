@@ -100,7 +100,8 @@ def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
         quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
         sources.append((quoted, dict(family="family", subject="subject", document_id="document_id", field=pl.col("field").cast(pl.String), item="item")))
         passages = pl.concat([frame.select(**columns, start=pl.col("quote_start"), text_id=text_id) for frame, columns in sources])
-        texts = pl.concat([frame.select(text_id, text=pl.col("quote")).unique("text_id") for frame, _ in sources]).unique("text_id")
+        texts = (pl.concat([frame.select(text_id, text=pl.col("quote")).unique("text_id") for frame, _ in sources]).unique("text_id")
+                 .with_columns(pl.col("text").cast(pl.String)))
         return passages, texts
     return ctx.shared("passages", compute)
 
@@ -120,8 +121,9 @@ def _names(ctx: Context) -> pl.DataFrame:
     """Every name of a geography or actor (its own name and its declared names): (name, geography_id, actor_id)."""
     def compute() -> pl.DataFrame:
         f = ctx.frames
-        geo = pl.concat([f["geographies"].select("geography_id", "name"), f["geography_names"].select("geography_id", "name")])
-        actors = pl.concat([f["actors"].select("actor_id", "name"), f["actor_names"].select("actor_id", "name")])
+        name = pl.col("name").cast(pl.String)  # a table's own name is free text (a categorical), a declared name a key
+        geo = pl.concat([f["geographies"].select("geography_id", name), f["geography_names"].select("geography_id", name)])
+        actors = pl.concat([f["actors"].select("actor_id", name), f["actor_names"].select("actor_id", name)])
         return pl.concat([geo.with_columns(actor_id=pl.lit(None, pl.String)), actors.select(pl.lit(None, pl.String).alias("geography_id"), "actor_id", "name")],
                          how="diagonal").unique()
     return ctx.shared("names", compute)
@@ -141,7 +143,7 @@ def _mentions(ctx: Context) -> pl.DataFrame:
 def _kind_words(ctx: Context) -> pl.DataFrame:
     """(text_id, figure_kind) for every figure kind whose words are found in a distinct passage."""
     def compute() -> pl.DataFrame:
-        kinds = (ctx.frames["figure_kinds"].select("figure_kind_id", word=pl.col("words").str.split("|"))
+        kinds = (ctx.frames["figure_kinds"].select("figure_kind_id", word=pl.col("words").cast(pl.String).str.split("|"))
                  .explode("word").filter(pl.col("word").str.len_chars() > 0))
         _, texts = _passages(ctx)
         found = (texts.select("text_id", word=pl.col("text").str.extract_all(_word_pattern(kinds["word"].to_list())))
@@ -230,7 +232,7 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
-    kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words="words", own_voice="own_voice")
+    kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words=pl.col("words").cast(pl.String), own_voice="own_voice")
     stats = (ctx.rows("statistics", "statistic_id", "figure_kind", "asserted_by_actor_id").rename({"statistic_id": "subject"})
              .with_columns(pl.col("figure_kind").cast(pl.String)).join(kinds, on="figure_kind", how="left")
              .filter(pl.col("words").is_not_null() | pl.col("own_voice").fill_null(False)))
@@ -300,7 +302,9 @@ DATED = [
 def _dated_rows(ctx: Context, d: Dated) -> pl.DataFrame:
     subject = SUBJECT[d.cell.family]
     columns = [subject, d.start, d.end, d.precision, d.expression, d.anchor] + (["status"] if d.table == "events" else []) + (["figure_kind"] if d.table == "statistics" else [])
-    rows = _known(ctx, ctx.rows(d.table, *columns).rename({subject: "subject"}), d.anchor, "sources", "source_id")
+    # the expression as text (a short one is held in its 16-byte view): it is searched for and resolved
+    rows = _known(ctx, ctx.rows(d.table, *columns).rename({subject: "subject"}).with_columns(pl.col(d.expression).cast(pl.String)),
+                  d.anchor, "sources", "source_id")
     if d.table == "statistics":
         rows = rows.filter(pl.col("figure_kind") != "derived")  # a derived period is the derivation's, checked there
     future = pl.col("status").is_in(["planned", "announced"]) if d.table == "events" else pl.lit(False)

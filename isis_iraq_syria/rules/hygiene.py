@@ -54,13 +54,22 @@ def _text_rule(test: Callable[[pl.Expr], pl.Expr], message: str, screen: str | N
             hits = ctx.screened(name, screen, columns, SCREENS[screen]) if screen else dict.fromkeys(columns, True)
             wanted = set(_id_columns(ctx.package, name)) if ids_only else set(columns)
             for column in [c for c in columns if hits[c] and c in wanted]:
-                rows = ctx.rows(name, column)
-                if screen is not None:
-                    rows = rows.filter(SCREENS[screen](pl.col(column)).fill_null(False))
-                bad = rows.filter(test(pl.col(column)).fill_null(False))
-                out += ctx.report(name, bad, column, rule, lambda r, c=column: repr(r[c][:60]), lambda r: message)
+                out += ctx.report(name, _failing(ctx, name, column, test, screen), column, rule, lambda r, c=column: repr(r[c][:60]), lambda r: message)
         return out
     return check
+
+
+def _failing(ctx: Context, name: str, column: str, test: Callable[[pl.Expr], pl.Expr], screen: str | None) -> pl.DataFrame:
+    """The rows (with row_) whose text in `column` fails `test` (among those passing the screen). Text held as a
+    categorical is tested once per distinct value, and the failing values are looked up by code."""
+    def failing(frame: pl.DataFrame) -> pl.DataFrame:
+        if screen is not None:
+            frame = frame.filter(SCREENS[screen](pl.col(column)).fill_null(False))
+        return frame.filter(test(pl.col(column)).fill_null(False))
+    if ctx.frames[name][column].dtype != pl.Categorical:
+        return failing(ctx.rows(name, column))
+    values = failing(ctx.frames[name].select(pl.col(column).unique().drop_nulls().cast(pl.String)))[column]
+    return ctx.rows(name, column).filter(in_(column, values.cast(pl.Categorical))) if len(values) else ctx.rows(name, column).clear()
 
 
 check_formula_injection = _text_rule(lambda s: s.str.contains(f"^[{FORMULA_START}]") & ~s.str.contains(NUMBER.pattern),

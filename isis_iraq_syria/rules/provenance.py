@@ -37,9 +37,10 @@ def _quoted(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     A quote often states several figures: each distinct quote is examined once, and no join copies its text."""
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
         evidence = ctx.frames["statistic_evidence"]
-        quotes = evidence.select(pl.col("quote").unique()).with_row_index("quote_id")
-        link = (evidence.select("statistic_id", "quote").join(quotes, on="quote").select("statistic_id", "quote_id")
+        # a quote is a categorical: its code numbers it, and only the distinct texts are ever read as text
+        link = (evidence.select("statistic_id", quote_id=pl.col("quote").to_physical())
                 .join(ctx.rows("statistics", "statistic_id"), on="statistic_id").select(ROW, "quote_id"))
+        quotes = evidence.select(pl.col("quote").unique().drop_nulls()).select(quote_id=pl.col("quote").to_physical(), quote=pl.col("quote").cast(pl.String))
         return link, quotes
     return ctx.shared("quoted", compute)
 
@@ -106,7 +107,7 @@ def check_quote_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
                    if document in texts for text in quotes if text is not None and text not in texts[document]]
         if not missing:
             continue
-        missing = pl.DataFrame(missing, schema={column: pl.String, quote: pl.String}, orient="row")
+        missing = pl.DataFrame(missing, schema={column: pl.String, quote: pl.String}, orient="row").with_columns(pl.col(quote).cast(ctx.frames[table][quote].dtype))
         bad = ctx.rows(table, column, quote).filter(in_(quote, missing[quote])).join(missing, on=[column, quote])
         out += ctx.report(table, bad, quote, rule, lambda r, q=quote: r[q][:60],
                           lambda r, c=column: f"The quote is not found verbatim in the archived text of {r[c]}.")
@@ -125,7 +126,8 @@ def check_quote_span(ctx: Context, rule: Rule) -> list[Failure]:
                  for d, text, s, e in spans.iter_rows() if text in texts[d] and (s is None or e is None or texts[d][s:e] != text)]
         if not wrong:
             continue
-        wrong = pl.DataFrame(wrong, schema={q.document: pl.String, q.quote: pl.String, q.start: pl.Int64, q.end: pl.Int64, "found": pl.String}, orient="row")
+        wrong = (pl.DataFrame(wrong, schema={q.document: pl.String, q.quote: pl.String, q.start: pl.Int64, q.end: pl.Int64, "found": pl.String}, orient="row")
+                 .with_columns(pl.col(q.quote).cast(frame[q.quote].dtype)))
         bad = ctx.rows(q.table, q.document, q.quote, q.start, q.end).join(wrong, on=[q.document, q.quote, q.start, q.end], nulls_equal=True)
         out += ctx.report(q.table, bad, q.start, rule, lambda r, q=q: f"{fmt(r[q.start])}:{fmt(r[q.end])} holds {fmt(r['found'])[:40]!r}",
                           lambda r, q=q: (f"The text at {fmt(r[q.start])}:{fmt(r[q.end])} of {r[q.document]} is not the quote."
