@@ -169,6 +169,7 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for i, wave in enumerate(waves):
             found.update(zip([r.id for r in wave], pool.map(run, wave)))
+            ctx.forget_shared()
             if not keep_frames:
                 ctx.release_prose({column for later in waves[i + 1:] for rule in later for column in rule.prose})
     for rule in rules:  # in the rules' order, whichever finished first

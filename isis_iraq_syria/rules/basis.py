@@ -22,6 +22,7 @@ from .base import ROW, Context, Rule, in_
 from .provenance import NUMBER_WORDS, archived_texts
 
 SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_id"}
+CAT = pl.Categorical  # subjects, items and documents are joined as categoricals: codes, not text (see Context.categorical)
 
 
 @dataclass(frozen=True)
@@ -59,30 +60,35 @@ EXPRESSIONS = ("statistics.period_expression", "events.date_expression", "source
 def _bases(ctx: Context) -> pl.DataFrame:
     """bases with its subject in one column, and its item (a place or actor) in another."""
     return ctx.shared("bases", lambda: ctx.rows("bases").with_columns(
-        family=pl.col("field").cast(pl.String).replace_strict({c.field: c.family for c in CELLS}),
-        subject=pl.coalesce("statistic_id", "event_id", "source_id"),
-        item=pl.coalesce("geography_id", "actor_id")))
+        family=pl.col("field").cast(pl.String).replace_strict({c.field: c.family for c in CELLS}).cast(CAT),
+        subject=pl.coalesce("statistic_id", "event_id", "source_id").cast(CAT),
+        item=pl.coalesce("geography_id", "actor_id").cast(CAT), document_id=ctx.categorical("bases", "document_id")))
 
 
-def _evidenced(ctx: Context, frame: pl.DataFrame, family: str) -> pl.DataFrame:
-    """The rows whose subject has evidence: one with none already fails ref.statistic_has_evidence or
-    ref.event_has_evidence, and its cells have no quote to be stated in."""
-    table = {"statistic": "statistic_evidence", "event": "event_evidence"}.get(family)
-    if table is None:
+def _evidenced(ctx: Context, frame: pl.DataFrame, family: str, table: str) -> pl.DataFrame:
+    """The rows (of `table`, located by row_) whose subject has evidence: one with none already fails
+    ref.statistic_has_evidence or ref.event_has_evidence, and its cells have no quote to be stated in. Which rows of
+    a table have evidence is worked out once, as a mask, and shared."""
+    evidence = {"statistic": "statistic_evidence", "event": "event_evidence"}.get(family)
+    if evidence is None:
         return frame
-    subject = SUBJECT[family]
-    return frame.join(ctx.frames[table].select(pl.col(subject).alias("subject")), on="subject", how="semi")
+
+    def mask() -> pl.Series:
+        subjects = _bases(ctx)["subject"] if table == "bases" else ctx.categorical(table, SUBJECT[family])
+        return subjects.is_in(ctx.categorical(evidence, SUBJECT[family]).implode())
+    return frame.filter(ctx.shared(f"evidenced:{table}:{family}", mask).gather(frame[ROW]))
 
 
 def _known(ctx: Context, frame: pl.DataFrame, column: str, table: str, key: str) -> pl.DataFrame:
     """The rows whose reference in `column` resolves: a dangling one already fails ref.foreign_key, and one mistake
     gets one failure."""
-    return frame.filter(pl.col(column).is_null() | in_(column, ctx.frames[table][key]))
+    return frame.filter(pl.col(column).is_null() | in_(column, ctx.frames[table][key].cast(frame.schema[column])))
 
 
 def _inferred(ctx: Context, field: str, *keys: str) -> pl.DataFrame:
     """The subjects (and items or documents) whose cell `field` has an inferred basis."""
-    return _bases(ctx).filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(*keys)
+    inferred = ctx.shared("inferred", lambda: _bases(ctx).filter(pl.col("basis") == "inferred").select("field", "subject", "item", "document_id"))
+    return inferred.filter(pl.col("field") == field).select(*keys)
 
 
 def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -93,12 +99,12 @@ def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
         # polars' categories are global: a text's code is the same in every table, so each part is numbered alone
         # and no column of all the texts is ever built
         text_id = pl.col("quote").cast(pl.Categorical).to_physical().alias("text_id")
-        sources = [(ctx.frames[table], dict(family=pl.lit(family), subject=pl.col(subject), document_id=pl.col(document),
-                                           field=pl.lit(None, pl.String), item=pl.lit(None, pl.String)))
+        sources = [(ctx.frames[table], dict(family=pl.lit(family, CAT), subject=ctx.categorical(table, subject), document_id=ctx.categorical(table, document),
+                                           field=pl.lit(None, CAT), item=pl.lit(None, CAT)))
                    for family, table, subject, document in PASSAGE_TABLES]
         # an inferred basis's quote is a passage too: the words an inference rests on (its expression, say)
         quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
-        sources.append((quoted, dict(family="family", subject="subject", document_id="document_id", field=pl.col("field").cast(pl.String), item="item")))
+        sources.append((quoted, dict(family="family", subject="subject", document_id="document_id", field=pl.col("field").cast(CAT), item="item")))
         passages = pl.concat([frame.select(**columns, start=pl.col("quote_start"), text_id=text_id) for frame, columns in sources])
         texts = (pl.concat([frame.select(text_id, text=pl.col("quote")).unique("text_id") for frame, _ in sources]).unique("text_id")
                  .with_columns(pl.col("text").cast(pl.String)))
@@ -136,7 +142,7 @@ def _mentions(ctx: Context) -> pl.DataFrame:
         _, texts = _passages(ctx)
         found = (texts.select("text_id", name=pl.col("text").str.extract_all(_word_pattern(names["name"].to_list())))
                  .explode("name").drop_nulls("name").unique())
-        return found.join(names, on="name").select("text_id", "geography_id", "actor_id")
+        return found.join(names, on="name").select("text_id", pl.col("geography_id").cast(CAT), pl.col("actor_id").cast(CAT))
     return ctx.shared("mentions", compute)
 
 
@@ -160,27 +166,28 @@ def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
     def evidence() -> pl.DataFrame:
         passages, _ = _passages(ctx)
         return passages.filter((pl.col("family") == cell.family) & pl.col("field").is_null()).select(keep)
-    passages, _ = _passages(ctx)
-    context = passages.filter(pl.col("field") == cell.field).select(keep)
+    context = ctx.shared("context_passages", lambda: _passages(ctx)[0].filter(pl.col("field").is_not_null()))
+    context = context.filter(pl.col("field") == cell.field).select(keep)
     return pl.concat([ctx.shared(f"evidence_passages:{cell.family}", evidence), context], rechunk=False)
 
 
-def _cells_not_stated(cells: pl.DataFrame, found: pl.DataFrame, on: list[str], inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
-    return cells.join(found, on=on, how="anti").join(inferred, on=inferred_on, how="anti")
+def _cells_not_stated(cells: pl.DataFrame, found: pl.Series, inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
+    """The cells (rows with row_) that are not among the `found` rows and have no inferred basis."""
+    return cells.join(found.alias(ROW).to_frame(), on=ROW, how="anti").join(inferred, on=inferred_on, how="anti")
 
 
 def _named(ctx: Context, cell: Cell, cells: pl.DataFrame, entity: str, value: str, parts: bool = False) -> pl.DataFrame:
-    """The cells (subject, value) one of whose passages names their value; a context quote counts only for its own
+    """The cells (their row_) one of whose passages names their value; a context quote counts only for its own
     item. With `parts`, naming an aggregate geography names each of its parts too: an event 'in Iraq and Syria'
     took place in each, while a figure for both is not a figure for either."""
     mentions = _mentions(ctx).select("text_id", entity).drop_nulls()
     if parts:
-        split = ctx.frames["geography_parts"].select(geography_id="aggregate_geography_id", part="part_geography_id")
+        split = ctx.frames["geography_parts"].select(geography_id=pl.col("aggregate_geography_id").cast(CAT), part=pl.col("part_geography_id").cast(CAT))
         mentions = pl.concat([mentions, mentions.join(split, on="geography_id").select("text_id", geography_id="part")]).unique()
     # from the cells to their passages (about two a cell), then to the few distinct texts' names
-    candidates = cells.select("subject", value).join(_texts_for(ctx, cell).select("subject", "item", "text_id"), on="subject")
+    candidates = cells.select(ROW, "subject", value).join(_texts_for(ctx, cell).select("subject", "item", "text_id"), on="subject")
     candidates = candidates.filter(pl.col("item").is_null() | (pl.col("item") == pl.col(value)))
-    return candidates.join(mentions.rename({entity: value}), on=["text_id", value], how="semi").select("subject", value)
+    return candidates.join(mentions.rename({entity: value}), on=["text_id", value], how="semi")[ROW]
 
 
 def _names_of(ctx: Context, entity: str) -> dict[str, str]:
@@ -190,16 +197,17 @@ def _names_of(ctx: Context, entity: str) -> dict[str, str]:
 
 def check_geography_stated(ctx: Context, rule: Rule) -> list[Failure]:
     names = _names_of(ctx, "geography_id")
-    stats = (ctx.rows("statistics", "statistic_id", "geography_id", "figure_kind")
-             .filter(pl.col("geography_id").is_not_null() & (pl.col("figure_kind") != "derived")).rename({"statistic_id": "subject"}))
-    stats = _evidenced(ctx, _known(ctx, stats, "geography_id", "geographies", "geography_id"), "statistic")
-    bad = _cells_not_stated(stats, _named(ctx, CELL["statistics.geography_id"], stats, "geography_id", "geography_id"), ["subject", "geography_id"],
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=ctx.categorical("statistics", "statistic_id"), geography_id=ctx.categorical("statistics", "geography_id"))
+             .filter(pl.col("geography_id").is_not_null() & (pl.col("figure_kind") != "derived")))
+    stats = _known(ctx, _evidenced(ctx, stats, "statistic", "statistics"), "geography_id", "geographies", "geography_id")
+    bad = _cells_not_stated(stats, _named(ctx, CELL["statistics.geography_id"], stats, "geography_id", "geography_id"),
                             _inferred(ctx, "statistics.geography_id", "subject"), ["subject"])
     message = "No quote of the row's evidence or basis names {g} ({n}): give a context quote that does, or an inferred basis with a note, or leave it empty."
     out = ctx.report("statistics", bad, "geography_id", rule, lambda r: r["geography_id"],
                      lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
-    places = _evidenced(ctx, _known(ctx, ctx.rows("event_geographies", "event_id", "geography_id").rename({"event_id": "subject"}), "geography_id", "geographies", "geography_id"), "event")
-    bad = _cells_not_stated(places, _named(ctx, CELL["event_geographies.geography_id"], places, "geography_id", "geography_id", parts=True), ["subject", "geography_id"],
+    places = ctx.rows("event_geographies").select(ROW, subject=ctx.categorical("event_geographies", "event_id"), geography_id=ctx.categorical("event_geographies", "geography_id"))
+    places = _known(ctx, _evidenced(ctx, places, "event", "event_geographies"), "geography_id", "geographies", "geography_id")
+    bad = _cells_not_stated(places, _named(ctx, CELL["event_geographies.geography_id"], places, "geography_id", "geography_id", parts=True),
                             _inferred(ctx, "event_geographies.geography_id", "subject", "item").rename({"item": "geography_id"}), ["subject", "geography_id"])
     return out + ctx.report("event_geographies", bad, "geography_id", rule, lambda r: r["geography_id"],
                             lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
@@ -208,24 +216,27 @@ def check_geography_stated(ctx: Context, rule: Rule) -> list[Failure]:
 def _own_voice(ctx: Context) -> pl.DataFrame:
     """(subject, actor) where a document reports the statistic in its own voice (no cited source) and the actor is
     its publisher."""
-    return (ctx.frames["statistic_evidence"].filter(pl.col("cited_source_id").is_null()).select("statistic_id", "source_id")
-            .join(ctx.frames["sources"].select("source_id", "publisher_actor_id"), on="source_id")
-            .select(subject=pl.col("statistic_id"), actor=pl.col("publisher_actor_id")).drop_nulls())
+    return ctx.shared("own_voice", lambda: (
+        ctx.frames["statistic_evidence"].select("cited_source_id", "source_id", subject=ctx.categorical("statistic_evidence", "statistic_id"))
+        .filter(pl.col("cited_source_id").is_null())
+        .join(ctx.frames["sources"].select("source_id", "publisher_actor_id"), on="source_id")
+        .select("subject", actor=pl.col("publisher_actor_id").cast(CAT)).drop_nulls()))
 
 
 def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
     names = _names_of(ctx, "actor_id")
-    stats = (ctx.rows("statistics", "statistic_id", "asserted_by_actor_id", "figure_kind")
-             .filter(pl.col("asserted_by_actor_id").is_not_null() & (pl.col("figure_kind") != "derived"))
-             .rename({"statistic_id": "subject", "asserted_by_actor_id": "actor"}))
-    stats = _evidenced(ctx, _known(ctx, stats, "actor", "actors", "actor_id"), "statistic")
-    found = pl.concat([_named(ctx, CELL["statistics.asserted_by_actor_id"], stats, "actor_id", "actor"), _own_voice(ctx)])
-    bad = _cells_not_stated(stats, found, ["subject", "actor"], _inferred(ctx, "statistics.asserted_by_actor_id", "subject"), ["subject"])
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=ctx.categorical("statistics", "statistic_id"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
+             .filter(pl.col("actor").is_not_null() & (pl.col("figure_kind") != "derived")))
+    stats = _known(ctx, _evidenced(ctx, stats, "statistic", "statistics"), "actor", "actors", "actor_id")
+    voiced = stats.join(_own_voice(ctx), on=["subject", "actor"], how="semi")[ROW]
+    found = pl.concat([_named(ctx, CELL["statistics.asserted_by_actor_id"], stats, "actor_id", "actor"), voiced])
+    bad = _cells_not_stated(stats, found, _inferred(ctx, "statistics.asserted_by_actor_id", "subject"), ["subject"])
     out = ctx.report("statistics", bad, "asserted_by_actor_id", rule, lambda r: r["actor"],
                      lambda r: (f"No quote of the row's evidence or basis names {r['actor']} ({names.get(r['actor'], 'no names')}), and no document "
                                 "reporting it in its own voice is published by it: give a context quote, or an inferred basis with a note."))
-    actors = _evidenced(ctx, _known(ctx, ctx.rows("event_actors", "event_id", "actor_id").rename({"event_id": "subject"}), "actor_id", "actors", "actor_id"), "event")
-    bad = _cells_not_stated(actors, _named(ctx, CELL["event_actors.actor_id"], actors, "actor_id", "actor_id"), ["subject", "actor_id"],
+    actors = ctx.rows("event_actors").select(ROW, subject=ctx.categorical("event_actors", "event_id"), actor_id=ctx.categorical("event_actors", "actor_id"))
+    actors = _known(ctx, _evidenced(ctx, actors, "event", "event_actors"), "actor_id", "actors", "actor_id")
+    bad = _cells_not_stated(actors, _named(ctx, CELL["event_actors.actor_id"], actors, "actor_id", "actor_id"),
                             _inferred(ctx, "event_actors.actor_id", "subject", "item").rename({"item": "actor_id"}), ["subject", "actor_id"])
     return out + ctx.report("event_actors", bad, "actor_id", rule, lambda r: r["actor_id"],
                             lambda r: f"No quote of the event's evidence or basis names {r['actor_id']} ({names.get(r['actor_id'], 'no names')}): give a context quote, or an inferred basis with a note.")
@@ -233,15 +244,14 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
 
 def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
     kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words=pl.col("words").cast(pl.String), own_voice="own_voice")
-    stats = (ctx.rows("statistics", "statistic_id", "figure_kind", "asserted_by_actor_id").rename({"statistic_id": "subject"})
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=ctx.categorical("statistics", "statistic_id"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
              .with_columns(pl.col("figure_kind").cast(pl.String)).join(kinds, on="figure_kind", how="left")
              .filter(pl.col("words").is_not_null() | pl.col("own_voice").fill_null(False)))
-    stats = _evidenced(ctx, stats, "statistic")
+    stats = _evidenced(ctx, stats, "statistic", "statistics")
     texts = _texts_for(ctx, CELL["statistics.figure_kind"])
-    worded = texts.join(_kind_words(ctx), on="text_id").select("subject", "figure_kind")
-    voiced = (_own_voice(ctx).join(stats.select("subject", actor="asserted_by_actor_id", figure_kind="figure_kind"), on=["subject", "actor"])
-              .join(kinds.filter(pl.col("own_voice")).select("figure_kind"), on="figure_kind").select("subject", "figure_kind"))
-    bad = _cells_not_stated(stats, pl.concat([worded, voiced]), ["subject", "figure_kind"], _inferred(ctx, "statistics.figure_kind", "subject"), ["subject"])
+    worded = stats.select(ROW, "subject", "figure_kind").join(texts.select("subject", "text_id"), on="subject").join(_kind_words(ctx), on=["text_id", "figure_kind"], how="semi")
+    voiced = stats.filter(pl.col("own_voice").fill_null(False)).join(_own_voice(ctx), on=["subject", "actor"], how="semi")
+    bad = _cells_not_stated(stats, pl.concat([worded[ROW], voiced[ROW]]), _inferred(ctx, "statistics.figure_kind", "subject"), ["subject"])
     return ctx.report("statistics", bad, "figure_kind", rule, lambda r: r["figure_kind"],
                       lambda r: (f"The kind {r['figure_kind']} is the document's own voice, but no evidence row reports it without a cited source from a document its asserting actor publishes."
                                  if r["own_voice"] else
@@ -254,7 +264,7 @@ def _own_text(ctx: Context, table: str) -> pl.Series:
 
 
 def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
-    sources = ctx.frames["sources"].select(cited_source_id="source_id", issuer="issuer_actor_id", publisher="publisher_actor_id")
+    sources = ctx.frames["sources"].select(cited_source_id="source_id", issuer=pl.col("issuer_actor_id").cast(CAT), publisher=pl.col("publisher_actor_id").cast(CAT))
     mentions = _mentions(ctx).select("text_id", "actor_id").drop_nulls()
 
     def named(rows: pl.DataFrame) -> pl.DataFrame:
@@ -265,8 +275,8 @@ def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for table, cell in (("statistic_evidence", CELL["statistic_evidence.cited_source_id"]), ("event_evidence", CELL["event_evidence.cited_source_id"])):
         subject = SUBJECT[cell.family]
-        rows = (ctx.rows(table, subject, "source_id", "cited_source_id").with_columns(_own_text(ctx, table))
-                .filter(pl.col("cited_source_id").is_not_null()).rename({subject: "subject", "source_id": "document_id"}).join(sources, on="cited_source_id"))
+        rows = (ctx.rows(table, "cited_source_id").with_columns(_own_text(ctx, table), subject=ctx.categorical(table, subject), document_id=ctx.categorical(table, "source_id"))
+                .filter(pl.col("cited_source_id").is_not_null()).join(sources, on="cited_source_id"))
         # the row's own quote, or a context quote kept for this cell (few: joined through the rows they are for)
         context = passages.filter((pl.col("family") == cell.family) & (pl.col("field") == cell.field)).select("subject", "document_id", "text_id")
         found = pl.concat([named(rows).select(ROW), named(rows.drop("text_id").join(context, on=["subject", "document_id"])).select(ROW)])
@@ -303,18 +313,19 @@ def _dated_rows(ctx: Context, d: Dated) -> pl.DataFrame:
     subject = SUBJECT[d.cell.family]
     columns = [subject, d.start, d.end, d.precision, d.expression, d.anchor] + (["status"] if d.table == "events" else []) + (["figure_kind"] if d.table == "statistics" else [])
     # the expression as text (a short one is held in its 16-byte view): it is searched for and resolved
-    rows = _known(ctx, ctx.rows(d.table, *columns).rename({subject: "subject"}).with_columns(pl.col(d.expression).cast(pl.String)),
+    rows = _known(ctx, ctx.rows(d.table, *columns[1:]).with_columns(pl.col(d.expression).cast(pl.String), subject=ctx.categorical(d.table, subject)),
                   d.anchor, "sources", "source_id")
     if d.table == "statistics":
         rows = rows.filter(pl.col("figure_kind") != "derived")  # a derived period is the derivation's, checked there
     future = pl.col("status").is_in(["planned", "announced"]) if d.table == "events" else pl.lit(False)
-    return _evidenced(ctx, rows, d.cell.family).with_columns(future=future, dated=pl.col(d.start).is_not_null() | pl.col(d.end).is_not_null())
+    return _evidenced(ctx, rows, d.cell.family, d.table).with_columns(future=future, dated=pl.col(d.start).is_not_null() | pl.col(d.end).is_not_null())
 
 
-def _expression_hits(ctx: Context, d: Dated) -> pl.DataFrame:
+def _expression_hits(ctx: Context, d: Dated) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each place in a row's passages that holds its expression: (subject, expression, document_id, text_id, start,
-    position, text), with position in characters. Each distinct (passage, expression) pair is searched once; the
-    dates rule and the coverage rule share the result."""
+    position), with position in characters; and the distinct places with their passage's text (text_id, expression,
+    position, text). Each distinct (passage, expression) pair is searched once; the dates rule and the coverage rule
+    share the result."""
     return ctx.shared(f"expression_hits:{d.table}", lambda: _search_expressions(ctx, d, _dated_rows(ctx, d)))
 
 
@@ -326,13 +337,15 @@ def _search_expressions(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFr
     found = [(text_id, expression, m.start(), text) for text_id, expression, text in searched.iter_rows()
              for m in re.finditer(re.escape(expression), text)]
     found = pl.DataFrame(found, orient="row", schema={"text_id": pl.UInt32, "expression": pl.String, "position": pl.Int64, "text": pl.String})
-    return pairs.join(found, on=["text_id", "expression"]).select("subject", "expression", "document_id", "text_id", "start", "position", "text")
+    # the passage's text stays with the distinct places: a row for each subject would copy it
+    hits = pairs.join(found.drop("text"), on=["text_id", "expression"]).select("subject", "expression", "document_id", "text_id", "start", "position")
+    return hits, found
 
 
 def date_expression_spans(ctx: Context) -> pl.DataFrame:
     """Where in each document a recorded date expression stands: (document_id, start, end), for the coverage rule."""
     def compute() -> pl.DataFrame:
-        parts = [_expression_hits(ctx, d).select(
+        parts = [_expression_hits(ctx, d)[0].select(
                      "document_id", start=pl.col("start") + pl.col("position"),
                      end=pl.col("start") + pl.col("position") + pl.col("expression").str.len_chars())
                  for d in DATED]
@@ -353,20 +366,21 @@ def check_dates_stated(ctx: Context, rule: Rule) -> list[Failure]:
         bad = rows.filter(~pl.col("dated") & pl.col(d.expression).is_not_null())
         out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
                           lambda r: "An expression is recorded but the dates are empty: resolve it, or leave both empty.")
-        hits = _expression_hits(ctx, d)
+        hits, places_found = _expression_hits(ctx, d)
         bad = rows.filter(pl.col(d.expression).is_not_null()).join(hits.select("subject"), on="subject", how="anti")
         out += ctx.report(d.table, bad, d.expression, rule, lambda r, d=d: r[d.expression],
                           lambda r, d=d: f"The expression {r[d.expression]!r} is in no quote of the row's evidence or basis.")
         # a stated relative expression is resolved against the date of the document that states it
         relative = rows.filter(pl.col(d.expression).is_not_null() & ~pl.col("inferred") & ~pl.col(d.expression).str.contains(YEAR))
         own = hits.select("subject", pl.col("document_id").alias(d.anchor))
-        bad = relative.join(hits.select("subject"), on="subject", how="semi").join(own, on=["subject", d.anchor], how="anti")
+        bad = (relative.join(hits.select("subject"), on="subject", how="semi").with_columns(anchor_=pl.col(d.anchor).cast(CAT))
+               .join(own.rename({d.anchor: "anchor_"}), on=["subject", "anchor_"], how="anti"))
         out += ctx.report(d.table, bad, d.anchor, rule, lambda r, d=d: fmt(r[d.anchor]),
                           lambda r, d=d: (f"{r[d.expression]!r} is relative: stated, it is resolved against the date of the document whose quote holds it; "
                                           "resolved against another source's date it is an inference (record an inferred basis with a note)."))
         # '... by 2019' cut as '2019'
         places = ["text_id", "expression", "position"]  # each distinct place is read once, whatever shares it
-        bounded = [(i, e, pos, w) for i, e, pos, text in hits.select(*places, "text").unique(subset=places).iter_rows()
+        bounded = [(i, e, pos, w) for i, e, pos, text in places_found.select(*places, "text").iter_rows()
                    if (w := bounded_before(text, pos)) and not e.lower().startswith(w)]
         if bounded:
             frame = pl.DataFrame(bounded, schema={"text_id": pl.UInt32, "expression": pl.String, "position": pl.Int64, "word": pl.String}, orient="row")
@@ -429,30 +443,38 @@ def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
                     lambda r: "A stated basis gives the context quote that states the cell; a cell its evidence quote states needs no basis row.")
     # the document reports the subject, and the cell is not empty
     f = ctx.frames
+
+    def cells(table: str, condition: pl.Expr | None = None, **columns: str) -> pl.DataFrame:
+        """The named columns of a table's rows where `condition` holds, as categoricals."""
+        frame = pl.DataFrame({name: ctx.categorical(table, column) for name, column in columns.items()})
+        return frame if condition is None else frame.filter(f[table].select(condition.fill_null(False)).to_series())
+
+    keyed = rows.select(ROW, "field", "family", "subject", "item", "document_id")  # filtered without copying the text columns
     reported = {
-        "statistic": f["statistic_evidence"].select(subject="statistic_id", document_id="source_id"),
-        "event": f["event_evidence"].select(subject="event_id", document_id="source_id"),
-        "source": pl.concat([f["citations"].select(subject="cited_source_id", document_id="citing_source_id"),
-                             f["sources"].filter(pl.col("text_sha256").is_not_null()).select(subject="source_id", document_id="source_id")]),
+        "statistic": cells("statistic_evidence", subject="statistic_id", document_id="source_id"),
+        "event": cells("event_evidence", subject="event_id", document_id="source_id"),
+        "source": pl.concat([cells("citations", subject="cited_source_id", document_id="citing_source_id"),
+                             cells("sources", pl.col("text_sha256").is_not_null(), subject="source_id", document_id="source_id")]),
     }
     for family, pairs in reported.items():
-        bad = _evidenced(ctx, rows.filter(pl.col("family") == family), family).join(pairs, on=["subject", "document_id"], how="anti")
+        bad = _evidenced(ctx, keyed.filter(pl.col("family") == family), family, "bases").join(pairs, on=["subject", "document_id"], how="anti")
         out += ctx.report("bases", bad, "document_id", rule, lambda r: r["document_id"],
                           lambda r: f"{r['document_id']} does not report {r['subject']} (no evidence or citation links them), so its words cannot be the basis.")
+    dated = lambda start, end: pl.col(start).is_not_null() | pl.col(end).is_not_null()  # noqa: E731
     filled = {
-        "statistics.geography_id": f["statistics"].filter(pl.col("geography_id").is_not_null()).select(subject="statistic_id"),
-        "statistics.period": f["statistics"].filter(pl.col("period_start").is_not_null() | pl.col("period_end").is_not_null()).select(subject="statistic_id"),
-        "statistics.asserted_by_actor_id": f["statistics"].filter(pl.col("asserted_by_actor_id").is_not_null()).select(subject="statistic_id"),
-        "statistics.figure_kind": f["statistics"].select(subject="statistic_id"),
-        "statistic_evidence.cited_source_id": f["statistic_evidence"].filter(pl.col("cited_source_id").is_not_null()).select(subject="statistic_id", document_id="source_id"),
-        "event_evidence.cited_source_id": f["event_evidence"].filter(pl.col("cited_source_id").is_not_null()).select(subject="event_id", document_id="source_id"),
-        "events.dates": f["events"].filter(pl.col("date_start").is_not_null() | pl.col("date_end").is_not_null()).select(subject="event_id"),
-        "event_geographies.geography_id": f["event_geographies"].select(subject="event_id", item="geography_id"),
-        "event_actors.actor_id": f["event_actors"].select(subject="event_id", item="actor_id"),
-        "sources.published": f["sources"].filter(pl.col("published_start").is_not_null() | pl.col("published_end").is_not_null()).select(subject="source_id"),
+        "statistics.geography_id": cells("statistics", pl.col("geography_id").is_not_null(), subject="statistic_id"),
+        "statistics.period": cells("statistics", dated("period_start", "period_end"), subject="statistic_id"),
+        "statistics.asserted_by_actor_id": cells("statistics", pl.col("asserted_by_actor_id").is_not_null(), subject="statistic_id"),
+        "statistics.figure_kind": cells("statistics", subject="statistic_id"),
+        "statistic_evidence.cited_source_id": cells("statistic_evidence", pl.col("cited_source_id").is_not_null(), subject="statistic_id", document_id="source_id"),
+        "event_evidence.cited_source_id": cells("event_evidence", pl.col("cited_source_id").is_not_null(), subject="event_id", document_id="source_id"),
+        "events.dates": cells("events", dated("date_start", "date_end"), subject="event_id"),
+        "event_geographies.geography_id": cells("event_geographies", subject="event_id", item="geography_id"),
+        "event_actors.actor_id": cells("event_actors", subject="event_id", item="actor_id"),
+        "sources.published": cells("sources", dated("published_start", "published_end"), subject="source_id"),
     }
     for field, cells in filled.items():
-        bad = rows.filter(pl.col("field") == field).join(cells, on=cells.columns, how="anti")
+        bad = keyed.filter(pl.col("field") == field).join(cells, on=cells.columns, how="anti")
         out += ctx.report("bases", bad, "field", rule, lambda r: f"{r['field']} of {r['subject']}" + (f" ({r['item']})" if r["item"] else ""),
                           lambda r: "The cell this basis is for is empty or does not exist: an empty cell is not stated and needs no basis.")
     return out
