@@ -255,29 +255,30 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
             columns.append((pl.when(present).then(text) if extra else text).cast(table.polars_dtype(field)).alias(field.name))
             continue
         # a non-strict cast turns what it cannot convert into a null: each kept value is checked to exist, so
-        # nothing that fails to convert (beyond int64, beyond float64, year 0) passes as a missing value
+        # nothing that fails to convert (beyond int64, beyond float64, year 0) passes as a missing value. Converted
+        # before masking, as masking the text copies every string.
         if field.type == "integer":
-            typed = pl.when(present & text.str.contains(INTEGER.pattern)).then(text).cast(pl.Int64, strict=False)
-            ok = typed.is_not_null()
+            typed = pl.when(present & text.str.contains(INTEGER.pattern)).then(text.cast(pl.Int64, strict=False))
         elif field.type == "number":
-            parsed = pl.when(present & text.str.contains(NUMBER.pattern)).then(text).cast(pl.Float64, strict=False)
-            typed = pl.when(parsed.is_finite()).then(parsed)  # "1e999" is inf in float64 but a finite Decimal in frictionless
-            ok = typed.is_not_null()
+            parsed = text.cast(pl.Float64, strict=False)
+            # "1e999" is inf in float64 but a finite Decimal in frictionless
+            typed = pl.when(present & text.str.contains(NUMBER.pattern) & parsed.is_finite()).then(parsed)
         elif field.type == "date":
-            parsed = pl.when(present & text.str.contains(DATE.pattern)).then(text).str.to_date("%Y-%m-%d", strict=False)
-            typed = pl.when(parsed.dt.year() >= 1).then(parsed)  # year 0 has no Python date: frictionless and pandas refuse it
-            ok = typed.is_not_null()
-        else:  # boolean
+            parsed = text.str.to_date("%Y-%m-%d", strict=False)
+            # year 0 has no Python date: frictionless and pandas refuse it
+            typed = pl.when(present & text.str.contains(DATE.pattern) & (parsed.dt.year() >= 1)).then(parsed)
+        else:  # boolean: null exactly when the text is neither a true nor a false value
             true_values = field.descriptor.get("trueValues", ["true"])
             false_values = field.descriptor.get("falseValues", ["false"])
-            ok = text.is_in(true_values) | text.is_in(false_values)
             typed = pl.when(text.is_in(true_values)).then(True).when(text.is_in(false_values)).then(False).otherwise(None)
         columns.append(typed.alias(field.name))
-        checks.append((present & ~ok.fill_null(False)).alias(field.name))
+        checks.append(present.alias(field.name))
     frame = raw.select(columns)
     failures: list[Failure] = []
     if checks:
-        bad = raw.select(checks)
+        # a present cell that typed to a null did not parse: the typed frame tells, without converting again
+        kept = raw.select(checks)
+        bad = pl.DataFrame([kept[name] & frame[name].is_null() for name in kept.columns])
         rows = bad.select(pl.any_horizontal(pl.all())).to_series().arg_true()
         if len(rows):
             keys = row_keys(table, raw)
