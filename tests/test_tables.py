@@ -85,6 +85,17 @@ def test_file_scan_counts_across_chunks() -> None:
     assert [FileScan.of(io.BytesIO(third), chunk_size=size).first_cr_line for size in (4, 64, 1 << 20)] == [3, 3, 3]
 
 
+
+@pytest.mark.parametrize("data, loose", [
+    (b'id,note\na,x"y\n', True),  # a quote inside an unquoted cell
+    (b'id,note\na,""x\n', True),  # a closed empty cell running on
+    (b'id,note\na,"x,y"\n', False),
+    (b'id,note\na,"said ""yes"" then"\n', False),  # escaped quotes in running text
+])
+def test_a_loose_quote_is_found_wherever_a_chunk_ends(data: bytes, loose: bool) -> None:
+    """A quote at the last byte of a chunk is judged with the next chunk's first byte, not skipped."""
+    assert [FileScan.of(io.BytesIO(data), chunk_size=size).loose_quote for size in range(3, len(data) + 2)] == [loose] * (len(data) - 1)
+
 def test_reports_a_line_break_inside_a_quoted_cell(pkg: Path) -> None:
     edit(pkg, "actors", "reuters", notes="wire\nservice")
     hits = [f for f in run(pkg).failures if f.rule == "hygiene.control_chars"]
