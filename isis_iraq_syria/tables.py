@@ -45,24 +45,57 @@ def _file_failure(table: Table, rule: str, message: str, values: str = "", line:
 
 
 _C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080..U+009F in UTF-8
-# A quote neither opening a cell (after a comma or line break) nor closing one (before a comma, line break or quote):
-# where a closed cell runs on ('""x') polars and Python's csv module (frictionless) read different values, so the
-# file goes to the strict reader, which reads it as Python does. An escaped quote ('a""b') also matches: strict, slower, right.
 _QUOTE, _COMMA, _LF = ord('"'), ord(","), ord("\n")
 
 
+@dataclass
+class QuoteScan:
+    """Whether polars and Python's csv module (frictionless) may read a file's quoted cells differently, from its
+    quotes alone, chunk by chunk. Counting the quotes tells whether each is inside a quoted cell (after an odd
+    number of them). Outside, a quote must open a cell: after a comma or a line break, or as the second of an
+    escaped pair. Inside, it must close the cell (before a comma, a line break or the end) or escape the quote
+    after it. Any other quote ('x"y', '""x', a cell running on after its closing quote, one left open at the end)
+    is loose, and the file goes to the strict reader, which reads it as Python does. Files written by a CSV writer
+    have none; only the quotes are looked at, not every byte."""
+
+    loose: bool = False
+    inside: bool = False  # after an odd number of quotes
+    previous: int = _LF  # the byte before the chunk: the file starts as after a line break
+    pending: bool = False  # the last chunk ended on a quote inside a cell: the next byte says what it does
+
+    def feed(self, arr: np.ndarray) -> None:
+        if self.loose or not len(arr):
+            return
+        if self.pending and arr[0] not in (_QUOTE, _COMMA, _LF):
+            self.loose = True
+            return
+        quotes = np.flatnonzero(arr == _QUOTE)
+        if len(quotes):
+            inside = (np.arange(len(quotes)) % 2 == 1) != self.inside
+            before = arr[quotes - 1] if quotes[0] > 0 else np.concatenate(([self.previous], arr[quotes[1:] - 1]))
+            last = quotes == len(arr) - 1
+            after = arr[np.minimum(quotes + 1, len(arr) - 1)]
+            opens = (before == _COMMA) | (before == _LF) | (before == _QUOTE)
+            closes = (after == _QUOTE) | (after == _COMMA) | (after == _LF) | last
+            if np.any(~inside & ~opens) or np.any(inside & ~closes):
+                self.loose = True
+                return
+            self.pending = bool(inside[-1] & last[-1])
+            self.inside = self.inside != (len(quotes) % 2 == 1)
+        else:
+            self.pending = False
+        self.previous = int(arr[-1])
+
+    def end(self) -> bool:
+        """Whether the file had a loose quote, once all of it was fed: a quoted cell still open is one."""
+        return self.loose or self.inside
+
+
 def has_loose_quote(data: bytes) -> bool:
-    """Whether the bytes hold a quote with a byte before it that is neither a comma nor a line feed, and a byte after
-    it that is neither a quote, a comma nor a line feed, other than an escaped quote in running text. Only the quotes
-    are looked at: a regex tries every byte of the file, 3 s for a 200 MB table."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(arr[2:-1] == _QUOTE) + 2
-    before, after, two_before = arr[quotes - 1], arr[quotes + 1], arr[quotes - 2]
-    loose = (before != _COMMA) & (before != _LF) & (after != _QUOTE) & (after != _COMMA) & (after != _LF)
-    # the second quote of a doubled quote in running text ('said."" CENTCOM') is an escaped quote, which both readers
-    # read alike; a doubled quote just after a delimiter ('""x', a closed empty cell running on) is not
-    escaped = (before == _QUOTE) & (two_before != _COMMA) & (two_before != _LF) & (two_before != _QUOTE)
-    return bool(np.any(loose & ~escaped))
+    """QuoteScan over a whole file's bytes."""
+    scan = QuoteScan()
+    scan.feed(np.frombuffer(data, dtype=np.uint8))
+    return scan.end()
 
 
 @dataclass
@@ -87,7 +120,7 @@ class FileScan:
     def of(cls, stream: BinaryIO, chunk_size: int = 1 << 20) -> FileScan:
         # numpy counts over views of one buffer: no chunk is copied, the GIL is left to the other thread's table, and
         # a 1 MiB chunk stays in the CPU's cache for the passes over it (1.2 s -> 0.35 s for a 489 MB file)
-        scan, buffer, last, tail = cls(), bytearray(chunk_size), 0, b"\n\n\n"  # the file starts as after a line break
+        scan, buffer, last, quotes = cls(), bytearray(chunk_size), 0, QuoteScan()
         whole, mask = np.frombuffer(buffer, dtype=np.uint8), np.empty(chunk_size, dtype=bool)
         while n := stream.readinto(buffer):
             data, arr, hits = (buffer, whole, mask) if n == chunk_size else (buffer[:n], whole[:n], mask[:n])
@@ -107,13 +140,10 @@ class FileScan:
             scan.other_controls += int(controls - breaks)
             if not scan.c1 and (b"\xc2" in data or last == 0xC2):
                 scan.c1 = bool(_C1_CONTROL.search(bytes([last]) + data))
-            if not scan.loose_quote and (b'"' in data or tail[-1] == _QUOTE):
-                # the quotes at the seam (the last chunk's last byte, this one's first two) with the bytes around
-                # them, then the rest in place: whatever the chunk size, the quotes of the whole file are looked at
-                scan.loose_quote = has_loose_quote(tail + bytes(data[:3])) or has_loose_quote(arr)
-            tail = (tail + bytes(data[-3:]))[-3:]
+            quotes.feed(arr)  # in place: the state it carries from chunk to chunk makes the seams whole
             last, scan.size = data[-1], scan.size + n
         scan.ends_with_line_break = last == 0x0A
+        scan.loose_quote = quotes.end()
         return scan
 
     def control_free(self, records: int) -> bool:

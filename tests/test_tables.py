@@ -91,6 +91,9 @@ def test_file_scan_counts_across_chunks() -> None:
     (b'id,note\na,""x\n', True),  # a closed empty cell running on
     (b'id,note\na,"x,y"\n', False),
     (b'id,note\na,"said ""yes"" then"\n', False),  # escaped quotes in running text
+    (b'id,note\na,",\nb,"\\""\n', True),  # a quote after a comma inside a quoted cell does not open one
+    (b'id,note\na,"x\n', True),  # a quoted cell left open at the end
+    (b'id,note\na,"x\ny",\n', False),  # a line break inside a quoted cell
 ])
 def test_a_loose_quote_is_found_wherever_a_chunk_ends(data: bytes, loose: bool) -> None:
     """A quote at the last byte of a chunk is judged with the next chunk's first byte, not skipped."""
