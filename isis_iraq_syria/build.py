@@ -27,6 +27,9 @@ from .validate import validate
 MANIFEST = "manifest.json"
 
 
+CSV_DIALECT = {"header": True, "delimiter": ",", "quoteChar": "\"", "doubleQuote": True, "skipInitialSpace": False}
+
+
 def resources(package: Package) -> list[dict]:
     """One resource per CSV and one per Parquet twin, sharing the Table Schema by path."""
     out = []
@@ -34,7 +37,9 @@ def resources(package: Package) -> list[dict]:
         out.append({
             "name": name, "type": "table", "title": table.title, "description": table.description,
             "path": f"data/{name}.csv", "scheme": "file", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "dialect": {"header": True, "delimiter": ",", "quoteChar": "\""},
+            # every property the validator's reader assumes is declared: left out, frictionless sniffs it from the
+            # first rows (a cell starting with a space made it skip initial spaces, and read other values)
+            "dialect": CSV_DIALECT,
             "schema": table.schema_path,
         })
         out.append({

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from conftest import copy_package
 from isis_iraq_syria import build
+from isis_iraq_syria.build import CSV_DIALECT
 from isis_iraq_syria.schema import Package
 from isis_iraq_syria.tables import read_csv
 from isis_iraq_syria.validate import validate
@@ -79,10 +80,11 @@ def _write(root: Path, cells: list[tuple[str, ...]]) -> None:
 
 
 def _frictionless(root: Path) -> list[dict]:
-    from frictionless import Resource, Schema
+    from frictionless import Resource
     # utf-8 as the package's descriptor declares it: left to guess, frictionless reads a few bytes of
     # CJK text as another encoding and the cells as other text
-    resource = Resource(path="data/fuzz.csv", basepath=str(root), encoding="utf-8", schema=Schema.from_descriptor(SCHEMA))
+    resource = Resource.from_descriptor({"name": "fuzz", "path": "data/fuzz.csv", "format": "csv", "encoding": "utf-8", "dialect": CSV_DIALECT,
+                                         "schema": SCHEMA}, basepath=str(root))  # as datapackage.json declares a table
     with resource:
         return [{"cells": row.to_dict(), "errors": {e.field_name for e in row.errors if hasattr(e, "field_name")}}
                 for row in resource.row_stream]
