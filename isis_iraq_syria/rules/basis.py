@@ -91,25 +91,33 @@ def _inferred(ctx: Context, field: str, *keys: str) -> pl.DataFrame:
     return inferred.filter(pl.col("field") == field).select(*keys)
 
 
-def _passages(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every passage a cell can be stated in: (family, subject, document_id, field, item, text_id, start), where field
-    and item are null for an evidence quote (it serves every cell of its subject) and set for a context quote of
-    bases; and the distinct texts (text_id, text). Each distinct text is searched once."""
-    def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
-        # polars' categories are global: a text's code is the same in every table, so each part is numbered alone
-        # and no column of all the texts is ever built
-        text_id = pl.col("quote").cast(pl.Categorical).to_physical().alias("text_id")
-        sources = [(ctx.frames[table], dict(family=pl.lit(family, CAT), subject=ctx.categorical(table, subject), document_id=ctx.categorical(table, document),
-                                           field=pl.lit(None, CAT), item=pl.lit(None, CAT)))
-                   for family, table, subject, document in PASSAGE_TABLES]
-        # an inferred basis's quote is a passage too: the words an inference rests on (its expression, say)
-        quoted = _bases(ctx).filter(pl.col("quote").is_not_null())
-        sources.append((quoted, dict(family="family", subject="subject", document_id="document_id", field=pl.col("field").cast(CAT), item="item")))
-        passages = pl.concat([frame.select(**columns, start=pl.col("quote_start"), text_id=text_id) for frame, columns in sources])
-        texts = (pl.concat([frame.select(text_id, text=pl.col("quote")).unique("text_id") for frame, _ in sources]).unique("text_id")
-                 .with_columns(pl.col("text").cast(pl.String)))
-        return passages, texts
-    return ctx.shared("passages", compute)
+PASSAGE = ["subject", "item", "text_id", "start", "document_id"]
+TEXT_ID = pl.col("quote").cast(pl.Categorical).to_physical().alias("text_id")  # categories are global: a code numbers a text in every table
+
+
+def _evidence_passages(ctx: Context, family: str) -> pl.DataFrame:
+    """The evidence quotes of a family's subjects as passages (subject, item, text_id, start, document_id); item is
+    null: an evidence quote serves every cell of its subject."""
+    def compute() -> pl.DataFrame:
+        _, table, subject, document = next(p for p in PASSAGE_TABLES if p[0] == family)
+        return ctx.frames[table].select(subject=ctx.categorical(table, subject), item=pl.lit(None, CAT), text_id=TEXT_ID,
+                                        start=pl.col("quote_start"), document_id=ctx.categorical(table, document))
+    return ctx.shared(f"evidence_passages:{family}", compute)
+
+
+def _context_passages(ctx: Context) -> pl.DataFrame:
+    """The context quotes of bases as passages, with the family and field of the cell each is for. An inferred
+    basis's quote is a passage too: the words an inference rests on (its expression, say)."""
+    return ctx.shared("context_passages", lambda: _bases(ctx).filter(pl.col("quote").is_not_null())
+                      .select("family", "field", *PASSAGE[:2], TEXT_ID, start=pl.col("quote_start"), document_id=pl.col("document_id")))
+
+
+def _distinct_texts(ctx: Context) -> pl.DataFrame:
+    """Each distinct passage text once (text_id, text): names and expressions are searched for in these only."""
+    def compute() -> pl.DataFrame:
+        parts = [ctx.frames[table].select(pl.col("quote").unique().drop_nulls()) for _, table, _, _ in PASSAGE_TABLES] + [ctx.frames["bases"].select(pl.col("quote").unique().drop_nulls())]
+        return pl.concat(parts).unique().select(TEXT_ID, text=pl.col("quote").cast(pl.String))
+    return ctx.shared("distinct_texts", compute)
 
 
 def _word_pattern(words: list[str]) -> str:
@@ -139,7 +147,7 @@ def _mentions(ctx: Context) -> pl.DataFrame:
     """(text_id, geography_id, actor_id) for every name found in a distinct passage."""
     def compute() -> pl.DataFrame:
         names = _names(ctx)
-        _, texts = _passages(ctx)
+        texts = _distinct_texts(ctx)
         found = (texts.select("text_id", name=pl.col("text").str.extract_all(_word_pattern(names["name"].to_list())))
                  .explode("name").drop_nulls("name").unique())
         return found.join(names, on="name").select("text_id", pl.col("geography_id").cast(CAT), pl.col("actor_id").cast(CAT))
@@ -151,7 +159,7 @@ def _kind_words(ctx: Context) -> pl.DataFrame:
     def compute() -> pl.DataFrame:
         kinds = (ctx.frames["figure_kinds"].select("figure_kind_id", word=pl.col("words").cast(pl.String).str.split("|"))
                  .explode("word").filter(pl.col("word").str.len_chars() > 0))
-        _, texts = _passages(ctx)
+        texts = _distinct_texts(ctx)
         found = (texts.select("text_id", word=pl.col("text").str.extract_all(_word_pattern(kinds["word"].to_list())))
                  .explode("word").drop_nulls("word").unique())
         return found.join(kinds, on="word").select("text_id", figure_kind=pl.col("figure_kind_id")).unique()
@@ -161,14 +169,8 @@ def _kind_words(ctx: Context) -> pl.DataFrame:
 def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
     """The passages a cell of this kind may be stated in: its subject's evidence quotes and its own context quotes.
     The evidence passages of a family are selected once and shared; the context quotes are few."""
-    keep = ["subject", "item", "text_id", "start", "document_id"]
-
-    def evidence() -> pl.DataFrame:
-        passages, _ = _passages(ctx)
-        return passages.filter((pl.col("family") == cell.family) & pl.col("field").is_null()).select(keep)
-    context = ctx.shared("context_passages", lambda: _passages(ctx)[0].filter(pl.col("field").is_not_null()))
-    context = context.filter(pl.col("field") == cell.field).select(keep)
-    return pl.concat([ctx.shared(f"evidence_passages:{cell.family}", evidence), context], rechunk=False)
+    context = _context_passages(ctx).filter(pl.col("field") == cell.field).select(PASSAGE)
+    return pl.concat([_evidence_passages(ctx, cell.family), context], rechunk=False)
 
 
 def _cells_not_stated(cells: pl.DataFrame, found: pl.Series, inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
@@ -259,8 +261,8 @@ def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 def _own_text(ctx: Context, table: str) -> pl.Series:
-    """The text number of each row's own quote, in the table's row order (the numbers of _passages)."""
-    return ctx.shared(f"own_text:{table}", lambda: ctx.frames[table]["quote"].cast(pl.Categorical).to_physical().alias("text_id"))
+    """The text number of each row's own quote, in the table's row order (the numbers of _distinct_texts)."""
+    return ctx.shared(f"own_text:{table}", lambda: ctx.frames[table].select(TEXT_ID).to_series())
 
 
 def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
@@ -271,14 +273,13 @@ def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
         """The rows (with a text_id) whose text names the cited source's issuer or publisher."""
         return pl.concat([rows.join(mentions, left_on=["text_id", who], right_on=["text_id", "actor_id"], how="semi") for who in ("issuer", "publisher")])
 
-    passages, _ = _passages(ctx)
     out = []
     for table, cell in (("statistic_evidence", CELL["statistic_evidence.cited_source_id"]), ("event_evidence", CELL["event_evidence.cited_source_id"])):
         subject = SUBJECT[cell.family]
         rows = (ctx.rows(table, "cited_source_id").with_columns(_own_text(ctx, table), subject=ctx.categorical(table, subject), document_id=ctx.categorical(table, "source_id"))
                 .filter(pl.col("cited_source_id").is_not_null()).join(sources, on="cited_source_id"))
         # the row's own quote, or a context quote kept for this cell (few: joined through the rows they are for)
-        context = passages.filter((pl.col("family") == cell.family) & (pl.col("field") == cell.field)).select("subject", "document_id", "text_id")
+        context = _context_passages(ctx).filter(pl.col("field") == cell.field).select("subject", "document_id", "text_id")
         found = pl.concat([named(rows).select(ROW), named(rows.drop("text_id").join(context, on=["subject", "document_id"])).select(ROW)])
         bad = rows.join(found, on=ROW, how="anti").join(_inferred(ctx, cell.field, "subject", "document_id"), on=["subject", "document_id"], how="anti")
         out += ctx.report(table, bad, "cited_source_id", rule, lambda r: r["cited_source_id"],
@@ -331,7 +332,7 @@ def _expression_hits(ctx: Context, d: Dated) -> tuple[pl.DataFrame, pl.DataFrame
 
 def _search_expressions(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFrame:
     texts = _texts_for(ctx, d.cell)
-    _, distinct = _passages(ctx)
+    distinct = _distinct_texts(ctx)
     pairs = rows.filter(pl.col(d.expression).is_not_null()).select("subject", expression=pl.col(d.expression)).join(texts, on="subject")
     searched = pairs.select("text_id", "expression").unique().join(distinct, on="text_id")
     found = [(text_id, expression, m.start(), text) for text_id, expression, text in searched.iter_rows()
