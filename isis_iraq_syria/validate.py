@@ -179,9 +179,11 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
             on_step(rule.id)
         return _run_rule(rule, ctx)
 
-    # Rules reading all the text first, then those reading some, then the rest; after each wave the free-text
-    # columns no later rule reads are released (unless the caller keeps the frames).
-    waves = [[r for r in rules if "*" in r.prose], [r for r in rules if r.prose and "*" not in r.prose], [r for r in rules if not r.prose]]
+    # Rules reading free text first, then the rest; after the first wave the free-text columns are released
+    # (unless the caller keeps the frames), and so are the results the rules shared. The Parquet comparison reads
+    # files for a second or more on one thread: it starts first, and the other rules share the second thread.
+    reading = sorted([r for r in rules if r.prose], key=lambda r: r.stage != "parity")
+    waves = [reading, [r for r in rules if not r.prose]]
     found: dict[str, list[Failure]] = {}
     # polars releases the GIL: two rules at a time use both cores
     with ThreadPoolExecutor(max_workers=workers) as pool:
