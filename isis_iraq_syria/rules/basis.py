@@ -22,7 +22,26 @@ from .base import ROW, Context, Rule, in_
 from .provenance import NUMBER_WORDS, archived_texts
 
 SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_id"}
-CAT = pl.Categorical  # subjects, items and documents are joined as categoricals: codes, not text (see Context.categorical)
+CAT = pl.Categorical  # items and documents are joined as categoricals: codes, not text (see Context.categorical)
+KEYS = {"statistic": ("statistics", "statistic_id"), "event": ("events", "event_id"), "source": ("sources", "source_id")}
+FAMILY_OF = {"statistic_id": "statistic", "event_id": "event", "source_id": "source", "cited_source_id": "source"}  # a subject column's family
+
+
+def _subject(ctx: Context, table: str, column: str, family: str) -> pl.Series:
+    """A column of subject ids as codes: the position of each id among its family's keys (null for an id that is not
+    one). Polars' global categories would keep a million ids each for good (230 MB for statistics and events), and
+    an Enum of a million keys is slow to cast to; a join on the keys' positions is neither. Codes are compared within
+    a family only."""
+    def positions() -> pl.DataFrame:
+        key_table, key = KEYS[family]
+        return ctx.frames[key_table].select(key_=pl.col(key)).drop_nulls().unique(maintain_order=True).with_row_index("code_")
+
+    def compute() -> pl.Series:
+        codes = ctx.shared(f"key_positions:{family}", positions)
+        if (table, column) == KEYS[family] and codes.height == ctx.frames[table].height:  # the keys themselves, all distinct: their rows' positions
+            return pl.int_range(0, codes.height, dtype=pl.UInt32, eager=True).alias("code_")
+        return ctx.frames[table].select(key_=pl.col(column)).join(codes, on="key_", how="left", maintain_order="left")["code_"]
+    return ctx.shared(f"subject:{table}.{column}", compute)
 
 
 @dataclass(frozen=True)
@@ -61,7 +80,7 @@ def _bases(ctx: Context) -> pl.DataFrame:
     """bases with its subject in one column, and its item (a place or actor) in another."""
     return ctx.shared("bases", lambda: ctx.rows("bases").with_columns(
         family=pl.col("field").cast(pl.String).replace_strict({c.field: c.family for c in CELLS}).cast(CAT),
-        subject=pl.coalesce("statistic_id", "event_id", "source_id").cast(CAT),
+        subject=pl.coalesce(*[_subject(ctx, "bases", SUBJECT[family], family) for family in SUBJECT]),
         item=pl.coalesce("geography_id", "actor_id").cast(CAT), document_id=ctx.categorical("bases", "document_id")))
 
 
@@ -74,8 +93,8 @@ def _evidenced(ctx: Context, frame: pl.DataFrame, family: str, table: str) -> pl
         return frame
 
     def mask() -> pl.Series:
-        subjects = _bases(ctx)["subject"] if table == "bases" else ctx.categorical(table, SUBJECT[family])
-        return subjects.is_in(ctx.categorical(evidence, SUBJECT[family]).implode())
+        subjects = _bases(ctx)["subject"] if table == "bases" else _subject(ctx, table, SUBJECT[family], family)
+        return subjects.is_in(_subject(ctx, evidence, SUBJECT[family], family).implode())
     return frame.filter(ctx.shared(f"evidenced:{table}:{family}", mask).gather(frame[ROW]))
 
 
@@ -87,7 +106,8 @@ def _known(ctx: Context, frame: pl.DataFrame, column: str, table: str, key: str)
 
 def _inferred(ctx: Context, field: str, *keys: str) -> pl.DataFrame:
     """The subjects (and items or documents) whose cell `field` has an inferred basis."""
-    inferred = ctx.shared("inferred", lambda: _bases(ctx).filter(pl.col("basis") == "inferred").select("field", "subject", "item", "document_id"))
+    inferred = ctx.shared("inferred", lambda: _bases(ctx).select("field", "basis", "subject", "item", "document_id")
+                        .filter(pl.col("basis") == "inferred").drop("basis"))  # selected first: a filter copies every column it keeps
     return inferred.filter(pl.col("field") == field).select(*keys)
 
 
@@ -100,7 +120,7 @@ def _evidence_passages(ctx: Context, family: str) -> pl.DataFrame:
     null: an evidence quote serves every cell of its subject."""
     def compute() -> pl.DataFrame:
         _, table, subject, document = next(p for p in PASSAGE_TABLES if p[0] == family)
-        return ctx.frames[table].select(subject=ctx.categorical(table, subject), item=pl.lit(None, CAT), text_id=TEXT_ID,
+        return ctx.frames[table].select(subject=_subject(ctx, table, subject, family), item=pl.lit(None, CAT), text_id=TEXT_ID,
                                         start=pl.col("quote_start"), document_id=ctx.categorical(table, document))
     return ctx.shared(f"evidence_passages:{family}", compute)
 
@@ -108,8 +128,9 @@ def _evidence_passages(ctx: Context, family: str) -> pl.DataFrame:
 def _context_passages(ctx: Context) -> pl.DataFrame:
     """The context quotes of bases as passages, with the family and field of the cell each is for. An inferred
     basis's quote is a passage too: the words an inference rests on (its expression, say)."""
-    return ctx.shared("context_passages", lambda: _bases(ctx).filter(pl.col("quote").is_not_null())
-                      .select("family", "field", *PASSAGE[:2], TEXT_ID, start=pl.col("quote_start"), document_id=pl.col("document_id")))
+    return ctx.shared("context_passages", lambda: _bases(ctx)
+                      .select("family", "field", *PASSAGE[:2], TEXT_ID, start=pl.col("quote_start"), document_id=pl.col("document_id"))
+                      .filter(pl.col("text_id").is_not_null()))  # selected first: a filter copies every column it keeps
 
 
 def _distinct_texts(ctx: Context) -> pl.DataFrame:
@@ -199,7 +220,7 @@ def _names_of(ctx: Context, entity: str) -> dict[str, str]:
 
 def check_geography_stated(ctx: Context, rule: Rule) -> list[Failure]:
     names = _names_of(ctx, "geography_id")
-    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=ctx.categorical("statistics", "statistic_id"), geography_id=ctx.categorical("statistics", "geography_id"))
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=_subject(ctx, "statistics", "statistic_id", "statistic"), geography_id=ctx.categorical("statistics", "geography_id"))
              .filter(pl.col("geography_id").is_not_null() & (pl.col("figure_kind") != "derived")))
     stats = _known(ctx, _evidenced(ctx, stats, "statistic", "statistics"), "geography_id", "geographies", "geography_id")
     bad = _cells_not_stated(stats, _named(ctx, CELL["statistics.geography_id"], stats, "geography_id", "geography_id"),
@@ -207,7 +228,7 @@ def check_geography_stated(ctx: Context, rule: Rule) -> list[Failure]:
     message = "No quote of the row's evidence or basis names {g} ({n}): give a context quote that does, or an inferred basis with a note, or leave it empty."
     out = ctx.report("statistics", bad, "geography_id", rule, lambda r: r["geography_id"],
                      lambda r: message.format(g=r["geography_id"], n=names.get(r["geography_id"], "no names")))
-    places = ctx.rows("event_geographies").select(ROW, subject=ctx.categorical("event_geographies", "event_id"), geography_id=ctx.categorical("event_geographies", "geography_id"))
+    places = ctx.rows("event_geographies").select(ROW, subject=_subject(ctx, "event_geographies", "event_id", "event"), geography_id=ctx.categorical("event_geographies", "geography_id"))
     places = _known(ctx, _evidenced(ctx, places, "event", "event_geographies"), "geography_id", "geographies", "geography_id")
     bad = _cells_not_stated(places, _named(ctx, CELL["event_geographies.geography_id"], places, "geography_id", "geography_id", parts=True),
                             _inferred(ctx, "event_geographies.geography_id", "subject", "item").rename({"item": "geography_id"}), ["subject", "geography_id"])
@@ -219,7 +240,7 @@ def _own_voice(ctx: Context) -> pl.DataFrame:
     """(subject, actor) where a document reports the statistic in its own voice (no cited source) and the actor is
     its publisher."""
     return ctx.shared("own_voice", lambda: (
-        ctx.frames["statistic_evidence"].select("cited_source_id", "source_id", subject=ctx.categorical("statistic_evidence", "statistic_id"))
+        ctx.frames["statistic_evidence"].select("cited_source_id", "source_id", subject=_subject(ctx, "statistic_evidence", "statistic_id", "statistic"))
         .filter(pl.col("cited_source_id").is_null())
         .join(ctx.frames["sources"].select("source_id", "publisher_actor_id"), on="source_id")
         .select("subject", actor=pl.col("publisher_actor_id").cast(CAT)).drop_nulls()))
@@ -227,7 +248,7 @@ def _own_voice(ctx: Context) -> pl.DataFrame:
 
 def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
     names = _names_of(ctx, "actor_id")
-    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=ctx.categorical("statistics", "statistic_id"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=_subject(ctx, "statistics", "statistic_id", "statistic"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
              .filter(pl.col("actor").is_not_null() & (pl.col("figure_kind") != "derived")))
     stats = _known(ctx, _evidenced(ctx, stats, "statistic", "statistics"), "actor", "actors", "actor_id")
     voiced = stats.join(_own_voice(ctx), on=["subject", "actor"], how="semi")[ROW]
@@ -236,7 +257,7 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
     out = ctx.report("statistics", bad, "asserted_by_actor_id", rule, lambda r: r["actor"],
                      lambda r: (f"No quote of the row's evidence or basis names {r['actor']} ({names.get(r['actor'], 'no names')}), and no document "
                                 "reporting it in its own voice is published by it: give a context quote, or an inferred basis with a note."))
-    actors = ctx.rows("event_actors").select(ROW, subject=ctx.categorical("event_actors", "event_id"), actor_id=ctx.categorical("event_actors", "actor_id"))
+    actors = ctx.rows("event_actors").select(ROW, subject=_subject(ctx, "event_actors", "event_id", "event"), actor_id=ctx.categorical("event_actors", "actor_id"))
     actors = _known(ctx, _evidenced(ctx, actors, "event", "event_actors"), "actor_id", "actors", "actor_id")
     bad = _cells_not_stated(actors, _named(ctx, CELL["event_actors.actor_id"], actors, "actor_id", "actor_id"),
                             _inferred(ctx, "event_actors.actor_id", "subject", "item").rename({"item": "actor_id"}), ["subject", "actor_id"])
@@ -246,7 +267,7 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
 
 def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
     kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words=pl.col("words").cast(pl.String), own_voice="own_voice")
-    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=ctx.categorical("statistics", "statistic_id"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=_subject(ctx, "statistics", "statistic_id", "statistic"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
              .with_columns(pl.col("figure_kind").cast(pl.String)).join(kinds, on="figure_kind", how="left")
              .filter(pl.col("words").is_not_null() | pl.col("own_voice").fill_null(False)))
     stats = _evidenced(ctx, stats, "statistic", "statistics")
@@ -276,7 +297,7 @@ def check_cited_source_stated(ctx: Context, rule: Rule) -> list[Failure]:
     out = []
     for table, cell in (("statistic_evidence", CELL["statistic_evidence.cited_source_id"]), ("event_evidence", CELL["event_evidence.cited_source_id"])):
         subject = SUBJECT[cell.family]
-        rows = (ctx.rows(table, "cited_source_id").with_columns(_own_text(ctx, table), subject=ctx.categorical(table, subject), document_id=ctx.categorical(table, "source_id"))
+        rows = (ctx.rows(table, "cited_source_id").with_columns(_own_text(ctx, table), subject=_subject(ctx, table, subject, cell.family), document_id=ctx.categorical(table, "source_id"))
                 .filter(pl.col("cited_source_id").is_not_null()).join(sources, on="cited_source_id"))
         # the row's own quote, or a context quote kept for this cell (few: joined through the rows they are for)
         context = _context_passages(ctx).filter(pl.col("field") == cell.field).select("subject", "document_id", "text_id")
@@ -314,7 +335,7 @@ def _dated_rows(ctx: Context, d: Dated) -> pl.DataFrame:
     subject = SUBJECT[d.cell.family]
     columns = [subject, d.start, d.end, d.precision, d.expression, d.anchor] + (["status"] if d.table == "events" else []) + (["figure_kind"] if d.table == "statistics" else [])
     # the expression as text (a short one is held in its 16-byte view): it is searched for and resolved
-    rows = _known(ctx, ctx.rows(d.table, *columns[1:]).with_columns(pl.col(d.expression).cast(pl.String), subject=ctx.categorical(d.table, subject)),
+    rows = _known(ctx, ctx.rows(d.table, *columns[1:]).with_columns(pl.col(d.expression).cast(pl.String), subject=_subject(ctx, d.table, subject, d.cell.family)),
                   d.anchor, "sources", "source_id")
     if d.table == "statistics":
         rows = rows.filter(pl.col("figure_kind") != "derived")  # a derived period is the derivation's, checked there
@@ -428,6 +449,12 @@ _SHAPE = {c.field: (SUBJECT[c.family], c.item) for c in CELLS}
 _SUBJECT_COLUMNS = ["statistic_id", "event_id", "source_id", "geography_id", "actor_id"]
 
 
+def _as_text(ctx: Context, bad: pl.DataFrame) -> pl.DataFrame:
+    """Failing rows of bases with their subject, item and document as text, for the message (the checks join codes)."""
+    return (ctx.rows("bases", "field", "document_id", *_SUBJECT_COLUMNS).join(bad.select(ROW), on=ROW)
+            .with_columns(subject=pl.coalesce(*SUBJECT.values()), item=pl.coalesce("geography_id", "actor_id")))
+
+
 def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
     rows = _bases(ctx)
     # which subject and item columns are filled, as bits, against those the field needs: one pass over the rows
@@ -446,8 +473,10 @@ def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
     f = ctx.frames
 
     def cells(table: str, condition: pl.Expr | None = None, **columns: str) -> pl.DataFrame:
-        """The named columns of a table's rows where `condition` holds, as categoricals."""
-        frame = pl.DataFrame({name: ctx.categorical(table, column) for name, column in columns.items()})
+        """The named columns of a table's rows where `condition` holds: the subject as its code, the others as
+        categoricals."""
+        frame = pl.DataFrame({name: _subject(ctx, table, column, FAMILY_OF[column]) if name == "subject" else ctx.categorical(table, column)
+                              for name, column in columns.items()})
         return frame if condition is None else frame.filter(f[table].select(condition.fill_null(False)).to_series())
 
     keyed = rows.select(ROW, "field", "family", "subject", "item", "document_id")  # filtered without copying the text columns
@@ -459,7 +488,7 @@ def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
     }
     for family, pairs in reported.items():
         bad = _evidenced(ctx, keyed.filter(pl.col("family") == family), family, "bases").join(pairs, on=["subject", "document_id"], how="anti")
-        out += ctx.report("bases", bad, "document_id", rule, lambda r: r["document_id"],
+        out += ctx.report("bases", _as_text(ctx, bad), "document_id", rule, lambda r: r["document_id"],
                           lambda r: f"{r['document_id']} does not report {r['subject']} (no evidence or citation links them), so its words cannot be the basis.")
     dated = lambda start, end: pl.col(start).is_not_null() | pl.col(end).is_not_null()  # noqa: E731
     filled = {
@@ -476,7 +505,7 @@ def check_basis_fits_cell(ctx: Context, rule: Rule) -> list[Failure]:
     }
     for field, cells in filled.items():
         bad = keyed.filter(pl.col("field") == field).join(cells, on=cells.columns, how="anti")
-        out += ctx.report("bases", bad, "field", rule, lambda r: f"{r['field']} of {r['subject']}" + (f" ({r['item']})" if r["item"] else ""),
+        out += ctx.report("bases", _as_text(ctx, bad), "field", rule, lambda r: f"{r['field']} of {r['subject']}" + (f" ({r['item']})" if r["item"] else ""),
                           lambda r: "The cell this basis is for is empty or does not exist: an empty cell is not stated and needs no basis.")
     return out
 
