@@ -8,8 +8,12 @@ from ..report import Failure, fmt
 from .base import PERIOD, ROW, Context, Rule, in_
 
 def _stats_with_indicators(ctx: Context, *columns: str) -> pl.DataFrame:
-    indicators = ctx.frames["indicators"].select("indicator_id", "additive_over_geography", "additive_over_time", "part_of_indicator_id")
-    return ctx.rows("statistics", "statistic_id", "indicator_id", "geography_id", *PERIOD, "value", *columns).join(indicators, on="indicator_id", how="left")
+    """statistics with what their indicator says of adding up, joined once for both rules that need it."""
+    def compute() -> pl.DataFrame:
+        indicators = ctx.frames["indicators"].select("indicator_id", "additive_over_geography", "additive_over_time", "part_of_indicator_id")
+        return (ctx.rows("statistics", "statistic_id", "indicator_id", "geography_id", *PERIOD, "value", "figure_kind", "lower_bound", "upper_bound")
+                .join(indicators, on="indicator_id", how="left"))
+    return ctx.shared("stats_with_indicators", compute).drop([c for c in ("figure_kind", "lower_bound", "upper_bound") if c not in columns])
 
 
 def check_parts_sum_to_total(ctx: Context, rule: Rule) -> list[Failure]:
