@@ -13,13 +13,15 @@ import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pdr
 import polars as pl
 import pyarrow as pa
 
 from .loaders import DESCRIPTOR, arrow_type, root as _package_root
+
+if TYPE_CHECKING:
+    import pandera.polars as pdr
 
 # The checkout, or the copy of the package inside an installed wheel.
 PACKAGE_ROOT = _package_root()
@@ -196,6 +198,8 @@ class Field:
 def _member_of(allowed: pl.Series) -> pdr.Check:
     """Membership in the referenced key column, as an anti-join: measured 2 to 4 times faster than `is_in`, which
     hashes the whole referenced column again for every foreign key (0.2 s per million keys)."""
+    import pandera.polars as pdr
+
     reference = allowed.rename("reference_").to_frame().lazy()
 
     def check(data) -> pl.LazyFrame:
@@ -210,6 +214,8 @@ def _member_of(allowed: pl.Series) -> pdr.Check:
 def _length_between(shortest: int | None, longest: int | None) -> pdr.Check:
     """minLength and maxLength in characters, for text held as strings or as categoricals (whose lengths polars
     computes once per distinct text); an empty cell is not checked."""
+    import pandera.polars as pdr
+
     def check(data) -> pl.LazyFrame:
         column = pl.col(data.key)
         length = column.cat.len_chars() if data.lazyframe.collect_schema()[data.key] == pl.Categorical else column.str.len_chars()
@@ -237,6 +243,8 @@ def sorts_before_previous(columns: list[str], native: frozenset[str] | set[str] 
 def _unique_rows(key: list[str], native: set[str]) -> pdr.Check:
     """Each row's key tuple occurs once. Rows kept in key order (hygiene.key_order) hold any duplicates next to each
     other, so one comparison with each neighbour finds them; only an unsorted table pays for hashing every key."""
+    import pandera.polars as pdr
+
     def check(data) -> pl.LazyFrame:
         frame = data.lazyframe.select(key).collect()
         if frame.select(sorts_before_previous(key, native).any()).item():
@@ -366,6 +374,8 @@ class Table:
         `references` maps "table.field" to the referenced key values, so that a
         single-field foreign key becomes membership in the referenced column.
         """
+        import pandera.polars as pdr  # 0.4 s to import: validate() has it imported while the CSVs are read
+
         rule_ids: dict[tuple[str, int], str] = {}
         columns = {}
         fk_by_field = self.foreign_key_of

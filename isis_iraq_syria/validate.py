@@ -6,12 +6,12 @@ validator only reads; it never writes to the package.
 
 from __future__ import annotations
 
+import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-import pandera.errors
 import polars as pl
 
 from .report import Failure, Report, fmt
@@ -104,6 +104,8 @@ def composite_key_failures(table: Table, frames: dict[str, pl.DataFrame]) -> lis
 def _schema_failures_of(table: Table, frame: pl.DataFrame, references: dict[str, pl.Series]) -> list[Failure]:
     name = table.name
     out: list[Failure] = []
+    import pandera.errors
+
     schema, rule_ids = table.to_pandera(references)
     try:
         schema.validate(frame, lazy=True)
@@ -159,7 +161,11 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
             raise CannotRun(f"archive folder not found: {archive}")
         documents = load_archive(Path(archive))
     report = Report()
-    frames, failures, control_free = read_package(package, on_step=on_step)
+    # Pandera (and the pandas it imports) takes 0.4 s to import: a thread imports it while polars reads the CSVs
+    with ThreadPoolExecutor(max_workers=1) as loader:
+        pandera = loader.submit(importlib.import_module, "pandera.polars")
+        frames, failures, control_free = read_package(package, on_step=on_step)
+        pandera.result()
     report.frames = frames if keep_frames else {}
     report.rows_checked = {name: len(frame) for name, frame in frames.items()}
     report.failures += failures
