@@ -112,7 +112,7 @@ def write_markdown(results: dict, path: Path) -> None:
         "of the real package. The validator holds free text as categoricals (one dictionary of the distinct texts) and reads",
         "and tests each distinct text once, so these figures are what repeated text costs; a package of a million distinct",
         "quotes would need more memory and time than they show.", "",
-        f"Ours: `scripts/validate.py --archive` (all {results.get('rules', 'the')} rules: files, Pandera schemas with foreign keys, arithmetic, references,",
+        f"Ours: `scripts/validate.py --archive` (all {results.get('rules', 'the')} rules: files, Pandera schemas, foreign keys, arithmetic, references,",
         "dates, provenance and basis against the archive, agreement, hygiene, and Parquet parity). frictionless: `frictionless validate`",
         "(5.21) on the same CSV resources.", "",
         f"Fixed cost: {fixed:.2f} s, the same command on the smallest synthetic package (N = 27, {results['fixed']['rows']:,} rows): starting Python,",
