@@ -105,6 +105,15 @@ def test_reports_a_line_break_inside_a_quoted_cell(pkg: Path) -> None:
     assert [(f.resource, f.key, f.column) for f in hits] == [("actors", "reuters", "notes")]
 
 
+def test_free_text_and_enums_are_categoricals_and_keys_are_text() -> None:
+    """A quote repeated over many rows is held once; an id, which no two rows share, stays a string."""
+    table = Package.load(ROOT).tables["statistic_evidence"]
+    frame, _ = read_csv(table)
+    assert "quote" in table.prose and frame.schema["quote"] == pl.Categorical
+    assert frame.schema["statistic_id"] == pl.String and frame.schema["quote_start"] == pl.Int64
+    assert frame["quote"].cast(pl.String).to_list() == pl.read_csv(table.csv_path, infer_schema=False)["quote"].to_list()
+
+
 def test_cells_are_typed_by_the_schema() -> None:
     frame, _ = read_csv(Package.load(ROOT).tables["statistics"])
     assert frame.schema["value"] == pl.Float64
