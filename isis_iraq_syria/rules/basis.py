@@ -34,13 +34,18 @@ def _subject(ctx: Context, table: str, column: str, family: str) -> pl.Series:
     a family only."""
     def positions() -> pl.DataFrame:
         key_table, key = KEYS[family]
-        return ctx.frames[key_table].select(key_=pl.col(key)).drop_nulls().unique(maintain_order=True).with_row_index("code_")
+        keys = ctx.frames[key_table].select(key_=pl.col(key))
+        # keys in key order (hygiene.key_order), each greater than the last, are distinct already: no hashing
+        increasing = keys.select(pl.col("key_").is_not_null().all() & (pl.col("key_") > pl.col("key_").shift(1)).all()).item()
+        return (keys if increasing else keys.drop_nulls().unique(maintain_order=True)).with_row_index("code_")
 
     def compute() -> pl.Series:
         codes = ctx.shared(f"key_positions:{family}", positions)
         if (table, column) == KEYS[family] and codes.height == ctx.frames[table].height:  # the keys themselves, all distinct: their rows' positions
             return pl.int_range(0, codes.height, dtype=pl.UInt32, eager=True).alias("code_")
-        return ctx.frames[table].select(key_=pl.col(column)).join(codes, on="key_", how="left", maintain_order="left")["code_"]
+        ids = ctx.frames[table].select(key_=pl.col(column)).with_row_index(ROW)
+        found = ids.filter(pl.col("key_").is_not_null()).join(codes, on="key_")  # only the rows that name one (a third of bases)
+        return pl.repeat(None, ids.height, dtype=pl.UInt32, eager=True).alias("code_").scatter(found[ROW], found["code_"])
     return ctx.shared(f"subject:{table}.{column}", compute)
 
 
@@ -451,6 +456,8 @@ _SUBJECT_COLUMNS = ["statistic_id", "event_id", "source_id", "geography_id", "ac
 
 def _as_text(ctx: Context, bad: pl.DataFrame) -> pl.DataFrame:
     """Failing rows of bases with their subject, item and document as text, for the message (the checks join codes)."""
+    if bad.is_empty():
+        return bad
     return (ctx.rows("bases", "field", "document_id", *_SUBJECT_COLUMNS).join(bad.select(ROW), on=ROW)
             .with_columns(subject=pl.coalesce(*SUBJECT.values()), item=pl.coalesce("geography_id", "actor_id")))
 
