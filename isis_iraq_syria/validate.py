@@ -52,61 +52,49 @@ def schema_failures(package: Package, frames: dict[str, pl.DataFrame], on_step: 
         if on_step:
             on_step(f"schema {name}")
         table = package.tables[name]
-        return _schema_failures_of(table, frames[name], None) + foreign_key_failures(table, frames)
+        return _schema_failures_of(table, frames[name]) + foreign_key_failures(table, frames)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:  # tables two at a time: pandera's polars backend releases the GIL
-        out = [failure for found in pool.map(check, list(frames)) for failure in found]
-    return out + [f for table in package.tables.values() for f in composite_key_failures(table, frames)]
+        return [failure for found in pool.map(check, list(frames)) for failure in found]
 
 
 def foreign_key_failures(table: Table, frames: dict[str, pl.DataFrame]) -> list[Failure]:
-    """Foreign keys of one field: each non-empty value is a value of the referenced key column."""
+    """Foreign keys, as frictionless checks them: a row whose key fields are all empty is skipped, any other must
+    match a row of the referenced table on every field (empty matching empty)."""
     out = []
     for fk in table.foreign_keys:
-        if len(fk.fields) != 1 or fk.resource not in frames:
-            continue
-        (column,), reference = fk.fields, frames[fk.resource].select(pl.col(fk.ref_fields[0]).alias("reference_"))
-        rows = frames[table.name].select(column).with_row_index("row_").filter(pl.col(column).is_not_null())
-        if rows.schema[column] != reference.schema["reference_"]:  # an enum (categorical) may reference a plain string column
-            rows, reference = rows.with_columns(pl.col(column).cast(pl.String)), reference.cast(pl.String)
-        missing = rows.join(reference, left_on=column, right_on="reference_", how="anti")
-        if missing.is_empty():
-            continue
-        keys = row_keys(table, frames[table.name])
-        out += [Failure(table.name, keys[i], column, i + 2, "ref.foreign_key", fmt(value), _message(table, "ref.foreign_key", column, value))
-                for i, value in missing.sort("row_").iter_rows()]
-    return out
-
-
-def composite_key_failures(table: Table, frames: dict[str, pl.DataFrame]) -> list[Failure]:
-    """Foreign keys of several fields, as frictionless checks them: a row whose key fields are all empty is skipped,
-    any other must match a row of the referenced table on every field (empty matching empty)."""
-    out = []
-    for fk in table.foreign_keys:
-        if len(fk.fields) == 1 or table.name not in frames or fk.resource not in frames:
+        if table.name not in frames or fk.resource not in frames:
             continue
         fields = list(fk.fields)
-        # compared as text: an enum (categorical) may reference a plain string column
-        rows = frames[table.name].select([pl.col(f).cast(pl.String) for f in fields]).with_row_index("row_")
-        reference = frames[fk.resource].select([pl.col(r).cast(pl.String).alias(f) for f, r in zip(fields, fk.ref_fields)]).unique()
-        missing = (rows.filter(pl.any_horizontal([pl.col(f).is_not_null() for f in fields]))
-                   .join(reference, on=fields, how="anti", nulls_equal=True))
+        rows = (frames[table.name].select(fields).with_row_index("row_")
+                .filter(pl.any_horizontal([pl.col(f).is_not_null() for f in fields])))
+        reference = frames[fk.resource].select([pl.col(r).alias(f) for f, r in zip(fields, fk.ref_fields)])
+        # compared as text where the types differ: an enum (categorical) may reference a plain string column
+        differ = [f for f in fields if rows.schema[f] != reference.schema[f]]
+        if differ:
+            rows, reference = rows.with_columns(pl.col(differ).cast(pl.String)), reference.with_columns(pl.col(differ).cast(pl.String))
+        missing = rows.join(reference, on=fields, how="anti", nulls_equal=True)
         if missing.is_empty():
             continue
         keys = row_keys(table, frames[table.name])
-        for row in missing.iter_rows(named=True):
+        for row in missing.sort("row_").iter_rows(named=True):
+            i = row["row_"]
+            if len(fields) == 1:
+                out.append(Failure(table.name, keys[i], fields[0], i + 2, "ref.foreign_key", fmt(row[fields[0]]),
+                                   _message(table, "ref.foreign_key", fields[0], row[fields[0]])))
+                continue
             shown = "|".join(fmt(row[f]) for f in fields)
-            out.append(Failure(table.name, keys[row["row_"]], ",".join(fields), row["row_"] + 2, "ref.foreign_key", shown,
+            out.append(Failure(table.name, keys[i], ",".join(fields), i + 2, "ref.foreign_key", shown,
                                f"({', '.join(fields)}) = ({shown.replace('|', ', ')}) is not a ({', '.join(fk.ref_fields)}) of a row in {fk.resource}: no such row."))
     return out
 
 
-def _schema_failures_of(table: Table, frame: pl.DataFrame, references: dict[str, pl.Series]) -> list[Failure]:
+def _schema_failures_of(table: Table, frame: pl.DataFrame) -> list[Failure]:
     name = table.name
     out: list[Failure] = []
     import pandera.errors
 
-    schema, rule_ids = table.to_pandera(references)
+    schema, rule_ids = table.to_pandera()
     try:
         schema.validate(frame, lazy=True)
         return out
