@@ -194,7 +194,6 @@ class Field:
         return pa.field(self.name, TYPES[self.type][0], nullable=not self.required)
 
 
-
 def _member_of(allowed: pl.Series) -> pdr.Check:
     """Membership in the referenced key column, as an anti-join: measured 2 to 4 times faster than `is_in`, which
     hashes the whole referenced column again for every foreign key (0.2 s per million keys)."""

@@ -91,13 +91,6 @@ class QuoteScan:
         return self.loose or self.inside
 
 
-def has_loose_quote(data: bytes) -> bool:
-    """QuoteScan over a whole file's bytes."""
-    scan = QuoteScan()
-    scan.feed(np.frombuffer(data, dtype=np.uint8))
-    return scan.end()
-
-
 @dataclass
 class FileScan:
     """What one pass over a CSV's bytes tells: the checks on the file as a whole, the header line, the commas

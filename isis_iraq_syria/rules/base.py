@@ -113,6 +113,12 @@ class Rule:
         return self.check(ctx, self) if self.check else []
 
 
+def text_code(column: str = "quote") -> pl.Expr:
+    """A text column's codes as a categorical (a no-op cast for free text, which is read as one). Categories are
+    global: equal texts have equal codes in every table, so a code numbers a distinct text."""
+    return pl.col(column).cast(pl.Categorical).to_physical()
+
+
 def in_(column: str | pl.Expr, values: pl.Series) -> pl.Expr:
     expr = pl.col(column) if isinstance(column, str) else column
     return expr.is_in(values.drop_nulls().implode())

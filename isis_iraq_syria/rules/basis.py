@@ -18,13 +18,13 @@ import polars as pl
 
 from ..dates import YEAR, DateError, bounded_before, resolve
 from ..report import Failure, fmt
-from .base import ROW, Context, Rule, in_
+from .base import ROW, Context, Rule, in_, text_code
 from .provenance import NUMBER_WORDS, archived_texts
 
 SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_id"}
 CAT = pl.Categorical  # items and documents are joined as categoricals: codes, not text (see Context.categorical)
 KEYS = {"statistic": ("statistics", "statistic_id"), "event": ("events", "event_id"), "source": ("sources", "source_id")}
-FAMILY_OF = {"statistic_id": "statistic", "event_id": "event", "source_id": "source", "cited_source_id": "source"}  # a subject column's family
+FAMILY_OF = {column: family for family, column in SUBJECT.items()} | {"cited_source_id": "source"}  # a subject column's family
 
 
 def _subject(ctx: Context, table: str, column: str, family: str) -> pl.Series:
@@ -117,7 +117,7 @@ def _inferred(ctx: Context, field: str, *keys: str) -> pl.DataFrame:
 
 
 PASSAGE = ["subject", "item", "text_id", "start", "document_id"]
-TEXT_ID = pl.col("quote").cast(pl.Categorical).to_physical().alias("text_id")  # categories are global: a code numbers a text in every table
+TEXT_ID = text_code().alias("text_id")
 
 
 def _evidence_passages(ctx: Context, family: str) -> pl.DataFrame:
@@ -338,9 +338,9 @@ DATED = [
 
 def _dated_rows(ctx: Context, d: Dated) -> pl.DataFrame:
     subject = SUBJECT[d.cell.family]
-    columns = [subject, d.start, d.end, d.precision, d.expression, d.anchor] + (["status"] if d.table == "events" else []) + (["figure_kind"] if d.table == "statistics" else [])
+    columns = [d.start, d.end, d.precision, d.expression, d.anchor] + (["status"] if d.table == "events" else []) + (["figure_kind"] if d.table == "statistics" else [])
     # the expression as text (a short one is held in its 16-byte view): it is searched for and resolved
-    rows = _known(ctx, ctx.rows(d.table, *columns[1:]).with_columns(pl.col(d.expression).cast(pl.String), subject=_subject(ctx, d.table, subject, d.cell.family)),
+    rows = _known(ctx, ctx.rows(d.table, *columns).with_columns(pl.col(d.expression).cast(pl.String), subject=_subject(ctx, d.table, subject, d.cell.family)),
                   d.anchor, "sources", "source_id")
     if d.table == "statistics":
         rows = rows.filter(pl.col("figure_kind") != "derived")  # a derived period is the derivation's, checked there
@@ -356,7 +356,7 @@ def _expression_hits(ctx: Context, d: Dated) -> tuple[pl.DataFrame, pl.DataFrame
     return ctx.shared(f"expression_hits:{d.table}", lambda: _search_expressions(ctx, d, _dated_rows(ctx, d)))
 
 
-def _search_expressions(ctx: Context, d: Dated, rows: pl.DataFrame) -> pl.DataFrame:
+def _search_expressions(ctx: Context, d: Dated, rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     texts = _texts_for(ctx, d.cell)
     distinct = _distinct_texts(ctx)
     pairs = rows.filter(pl.col(d.expression).is_not_null()).select("subject", expression=pl.col(d.expression)).join(texts, on="subject")
@@ -399,9 +399,9 @@ def check_dates_stated(ctx: Context, rule: Rule) -> list[Failure]:
                           lambda r, d=d: f"The expression {r[d.expression]!r} is in no quote of the row's evidence or basis.")
         # a stated relative expression is resolved against the date of the document that states it
         relative = rows.filter(pl.col(d.expression).is_not_null() & ~pl.col("inferred") & ~pl.col(d.expression).str.contains(YEAR))
-        own = hits.select("subject", pl.col("document_id").alias(d.anchor))
+        own = hits.select("subject", anchor_=pl.col("document_id"))
         bad = (relative.join(hits.select("subject"), on="subject", how="semi").with_columns(anchor_=pl.col(d.anchor).cast(CAT))
-               .join(own.rename({d.anchor: "anchor_"}), on=["subject", "anchor_"], how="anti"))
+               .join(own, on=["subject", "anchor_"], how="anti"))
         out += ctx.report(d.table, bad, d.anchor, rule, lambda r, d=d: fmt(r[d.anchor]),
                           lambda r, d=d: (f"{r[d.expression]!r} is relative: stated, it is resolved against the date of the document whose quote holds it; "
                                           "resolved against another source's date it is an inference (record an inferred basis with a note)."))

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from ..report import Failure, fmt
-from .base import EVIDENCE, PERIOD, ROW, Context, Rule, in_
+from .base import EVIDENCE, PERIOD, ROW, Context, Rule, in_, text_code
 
 NUMBER_WORDS = {"once": 1, "one": 1, "single": 1, "double": 2, "twice": 2, "two": 2, "three": 3, "triple": 3, "four": 4,
                 "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "dozen": 12, "hundred": 100, "thousand": 1000}
@@ -37,10 +37,10 @@ def _quoted(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     A quote often states several figures: each distinct quote is examined once, and no join copies its text."""
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
         evidence = ctx.frames["statistic_evidence"]
-        # a quote is a categorical: its code numbers it, and only the distinct texts are ever read as text
-        link = (evidence.select("statistic_id", quote_id=pl.col("quote").to_physical())
+        # a quote's code numbers it, and only the distinct texts are ever read as text
+        link = (evidence.select("statistic_id", quote_id=text_code())
                 .join(ctx.rows("statistics", "statistic_id"), on="statistic_id").select(ROW, "quote_id"))
-        quotes = evidence.select(pl.col("quote").unique().drop_nulls()).select(quote_id=pl.col("quote").to_physical(), quote=pl.col("quote").cast(pl.String))
+        quotes = evidence.select(pl.col("quote").unique().drop_nulls()).select(quote_id=text_code(), quote=pl.col("quote").cast(pl.String))
         return link, quotes
     return ctx.shared("quoted", compute)
 
