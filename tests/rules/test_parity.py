@@ -19,3 +19,15 @@ CASES = {
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_rule_reports_a_curators_mistake(rule_id: str, pkg: Path, pristine) -> None:
     assert_caught(rule_id, *CASES[rule_id], pkg, pristine)
+
+
+def test_reports_each_differing_cell_whether_text_code_or_number(pkg: Path) -> None:
+    """Free text and vocabulary keys are compared as categorical codes, ids as strings, numbers as numbers."""
+    from conftest import rule_hits, run
+
+    edit(pkg, "actors", "reuters", notes="a wire service")  # free text
+    edit(pkg, "statistics", "S001", geography_id="SYR", indicator_id="isis_attacks_annualised", value="154")  # a vocabulary key, an id, a number
+    hits = {(f.resource, f.key, f.column): f.values for f in rule_hits(run(pkg), "parity.parquet_matches_csv")}
+    assert set(hits) == {("actors", "reuters", "notes"), ("statistics", "S001", "geography_id"),
+                         ("statistics", "S001", "indicator_id"), ("statistics", "S001", "value")}
+    assert hits[("statistics", "S001", "geography_id")].endswith("!= 'SYR'")
