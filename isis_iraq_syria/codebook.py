@@ -44,6 +44,9 @@ def _keys(table: Table) -> list[str]:
     lines = [f"- Primary key: `{', '.join(table.primary_key)}`"]
     lines += [f"- Unique key: `{', '.join(key)}`" for key in table.unique_keys]
     lines += [f"- Foreign key: `{', '.join(fk.fields)}` → `{fk.resource}.{', '.join(fk.ref_fields)}`" for fk in table.foreign_keys]
+    if table.vocabulary:
+        lines.append("- Vocabulary (`x-vocabulary`): a short list of named things that the records refer to by key, which does not grow "
+                     "with them; the validator holds its keys, and every column that references them, as categoricals")
     identity = table.descriptor.get("x-identity")
     if identity:
         lines.append(f"- Identity (`x-identity`): `{', '.join(identity)}`; under the same primary key a change to one of them "

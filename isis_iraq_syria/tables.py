@@ -197,11 +197,12 @@ def _parse_fast(table: Table, commas: int) -> pl.DataFrame | None:
     must be the separators of a header and of rows that all have the header's cells, plus the commas inside values.
     """
     names = table.field_names
-    # free text straight into a dictionary of its distinct values: its strings are never all held at once
-    prose = set(table.prose)
+    # free text, enums and vocabulary keys straight into a dictionary of their distinct values: their strings are
+    # never all held at once
+    categorical = {f.name for f in table.fields if table.polars_dtype(f) == pl.Categorical}
     try:
         # from the path: polars maps the file rather than copying it
-        frame = pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in prose else pl.String for n in names},
+        frame = pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in categorical else pl.String for n in names},
                             null_values=table.missing_values, quote_char='"')
     except (pl.exceptions.PolarsError, UnicodeDecodeError):
         return None

@@ -223,6 +223,7 @@ SCHEMAS = [
     Case("schema_minimum_as_text", field(Q, "band", constraints={"minimum": "0"}), 2, Q),
     Case("schema_max_length_on_a_number", field(Q, "band", constraints={"maxLength": 3}), 2, Q),
     Case("schema_enum_not_a_list", field(Q, "bound_rule", constraints={"enum": "exact"}), 2, Q),
+    Case("schema_vocabulary_not_a_boolean", json_edit(Q, lambda s: s.update({"x-vocabulary": "yes"})), 2, Q),
     Case("schema_is_a_json_array", write(ST, b"[]"), 2, ST),
     Case("schema_not_json", write(ST, b"{\"fields\": ["), 2, ST),
     Case("schema_not_utf8", write(ST, b"\xff\xfe{}"), 2, ST),

@@ -105,13 +105,20 @@ def test_reports_a_line_break_inside_a_quoted_cell(pkg: Path) -> None:
     assert [(f.resource, f.key, f.column) for f in hits] == [("actors", "reuters", "notes")]
 
 
-def test_free_text_and_enums_are_categoricals_and_keys_are_text() -> None:
-    """A quote repeated over many rows is held once; an id, which no two rows share, stays a string."""
-    table = Package.load(ROOT).tables["statistic_evidence"]
+def test_free_text_enums_and_vocabulary_keys_are_categoricals_and_record_keys_are_text() -> None:
+    """A quote or a document's id repeated over many rows is held once; a statistic's id, which grows with the
+    records, stays a string."""
+    package = Package.load(ROOT)
+    table = package.tables["statistic_evidence"]
     frame, _ = read_csv(table)
     assert "quote" in table.prose and frame.schema["quote"] == pl.Categorical
+    assert package.tables["sources"].vocabulary and frame.schema["source_id"] == frame.schema["cited_source_id"] == pl.Categorical
     assert frame.schema["statistic_id"] == pl.String and frame.schema["quote_start"] == pl.Int64
-    assert frame["quote"].cast(pl.String).to_list() == pl.read_csv(table.csv_path, infer_schema=False)["quote"].to_list()
+    raw = pl.read_csv(table.csv_path, infer_schema=False)
+    for column in ("quote", "source_id", "cited_source_id"):
+        assert frame[column].cast(pl.String).to_list() == raw[column].to_list()
+    sources, _ = read_csv(package.tables["sources"])
+    assert sources.schema["source_id"] == pl.Categorical and not package.tables["statistics"].vocabulary
 
 
 def test_cells_are_typed_by_the_schema() -> None:

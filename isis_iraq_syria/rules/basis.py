@@ -164,7 +164,7 @@ def _names(ctx: Context) -> pl.DataFrame:
         name = pl.col("name").cast(pl.String)  # a table's own name is free text (a categorical), a declared name a key
         geo = pl.concat([f["geographies"].select("geography_id", name), f["geography_names"].select("geography_id", name)])
         actors = pl.concat([f["actors"].select("actor_id", name), f["actor_names"].select("actor_id", name)])
-        return pl.concat([geo.with_columns(actor_id=pl.lit(None, pl.String)), actors.select(pl.lit(None, pl.String).alias("geography_id"), "actor_id", "name")],
+        return pl.concat([geo.with_columns(actor_id=pl.lit(None, CAT)), actors.select(pl.lit(None, CAT).alias("geography_id"), "actor_id", "name")],
                          how="diagonal").unique()
     return ctx.shared("names", compute)
 
@@ -273,7 +273,7 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
 def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
     kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words=pl.col("words").cast(pl.String), own_voice="own_voice")
     stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=_subject(ctx, "statistics", "statistic_id", "statistic"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
-             .with_columns(pl.col("figure_kind").cast(pl.String)).join(kinds, on="figure_kind", how="left")
+             .join(kinds, on="figure_kind", how="left")
              .filter(pl.col("words").is_not_null() | pl.col("own_voice").fill_null(False)))
     stats = _evidenced(ctx, stats, "statistic", "statistics")
     texts = _texts_for(ctx, CELL["statistics.figure_kind"])

@@ -135,7 +135,7 @@ def check_key_order(ctx: Context, rule: Rule) -> list[Failure]:
     for name, table in ctx.package.tables.items():
         if ctx.frames[name].height < 2 or not table.primary_key:
             continue
-        out += ctx.flag(name, sorts_before_previous(table.primary_key, table.native_key_fields), table.primary_key[0], rule, lambda r: "",
+        out += ctx.flag(name, sorts_before_previous(table.primary_key), table.primary_key[0], rule, lambda r: "",
                         lambda r: "This row's primary key sorts before the previous row's: keep rows in primary-key order.")
     return out
 

@@ -107,7 +107,7 @@ def check_quote_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
                    if document in texts for text in quotes if text is not None and text not in texts[document]]
         if not missing:
             continue
-        missing = pl.DataFrame(missing, schema={column: pl.String, quote: pl.String}, orient="row").with_columns(pl.col(quote).cast(ctx.frames[table][quote].dtype))
+        missing = pl.DataFrame(missing, schema={column: pl.String, quote: pl.String}, orient="row").cast({c: ctx.frames[table].schema[c] for c in (column, quote)})
         bad = ctx.rows(table, column, quote).filter(in_(quote, missing[quote])).join(missing, on=[column, quote])
         out += ctx.report(table, bad, quote, rule, lambda r, q=quote: r[q][:60],
                           lambda r, c=column: f"The quote is not found verbatim in the archived text of {r[c]}.")
@@ -127,7 +127,7 @@ def check_quote_span(ctx: Context, rule: Rule) -> list[Failure]:
         if not wrong:
             continue
         wrong = (pl.DataFrame(wrong, schema={q.document: pl.String, q.quote: pl.String, q.start: pl.Int64, q.end: pl.Int64, "found": pl.String}, orient="row")
-                 .with_columns(pl.col(q.quote).cast(frame[q.quote].dtype)))
+                 .cast({c: frame.schema[c] for c in (q.document, q.quote)}))
         bad = ctx.rows(q.table, q.document, q.quote, q.start, q.end).join(wrong, on=[q.document, q.quote, q.start, q.end], nulls_equal=True)
         out += ctx.report(q.table, bad, q.start, rule, lambda r, q=q: f"{fmt(r[q.start])}:{fmt(r[q.end])} holds {fmt(r['found'])[:40]!r}",
                           lambda r, q=q: (f"The text at {fmt(r[q.start])}:{fmt(r[q.end])} of {r[q.document]} is not the quote."

@@ -40,6 +40,13 @@ def test_rule_reports_a_curators_mistake(rule_id: str, pkg: Path, pristine) -> N
     assert_caught(rule_id, *CASES[rule_id], pkg, pristine)
 
 
+def test_a_vocabulary_key_held_as_a_categorical_is_matched_against_its_pattern(pkg: Path) -> None:
+    rows = read_rows(pkg, "actors")
+    write_rows(pkg, "actors", rows + [{**rows[-1], "actor_id": "zz Bad_Id", "name": "A new actor"}])
+    hits = rule_hits(run(pkg, parity=False), "schema.pattern")
+    assert [(f.resource, f.key, f.column, f.values) for f in hits] == [("actors", "zz Bad_Id", "actor_id", "zz Bad_Id")]
+
+
 def test_finds_duplicate_primary_key_in_a_table_out_of_key_order(pkg: Path) -> None:
     rows = read_rows(pkg, "events")
     write_rows(pkg, "events", rows[1:] + rows[:2])  # E002 ... E025, E001, E002: the two E002 rows are far apart
