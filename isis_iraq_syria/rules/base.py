@@ -66,6 +66,26 @@ class Context:
         in every table, and a join on them compares 4-byte codes (3 times faster than comparing the text)."""
         return self.shared(f"categorical:{name}.{column}", lambda: self.frames[name][column].cast(pl.Categorical))
 
+    def positions(self, name: str, column: str, table: str, key: str) -> pl.Series:
+        """Each row's reference in `column` as a code: the position of the value among the distinct keys in column
+        `key` of `table`, null where the row names none or one that is not there. Computed once and shared: the
+        foreign-key check reads it (a value without a position is dangling), and the basis rules join on it (4-byte
+        codes, not the ids' text), so each column of ids is hashed once."""
+        def distinct_keys() -> pl.DataFrame:
+            keys = self.frames[table].select(key_=pl.col(key))
+            # keys in key order (hygiene.key_order), each greater than the last, are distinct already: no hashing
+            increasing = keys.select(pl.col("key_").is_not_null().all() & (pl.col("key_") > pl.col("key_").shift(1)).all()).item()
+            return (keys if increasing else keys.drop_nulls().unique(maintain_order=True)).with_row_index("code_")
+
+        def compute() -> pl.Series:
+            codes = self.shared(f"key_positions:{table}.{key}", distinct_keys)
+            if (name, column) == (table, key) and codes.height == self.frames[table].height:  # the keys themselves, all distinct
+                return pl.int_range(0, codes.height, dtype=pl.UInt32, eager=True).alias("code_")
+            ids = self.frames[name].select(key_=pl.col(column)).with_row_index(ROW)
+            found = ids.filter(pl.col("key_").is_not_null()).join(codes, on="key_")  # only the rows that name one
+            return pl.repeat(None, ids.height, dtype=pl.UInt32, eager=True).alias("code_").scatter(found[ROW], found["code_"])
+        return self.shared(f"positions:{name}.{column}->{table}.{key}", compute)
+
     def keys(self, name: str) -> pl.Series:
         """Each row's primary key as text ("E002|IRQ"), for locating failures."""
         return self.shared(f"keys:{name}", lambda: row_keys(self.package.tables[name], self.frames[name]))

@@ -29,24 +29,10 @@ FAMILY_OF = {column: family for family, column in SUBJECT.items()} | {"cited_sou
 
 def _subject(ctx: Context, table: str, column: str, family: str) -> pl.Series:
     """A column of subject ids as codes: the position of each id among its family's keys (null for an id that is not
-    one). Polars' global categories would keep a million ids each for good (230 MB for statistics and events), and
-    an Enum of a million keys is slow to cast to; a join on the keys' positions is neither. Codes are compared within
-    a family only."""
-    def positions() -> pl.DataFrame:
-        key_table, key = KEYS[family]
-        keys = ctx.frames[key_table].select(key_=pl.col(key))
-        # keys in key order (hygiene.key_order), each greater than the last, are distinct already: no hashing
-        increasing = keys.select(pl.col("key_").is_not_null().all() & (pl.col("key_") > pl.col("key_").shift(1)).all()).item()
-        return (keys if increasing else keys.drop_nulls().unique(maintain_order=True)).with_row_index("code_")
-
-    def compute() -> pl.Series:
-        codes = ctx.shared(f"key_positions:{family}", positions)
-        if (table, column) == KEYS[family] and codes.height == ctx.frames[table].height:  # the keys themselves, all distinct: their rows' positions
-            return pl.int_range(0, codes.height, dtype=pl.UInt32, eager=True).alias("code_")
-        ids = ctx.frames[table].select(key_=pl.col(column)).with_row_index(ROW)
-        found = ids.filter(pl.col("key_").is_not_null()).join(codes, on="key_")  # only the rows that name one (a third of bases)
-        return pl.repeat(None, ids.height, dtype=pl.UInt32, eager=True).alias("code_").scatter(found[ROW], found["code_"])
-    return ctx.shared(f"subject:{table}.{column}", compute)
+    one), shared with the foreign-key check (Context.positions). Polars' global categories would keep a million ids
+    each for good (230 MB for statistics and events), and an Enum of a million keys is slow to cast to; a join on the
+    keys' positions is neither. Codes are compared within a family only."""
+    return ctx.positions(table, column, *KEYS[family])
 
 
 @dataclass(frozen=True)
