@@ -47,10 +47,11 @@ class Context:
 
     def forget_shared(self) -> None:
         """Drop the shared results: a wave of rules is done with them, and the basis rules' passages and codes hold
-        hundreds of megabytes at a million rows. A later rule that asks again computes them again."""
+        hundreds of megabytes at a million rows. A later rule that asks again computes them again. The positions
+        of references are kept: 4 bytes a row, and costly to find again."""
         with self._lock:
-            self._shared.clear()
-            self._locks.clear()
+            self._shared = {k: v for k, v in self._shared.items() if k.startswith(("positions:", "key_positions:"))}
+            self._locks = {k: v for k, v in self._locks.items() if k in self._shared}
 
     def shared(self, key: str, compute: Callable[[], object]) -> object:
         """A result several rules use, computed once: rules run two at a time, and the second waits for the first's."""
@@ -67,15 +68,15 @@ class Context:
         return self.shared(f"categorical:{name}.{column}", lambda: self.frames[name][column].cast(pl.Categorical))
 
     def positions(self, name: str, column: str, table: str, key: str) -> pl.Series:
-        """Each row's reference in `column` as a code: the position of the value among the distinct keys in column
-        `key` of `table`, null where the row names none or one that is not there. Computed once and shared: the
-        foreign-key check reads it (a value without a position is dangling), and the basis rules join on it (4-byte
-        codes, not the ids' text), so each column of ids is hashed once."""
+        """Each row's reference in `column` as a code: the row of `table` whose `key` holds the value (the first, were
+        a key repeated), null where the row names none or one that is not there. Computed once and shared: the
+        foreign-key check reads it (a value without a position is dangling), the basis rules join on it (4-byte
+        codes, not the ids' text), and a rule gathers the referenced row by it, so each column of ids is hashed once."""
         def distinct_keys() -> pl.DataFrame:
-            keys = self.frames[table].select(key_=pl.col(key))
+            keys = self.frames[table].select(key_=pl.col(key)).with_row_index("code_")
             # keys in key order (hygiene.key_order), each greater than the last, are distinct already: no hashing
             increasing = keys.select(pl.col("key_").is_not_null().all() & (pl.col("key_") > pl.col("key_").shift(1)).all()).item()
-            return (keys if increasing else keys.drop_nulls().unique(maintain_order=True)).with_row_index("code_")
+            return keys if increasing else keys.drop_nulls("key_").unique("key_", keep="first", maintain_order=True)
 
         def compute() -> pl.Series:
             codes = self.shared(f"key_positions:{table}.{key}", distinct_keys)

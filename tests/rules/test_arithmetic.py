@@ -39,6 +39,12 @@ def test_rejects_total_that_is_not_sum_of_sub_periods(pkg: Path) -> None:
     assert [(f.key, f.values) for f in hits] == [("S001", "153 != 160 (S028+S029)")]
 
 
+def test_rejects_total_that_is_not_sum_of_its_geographys_parts_and_names_them(pkg: Path) -> None:
+    CASES["arith.parts_sum_to_total"][0](pkg)
+    hits = rule_hits(run(pkg, parity=False), "arith.parts_sum_to_total")
+    assert [(f.key, f.values) for f in hits] == [("S003", "196 != 232 (S004+S005)")]  # S004 173 (was 137) + S005 59
+
+
 def test_accepts_sub_periods_that_sum_to_total(pkg: Path) -> None:
     _sub_periods("100", "53")(pkg)
     assert not rule_hits(run(pkg, parity=False), "arith.parts_sum_to_total")
