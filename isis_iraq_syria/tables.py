@@ -298,7 +298,9 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
             typed = pl.when(text.is_in(true_values)).then(True).when(text.is_in(false_values)).then(False).otherwise(None)
         columns.append(typed.alias(field.name))
         checks.append(present.alias(field.name))
-    frame = raw.select(columns)
+    # in one chunk a column: the CSV reader leaves one per block (249 for a 489 MB file), and every later gather,
+    # join and filter pays for them (at 1M statistics the copy saves 0.4 s and 170 MB of peak)
+    frame = raw.select(columns).rechunk()
     failures: list[Failure] = []
     if checks:
         # a present cell that typed to a null did not parse: the typed frame tells, without converting again
