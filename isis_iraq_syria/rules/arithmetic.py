@@ -146,14 +146,16 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
                    lambda r: "A derived statistic needs a derivation formula.")
     out += ctx.flag("statistics", ~derived & pl.col("derivation").is_not_null(), "derivation", rule, lambda r: r["derivation"],
                     lambda r: f"Only derived statistics have a derivation; this one's figure_kind is {r['figure_kind']}.")
-    stats = ctx.frames["statistics"]
-    inputs = ctx.frames["derivation_inputs"].join(
-        stats.select(pl.col("statistic_id").alias("input_statistic_id"), "value", *PERIOD), on="input_statistic_id", how="left")
+    # each input with its statistic's row (ROW) and its input's figure, both found by position rather than by a join
+    # on the ids' text
+    inputs = (ctx.frames["derivation_inputs"].select("input_role")
+              .with_columns(ctx.positions("derivation_inputs", "statistic_id", "statistics", "statistic_id").alias(ROW))
+              .hstack(ctx.gathered("derivation_inputs", "input_statistic_id", "statistics", "statistic_id", "value", *PERIOD)))
     frame = ctx.rows("statistics").filter(pl.col("derivation").is_not_null())
     for role in sorted({r for roles, _ in FORMULAS.values() for r in roles}):
         frame = frame.join(inputs.filter(pl.col("input_role") == role)
-                           .select("statistic_id", *[pl.col(c).alias(f"{c}__{role}") for c in ("value", *PERIOD)]),
-                           on="statistic_id", how="left")
+                           .select(ROW, *[pl.col(c).alias(f"{c}__{role}") for c in ("value", *PERIOD)]),
+                           on=ROW, how="left")
     for formula, (roles, compute) in FORMULAS.items():
         rows = frame.filter(pl.col("derivation") == formula)
         if rows.is_empty():
@@ -173,7 +175,7 @@ def check_words_match_numbers(ctx: Context, rule: Rule) -> list[Failure]:
     # comparison is an enum, held as a categorical: the key it joins on takes the same type
     bands = ctx.frames["qualifiers"].select(pl.col("qualifier_id").cast(ctx.frames["claims"].schema["comparison"]).alias("comparison"), "band")
     frame = (ctx.rows("claims")
-             .join(ctx.frames["statistics"].select("statistic_id", pl.col("value").alias("stat_value")), on="statistic_id", how="left")
+             .with_columns(stat_value=ctx.gathered("claims", "statistic_id", "statistics", "statistic_id", "value")["value"])
              .join(bands, on="comparison", how="left")
              .with_columns(pl.col("band").fill_null(0.0)))
     value, claimed, band, tol, comparison = pl.col("stat_value"), pl.col("claimed_value"), pl.col("band"), rule.tolerance, pl.col("comparison")

@@ -72,20 +72,38 @@ class Context:
         a key repeated), null where the row names none or one that is not there. Computed once and shared: the
         foreign-key check reads it (a value without a position is dangling), the basis rules join on it (4-byte
         codes, not the ids' text), and a rule gathers the referenced row by it, so each column of ids is hashed once."""
-        def distinct_keys() -> pl.DataFrame:
-            keys = self.frames[table].select(key_=pl.col(key)).with_row_index("code_")
-            # keys in key order (hygiene.key_order), each greater than the last, are distinct already: no hashing
-            increasing = keys.select(pl.col("key_").is_not_null().all() & (pl.col("key_") > pl.col("key_").shift(1)).all()).item()
-            return keys if increasing else keys.drop_nulls("key_").unique("key_", keep="first", maintain_order=True)
-
         def compute() -> pl.Series:
-            codes = self.shared(f"key_positions:{table}.{key}", distinct_keys)
+            codes = self._key_rows(table, key)
             if (name, column) == (table, key) and codes.height == self.frames[table].height:  # the keys themselves, all distinct
                 return pl.int_range(0, codes.height, dtype=pl.UInt32, eager=True).alias("code_")
             ids = self.frames[name].select(key_=pl.col(column)).with_row_index(ROW)
             found = ids.filter(pl.col("key_").is_not_null()).join(codes, on="key_")  # only the rows that name one
             return pl.repeat(None, ids.height, dtype=pl.UInt32, eager=True).alias("code_").scatter(found[ROW], found["code_"])
         return self.shared(f"positions:{name}.{column}->{table}.{key}", compute)
+
+    def _key_rows(self, table: str, key: str) -> pl.DataFrame:
+        """(code_, key_): each distinct key of `table` with its first row."""
+        def compute() -> pl.DataFrame:
+            keys = self.frames[table].select(key_=pl.col(key)).with_row_index("code_")
+            # keys in key order (hygiene.key_order), each greater than the last, are distinct already: no hashing
+            increasing = keys.select(pl.col("key_").is_not_null().all() & (pl.col("key_") > pl.col("key_").shift(1)).all()).item()
+            return keys if increasing else keys.drop_nulls("key_").unique("key_", keep="first", maintain_order=True)
+        return self.shared(f"key_positions:{table}.{key}", compute)
+
+    def referenced(self, name: str, column: str, table: str, key: str) -> pl.Series | None:
+        """For each row of `table`, whether a row of `name` names its key in `column`: a mask built from the
+        positions, without hashing. None when the keys are not all present and distinct, so that a position does
+        not stand for its key alone (a duplicated key's second row)."""
+        if self._key_rows(table, key).height != self.frames[table].height:
+            return None
+        found = self.positions(name, column, table, key).drop_nulls()
+        return pl.repeat(False, self.frames[table].height, dtype=pl.Boolean, eager=True).scatter(found, True)
+
+    def gathered(self, name: str, column: str, table: str, key: str, *columns: str) -> pl.DataFrame:
+        """The `columns` of the row of `table` that each row of `name` references in `column` (nulls where it names
+        none, or none that is there), in the order of `name`'s rows: a gather by position instead of a join on the
+        ids' text."""
+        return self.frames[table].select(columns)[self.positions(name, column, table, key)]
 
     def keys(self, name: str) -> pl.Series:
         """Each row's primary key as text ("E002|IRQ"), for locating failures."""
@@ -146,8 +164,12 @@ def in_(column: str | pl.Expr, values: pl.Series) -> pl.Expr:
 
 
 def unmatched(ctx: Context, name: str, column: str, other: str, *columns: str) -> pl.DataFrame:
-    """Rows of table `name` whose `column` value appears nowhere in the same column of table `other` (an anti-join:
-    several times faster than `is_in` against a million keys)."""
+    """Rows of table `name` whose key `column` appears nowhere in the same column of table `other`, which references
+    it: by the mask of referenced rows, or by an anti-join where keys repeat (several times faster than `is_in`
+    against a million keys)."""
+    referenced = ctx.referenced(other, column, name, column)
+    if referenced is not None:
+        return ctx.rows(name, column, *columns).filter(~referenced)
     return ctx.rows(name, column, *columns).join(ctx.frames[other].select(column), on=column, how="anti")
 
 

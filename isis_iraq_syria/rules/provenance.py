@@ -38,8 +38,8 @@ def _quoted(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
         evidence = ctx.frames["statistic_evidence"]
         # a quote's code numbers it, and only the distinct texts are ever read as text
-        link = (evidence.select("statistic_id", quote_id=text_code())
-                .join(ctx.rows("statistics", "statistic_id"), on="statistic_id").select(ROW, "quote_id"))
+        link = (evidence.select(ctx.positions("statistic_evidence", "statistic_id", "statistics", "statistic_id").alias(ROW), quote_id=text_code())
+                .drop_nulls(ROW))  # the statistic's row, by position
         quotes = evidence.select(pl.col("quote").unique().drop_nulls()).select(quote_id=text_code(), quote=pl.col("quote").cast(pl.String))
         return link, quotes
     return ctx.shared("quoted", compute)
