@@ -563,9 +563,12 @@ def check_document_coverage(ctx: Context, rule: Rule) -> list[Failure]:
     texts = archived_texts(ctx)
     f = ctx.frames
     phrases = f["qualifiers"].select("qualifier_id", "phrase")
-    figures = (f["statistic_evidence"].select("statistic_id", "source_id", "quote_start", "quote_end")
-               .join(f["statistics"].select("statistic_id", "value", pl.col("qualifier_id").cast(pl.String)), on="statistic_id")
-               .join(phrases.with_columns(pl.col("qualifier_id").cast(pl.String)), on="qualifier_id", how="left"))
+    # each evidence row with its statistic's value and qualifier, reached by position
+    position = ctx.positions("statistic_evidence", "statistic_id", "statistics", "statistic_id")
+    figures = (f["statistic_evidence"].select("source_id", "quote_start", "quote_end")
+               .hstack(ctx.gathered("statistic_evidence", "statistic_id", "statistics", "statistic_id", "value", "qualifier_id"))
+               .filter(position.is_not_null())
+               .join(phrases, on="qualifier_id", how="left"))
     claims = f["claims"].select("source_id", "quote_start", "quote_end", value="claimed_value", phrase=pl.lit(None, pl.String))
     spans = pl.concat([figures.select("source_id", "quote_start", "quote_end", "value", "phrase"), claims]).unique()
     dates = date_expression_spans(ctx)

@@ -23,3 +23,24 @@ CASES = {
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_rule_reports_a_curators_mistake(rule_id: str, pkg: Path, pristine) -> None:
     assert_caught(rule_id, *CASES[rule_id], pkg, pristine)
+
+
+def test_unit_starts_and_ends_agree_with_calendar_truncation() -> None:
+    """The calendar-field test of a unit's first and last day gives what truncating to the unit gives, for every day
+    of three years (a leap year among them) and every precision."""
+    import datetime
+
+    import polars as pl
+
+    from isis_iraq_syria.rules.temporal import ends_unit, starts_unit
+
+    every = {"day": "1d", "month": "1mo", "quarter": "3mo", "half_year": "6mo", "year": "1y"}
+    days = pl.date_range(datetime.date(2023, 1, 1), datetime.date(2025, 12, 31), eager=True)
+    frame = pl.DataFrame({"d": days}).join(pl.DataFrame({"p": list(every)}), how="cross")
+    for name, unit in every.items():
+        rows = frame.filter(pl.col("p") == name)
+        truncated = rows.select(start=pl.col("d") == pl.col("d").dt.truncate(unit),
+                                end=pl.col("d") == pl.col("d").dt.truncate(unit).dt.offset_by(unit).dt.offset_by("-1d"))
+        ours = rows.select(start=starts_unit(pl.col("d"), "p"), end=ends_unit(pl.col("d"), "p"))
+        assert ours.equals(truncated), name
+        assert ours["start"].sum() == {"day": 1096, "month": 36, "quarter": 12, "half_year": 6, "year": 3}[name]
