@@ -190,22 +190,29 @@ def _check_header(table: Table, text: str) -> list[Failure]:
     return [_file_failure(table, "file.header", message, ",".join(header))]
 
 
-def _parse_fast(table: Table, commas: int) -> pl.DataFrame | None:
-    """All cells as text with polars' reader, or None when the file needs the strict reader to say what is wrong.
-
-    polars pads a short row with empty cells, so its result is kept only when the commas add up: the file's commas
-    must be the separators of a header and of rows that all have the header's cells, plus the commas inside values.
-    """
+def _read_fast(table: Table) -> pl.DataFrame | None:
+    """All cells as text with polars' reader, or None where it fails; _parse_fast says whether the result can be kept."""
     names = table.field_names
     # free text, enums and vocabulary keys straight into a dictionary of their distinct values: their strings are
     # never all held at once
     categorical = {f.name for f in table.fields if table.polars_dtype(f) == pl.Categorical}
     try:
         # from the path: polars maps the file rather than copying it
-        frame = pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in categorical else pl.String for n in names},
-                            null_values=table.missing_values, quote_char='"')
-    except (pl.exceptions.PolarsError, UnicodeDecodeError):
+        return pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in categorical else pl.String for n in names},
+                           null_values=table.missing_values, quote_char='"')
+    except (Exception, pl.exceptions.PanicException):  # it reads every file, even one the scan will refuse: the strict reader says what is wrong
         return None
+
+
+def _parse_fast(table: Table, frame: pl.DataFrame | None, commas: int) -> pl.DataFrame | None:
+    """polars' reading of the file (`frame`), or None when the file needs the strict reader to say what is wrong.
+
+    polars pads a short row with empty cells, so its result is kept only when the commas add up: the file's commas
+    must be the separators of a header and of rows that all have the header's cells, plus the commas inside values.
+    """
+    if frame is None:
+        return None
+    names = table.field_names
     in_values = sum(_commas(frame[n]) for n in names)
     if commas != (frame.height + 1) * (len(names) - 1) + in_values:
         return None
@@ -222,10 +229,10 @@ def _commas(column: pl.Series) -> int:
     return column.str.count_matches(",", literal=True).sum() or 0
 
 
-def _parse_rows(table: Table, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
-    """All cells as text: the fast reader when the file is well formed, else pyarrow's, which is strict about cell
-    counts and says which row is wrong (pandas and polars pad short rows)."""
-    fast = None if loose_quote else _parse_fast(table, commas)
+def _parse_rows(table: Table, fast: pl.DataFrame | None, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
+    """All cells as text: the fast reader's (`fast`) when the file is well formed, else pyarrow's, which is strict
+    about cell counts and says which row is wrong (pandas and polars pad short rows)."""
+    fast = None if loose_quote else _parse_fast(table, fast, commas)
     if fast is not None:
         return fast, []
     bad_rows: list[tuple[int | None, int, int]] = []
@@ -334,7 +341,12 @@ def _read(table: Table) -> tuple[pl.DataFrame | None, list[Failure], bool]:
         with open(fd, "rb") as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
                 raise CannotRun(f"{relative}: not a regular file")
-            scan = FileScan.of(stream)
+            # the byte scan (numpy, one core) runs beside polars' reader (every core): the scan's checks decide
+            # afterwards whether the reader's frame is kept
+            with ThreadPoolExecutor(max_workers=1) as scanner:
+                scanning = scanner.submit(FileScan.of, stream)
+                fast = _read_fast(table)
+                scan = scanning.result()
     except OSError as err:
         raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
     text, failures = _decode(table, scan)
@@ -343,7 +355,8 @@ def _read(table: Table) -> tuple[pl.DataFrame | None, list[Failure], bool]:
     failures = _check_header(table, text)
     if failures:
         return None, failures, False
-    raw, failures = _parse_rows(table, scan.commas, scan.loose_quote)
+    raw, failures = _parse_rows(table, fast, scan.commas, scan.loose_quote)
+    del fast
     if raw is None:
         return None, failures, False
     return *_typed(table, raw), scan.control_free(raw.height + 1)
