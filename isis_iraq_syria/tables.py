@@ -362,8 +362,10 @@ def _read(table: Table) -> tuple[pl.DataFrame | None, list[Failure], bool]:
     return *_typed(table, raw), scan.control_free(raw.height + 1)
 
 
-def read_package(package: Package, workers: int = 2, on_step: Callable[[str], None] | None = None) -> tuple[dict[str, pl.DataFrame], list[Failure], frozenset[str]]:
+def read_package(package: Package, workers: int = 2, on_step: Callable[[str], None] | None = None,
+                 then: Callable[[], object] | None = None) -> tuple[dict[str, pl.DataFrame], list[Failure], frozenset[str]]:
     """Every table, two at a time: the parser is threaded but the byte checks around it are not (2.2 s against 2.6 s at 1M rows).
+    `then` runs on the first thread the tables leave free, while the last table is still read.
 
     Returns the typed frames, the failures, and the names of the tables whose files are control_free."""
     tables = sorted(package.tables.values(), key=lambda t: -t.csv_path.stat().st_size if t.csv_path.exists() else 0)
@@ -374,7 +376,11 @@ def read_package(package: Package, workers: int = 2, on_step: Callable[[str], No
         return _read(table)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = dict(zip([t.name for t in tables], pool.map(read, tables)))
+        reading = pool.map(read, tables)
+        after = pool.submit(then) if then is not None else None
+        results = dict(zip([t.name for t in tables], reading))
+        if after is not None:
+            after.result()
     frames, failures = {}, []
     for name in package.tables:  # report in the package's order, whatever finished first
         frame, found, _ = results[name]
