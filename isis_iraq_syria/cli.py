@@ -245,8 +245,8 @@ def main(argv: list[str] | None = None, prog: str = "isis-iraq-syria", checkout:
     args = parser(checkout or root()).parse_args(argv)
     # polars' allocator keeps freed memory for reuse for 5 s, then returns it to the system at once (no "muzzy"
     # stage): tables are parsed, typed and freed one after another, and the rules' joins come and go. Measured at a
-    # million statistics: 5 s gave 8.8-9.2 s and 1.64-1.73 GB, polars' own setting 9.8 s and 1.64-1.72 GB (twice the
-    # page faults), 200 ms 12.1 s, 10 s 9.0-9.2 s but 1.9 GB. Set before polars is imported; a value the user set is kept.
+    # million statistics (medians of 3): 5 s gave 7.93 s and 1,564 MiB, polars' own setting 8.42 s and 1,502 MiB,
+    # 200 ms 8.66 s and 1,349 MiB. Set before polars is imported; a value the user set is kept.
     os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:5000,muzzy_decay_ms:0")
     cannot = require(f"{prog} {args.command}" if prog == "isis-iraq-syria" else prog, checkout)
     if cannot is not None:
