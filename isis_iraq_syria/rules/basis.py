@@ -148,8 +148,8 @@ def _names(ctx: Context) -> pl.DataFrame:
     def compute() -> pl.DataFrame:
         f = ctx.frames
         name = pl.col("name").cast(pl.String)  # a table's own name is free text (a categorical), a declared name a key
-        geo = pl.concat([f["geographies"].select("geography_id", name), f["geography_names"].select("geography_id", name)])
-        actors = pl.concat([f["actors"].select("actor_id", name), f["actor_names"].select("actor_id", name)])
+        geo = pl.concat([f[t].select(pl.col("geography_id").cast(CAT), name) for t in ("geographies", "geography_names")])
+        actors = pl.concat([f[t].select(pl.col("actor_id").cast(CAT), name) for t in ("actors", "actor_names")])
         return pl.concat([geo.with_columns(actor_id=pl.lit(None, CAT)), actors.select(pl.lit(None, CAT).alias("geography_id"), "actor_id", "name")],
                          how="diagonal").unique()
     return ctx.shared("names", compute)
@@ -174,7 +174,7 @@ def _kind_words(ctx: Context) -> pl.DataFrame:
         texts = _distinct_texts(ctx)
         found = (texts.select("text_id", word=pl.col("text").str.extract_all(_word_pattern(kinds["word"].to_list())))
                  .explode("word").drop_nulls("word").unique())
-        return found.join(kinds, on="word").select("text_id", figure_kind=pl.col("figure_kind_id")).unique()
+        return found.join(kinds, on="word").select("text_id", figure_kind=pl.col("figure_kind_id").cast(CAT)).unique()
     return ctx.shared("kind_words", compute)
 
 
@@ -280,8 +280,9 @@ def check_actor_stated(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 def check_figure_kind_stated(ctx: Context, rule: Rule) -> list[Failure]:
-    kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id"), words=pl.col("words").cast(pl.String), own_voice="own_voice")
-    stats = (ctx.rows("statistics", "figure_kind").with_columns(subject=_subject(ctx, "statistics", "statistic_id", "statistic"), actor=ctx.categorical("statistics", "asserted_by_actor_id"))
+    kinds = ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id").cast(CAT), words=pl.col("words").cast(pl.String), own_voice="own_voice")
+    stats = (ctx.rows("statistics", "figure_kind").with_columns(pl.col("figure_kind").cast(CAT), subject=_subject(ctx, "statistics", "statistic_id", "statistic"),
+                                                                actor=ctx.categorical("statistics", "asserted_by_actor_id"))
              .join(kinds, on="figure_kind", how="left")
              .filter(pl.col("words").is_not_null() | pl.col("own_voice").fill_null(False)))
     stats = _evidenced(ctx, stats, "statistic", "statistics")

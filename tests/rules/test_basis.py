@@ -130,3 +130,25 @@ def test_a_dangling_reference_is_reported_once(pkg: Path) -> None:
 def test_a_basis_row_for_an_empty_cell_is_rejected(pkg: Path) -> None:
     append(pkg, "bases", basis_id="B999", field="statistics.geography_id", statistic_id="S012", document_id="doc-shafaq-news", basis="inferred", note="x")
     assert ("bases", "B999", "field") in _hits(pkg, "basis.fits_cell")
+
+
+def _without_vocabularies(root: Path) -> None:
+    """The Table Schemas without x-vocabulary: the vocabularies' keys are then read as strings, not categoricals."""
+    import json
+
+    for path in (root / "schemas").glob("*.schema.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        if schema.pop("x-vocabulary", None) is not None:
+            path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_finds_the_same_mistakes_when_vocabulary_keys_are_strings(rule_id: str, pkg: Path) -> None:
+    """The rules ask for the types they join on: a package without x-vocabulary is judged as the package is."""
+    mutate = CASES[rule_id][0]
+    where = _where(rule_id, pkg)
+    mutate(pkg)
+    with_vocabularies = {(f.rule, f.resource, f.key, f.column) for f in run(pkg, parity=False).failures}
+    _without_vocabularies(pkg)
+    without = {(f.rule, f.resource, f.key, f.column) for f in run(pkg, parity=False).failures}
+    assert (rule_id, *where) in without and without == with_vocabularies
