@@ -200,8 +200,8 @@ def _read_fast(table: Table) -> pl.DataFrame | None:
         # from the path: polars maps the file rather than copying it
         return pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in categorical else pl.String for n in names},
                            null_values=table.missing_values, quote_char='"')
-    except (Exception, pl.exceptions.PanicException):  # it reads every file, even one the scan will refuse: the strict reader says what is wrong
-        return None
+    except (Exception, pl.exceptions.PanicException):  # it reads every file, even one the scan refuses: the strict
+        return None                                     # reader says what is wrong
 
 
 def _parse_fast(table: Table, frame: pl.DataFrame | None, commas: int) -> pl.DataFrame | None:
