@@ -12,6 +12,8 @@ import io
 import os
 import re
 import stat
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
@@ -162,6 +164,14 @@ def _decode(table: Table, scan: FileScan) -> tuple[str | None, list[Failure]]:
     return (None if failures else text), failures
 
 
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def _utf8_failure(table: Table, raw: bytes) -> Failure:
     try:
         raw.decode("utf-8")
@@ -229,6 +239,20 @@ def _commas(column: pl.Series) -> int:
     return column.str.count_matches(",", literal=True).sum() or 0
 
 
+_UNRAISABLE = threading.Lock()  # sys.unraisablehook is the process's: one strict read swaps it at a time
+
+
+def _strict_read(table: Table, names: list[str], on_invalid: Callable) -> pa.Table:
+    return pacsv.read_csv(
+        table.csv_path,
+        read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
+        # the schema's missing values become nulls while parsing: no copy of the text columns afterwards
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=table.missing_values,
+                                             strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
+    )
+
+
 def _parse_rows(table: Table, fast: pl.DataFrame | None, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
     """All cells as text: the fast reader's (`fast`) when the file is well formed, else pyarrow's, which is strict
     about cell counts and says which row is wrong (pandas and polars pad short rows)."""
@@ -242,18 +266,24 @@ def _parse_rows(table: Table, fast: pl.DataFrame | None, commas: int, loose_quot
         return "skip"
 
     names = table.field_names
-    try:
-        arrow = pacsv.read_csv(
-            table.csv_path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            # the schema's missing values become nulls while parsing: no copy of the text columns afterwards
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=table.missing_values,
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
-        )
-    except pa.ArrowInvalid as err:
-        if "UTF8" in str(err) or "utf8" in str(err).lower():
-            return None, [_utf8_failure(table, table.csv_path.read_bytes())]
+    # pyarrow decodes a bad row's text before it calls on_invalid: a row that is not UTF-8 raises there, inside
+    # pyarrow, which prints a traceback as an "ignored" exception. Those are caught here and said as file.encoding.
+    ignored: list[BaseException] = []
+    with _UNRAISABLE:
+        previous, sys.unraisablehook = sys.unraisablehook, lambda unraisable: ignored.append(unraisable.exc_value)
+        try:
+            arrow = _strict_read(table, names, on_invalid)
+        except pa.ArrowInvalid as err:
+            arrow = err
+        finally:
+            sys.unraisablehook = previous
+    if any(isinstance(err, UnicodeDecodeError) for err in ignored):
+        return None, [_utf8_failure(table, table.csv_path.read_bytes())]
+    if isinstance(arrow, pa.ArrowInvalid):
+        err = arrow
+        raw = table.csv_path.read_bytes()  # a file that cannot be parsed: whether it is UTF-8 is said first
+        if "UTF8" in str(err) or "utf8" in str(err).lower() or not _is_utf8(raw):
+            return None, [_utf8_failure(table, raw)]
         return None, [_file_failure(table, "file.ragged_row", f"The file cannot be parsed as CSV ({err}).")]
     if bad_rows:  # the reader cannot number lines when cells may hold newlines: show the row's text
         return None, [_file_failure(table, "file.ragged_row", f"A row has {actual} cells; every row must have the header's {expected}.",

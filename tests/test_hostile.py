@@ -207,6 +207,10 @@ FILES = [
     Case("csv_nul_byte_in_a_cell", raw("data/actors.csv", lambda b: b.replace(b"Reuters", b"Reu\x00ters", 1)), 1, "hygiene.control_chars"),
     Case("csv_extra_cell", raw("data/actors.csv", lambda b: b.replace(b"\nagencies,", b"\nagencies,x,", 1)), 1, "file.ragged_row"),
     Case("csv_blank_line", raw("data/actors.csv", lambda b: b + b"\n"), 1, "actors"),
+    # pyarrow decodes a ragged row's text before it hands the row over: not UTF-8, that raised inside pyarrow
+    Case("csv_ragged_row_not_utf8", raw("data/qualifiers.csv", lambda b: b + b"x\xff\n"), 1, "file.encoding"),
+    Case("csv_long_row_not_utf8", raw("data/qualifiers.csv", lambda b: b + b"a,b,c,d,e,f,\xff\n"), 1, "file.encoding"),
+    Case("csv_unterminated_quote_not_utf8", raw("data/qualifiers.csv", lambda b: b + b'"never\xff\n'), 1, "file.encoding"),
 ]
 # 4. Table Schemas this validator cannot apply: they stop the run, naming the schema
 SCHEMAS = [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..report import Failure
-from ..schema import CannotRun, package_path
+from ..schema import CannotRun, Table, package_path
 from .base import ALL_TEXT, Context, Rule
 
 def _nullable(schema: pa.Schema) -> pa.Schema:
@@ -57,23 +59,32 @@ def check_parity(ctx: Context, rule: Rule) -> list[Failure]:
             continue
         want = ctx.frames[name]
         categorical = [c for c in want.columns if want[c].dtype == pl.Categorical]
-        dictionaries = pq.ParquetFile(table.parquet_path, read_dictionary=categorical) if categorical else None
-        for column in want.columns:  # a column at a time: a whole second copy of a large table is not needed
-            if column in categorical:  # as codes: the Parquet dictionary's few texts are coded, then gathered by index
-                got = _codes(dictionaries.read(columns=[column]).column(0))
-                if got.equals(want[column].to_physical()):
-                    continue
-                # they differ: the column as text, only to show the cells
-                got = pl.from_arrow(dictionaries.read(columns=[column]).column(0)).cast(pl.String).cast(pl.Categorical)
-            else:
-                got = pl.read_parquet(table.parquet_path, columns=[column]).to_series().cast(want[column].dtype)
-                if got.equals(want[column]):
-                    continue
-            differs = ~got.eq_missing(want[column])
-            keys = ctx.keys(name)
-            for i in differs.arg_true().head(20).to_list():
-                fail("The Parquet cell differs from the CSV cell: run make.", keys[i], column, i + 2, f"{got[i]!r} != {want[column][i]!r}")
+        try:
+            _compare(table, want, categorical, ctx, fail)
+        except (OSError, pa.ArrowException, pl.exceptions.PolarsError) as err:  # a corrupt page shows only when it is read
+            fail(f"data/{name}.parquet cannot be read ({str(err).splitlines()[0] if str(err) else type(err).__name__}): run make.")
     return out
+
+
+def _compare(table: Table, want: pl.DataFrame, categorical: list[str], ctx: Context, fail: Callable[..., None]) -> None:
+    """Each column of a Parquet twin against the CSV's typed column, a column at a time (a whole second copy of a
+    large table is not needed); `fail` is told of each differing cell."""
+    dictionaries = pq.ParquetFile(table.parquet_path, read_dictionary=categorical) if categorical else None
+    for column in want.columns:
+        if column in categorical:  # as codes: the Parquet dictionary's few texts are coded, then gathered by index
+            got = _codes(dictionaries.read(columns=[column]).column(0))
+            if got.equals(want[column].to_physical()):
+                continue
+            # they differ: the column as text, only to show the cells
+            got = pl.from_arrow(dictionaries.read(columns=[column]).column(0)).cast(pl.String).cast(pl.Categorical)
+        else:
+            got = pl.read_parquet(table.parquet_path, columns=[column]).to_series().cast(want[column].dtype)
+            if got.equals(want[column]):
+                continue
+        differs = ~got.eq_missing(want[column])
+        keys = ctx.keys(table.name)
+        for i in differs.arg_true().head(20).to_list():
+            fail("The Parquet cell differs from the CSV cell: run make.", keys[i], column, i + 2, f"{got[i]!r} != {want[column][i]!r}")
 
 
 RULES: list[Rule] = [

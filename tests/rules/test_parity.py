@@ -31,3 +31,15 @@ def test_reports_each_differing_cell_whether_text_code_or_number(pkg: Path) -> N
     assert set(hits) == {("actors", "reuters", "notes"), ("statistics", "S001", "geography_id"),
                          ("statistics", "S001", "indicator_id"), ("statistics", "S001", "value")}
     assert hits[("statistics", "S001", "geography_id")].endswith("!= 'SYR'")
+
+
+def test_reports_a_corrupt_parquet_page_as_unreadable(pkg: Path) -> None:
+    """A page that fails to decompress shows only when its column is read: it is still a failure of its table."""
+    from conftest import rule_hits, run
+
+    path = pkg / "data" / "qualifiers.parquet"
+    raw = bytearray(path.read_bytes())
+    raw[40:56] = bytes(b ^ 0xFF for b in raw[40:56])  # inside the first column's data page
+    path.write_bytes(bytes(raw))
+    hits = rule_hits(run(pkg), "parity.parquet_matches_csv")
+    assert [(f.resource, f.message.split(" (")[0]) for f in hits] == [("qualifiers", "data/qualifiers.parquet cannot be read")]
