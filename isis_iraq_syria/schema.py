@@ -285,7 +285,7 @@ class Table:
     name: str
     root: Path
     descriptor: dict[str, Any]
-    vocabularies: frozenset[str] = frozenset()  # the package's tables marked x-vocabulary (Package.load fills it in)
+    categorical: frozenset[tuple[str, str]] | None = None  # the package's (table, column) held as categoricals (Package.load)
 
     @classmethod
     def load(cls, root: Path, name: str) -> Table:
@@ -354,22 +354,22 @@ class Table:
         keyed = set(self.primary_key) | {f for key in self.unique_keys for f in key} | {f for fk in self.foreign_keys for f in fk.fields}
         return [f.name for f in self.fields if f.type == "string" and f.enum is None and "pattern" not in f.constraints and f.name not in keyed]
 
-    @property
-    def vocabulary_keys(self) -> set[str]:
-        """The text columns that hold keys of a vocabulary: its own single-field primary key, and every single-field
-        foreign key into one."""
-        own = set(self.primary_key) if self.vocabulary and len(self.primary_key) == 1 else set()
-        return own | {name for name, fk in self.foreign_key_of.items() if fk.resource in self.vocabularies or (fk.resource == self.name and self.vocabulary)}
+    def held_as_categorical(self, name: str) -> bool:
+        """Whether a text column is a categorical by its own kind: an enum, free text, or a vocabulary's key."""
+        field = self.field(name)
+        return field.type == "string" and (field.enum is not None or name in self.prose or (self.vocabulary and self.primary_key == [name]))
 
     def polars_dtype(self, field: Field) -> pl.DataType:
         """The type a field's column has in the validator's frames. An enum, free text and the keys of a vocabulary
         are held as categoricals: codes of 4 bytes a cell into one dictionary of the distinct texts, so a quote or an
         actor's id that many rows repeat is stored once (a string cell costs a 16-byte view and its bytes), and a
-        join on them compares codes. The keys of the records (statistics, events) stay strings: a million distinct
-        ids would stay in polars' global dictionary for good."""
-        if field.type == "string" and (field.enum is not None or field.name in self.prose or field.name in self.vocabulary_keys):
-            return pl.Categorical
-        return TYPES[field.type][1]
+        join on them compares codes. A reference is held as the key it references (Package.load works it out), so
+        that the two compare without a cast. The keys of the records (statistics, events) stay strings: a million
+        distinct ids would stay in polars' global dictionary for good."""
+        if field.type != "string":
+            return TYPES[field.type][1]
+        categorical = (self.name, field.name) in self.categorical if self.categorical is not None else self.held_as_categorical(field.name)
+        return pl.Categorical if categorical else pl.String
 
     @property
     def missing_values(self) -> list[str]:
@@ -447,6 +447,18 @@ class Table:
         return schema, rule_ids
 
 
+def _categorical_columns(tables: dict[str, Table]) -> frozenset[tuple[str, str]]:
+    """The (table, column) pairs held as categoricals: those that are by their own kind, and each single-field
+    reference whose key is, followed from reference to reference (a cycle ends where it closes)."""
+    def categorical(name: str, column: str, seen: frozenset[tuple[str, str]]) -> bool:
+        fk = tables[name].foreign_key_of.get(column)
+        if fk is None or (name, column) in seen:
+            return tables[name].held_as_categorical(column)
+        return categorical(fk.resource, fk.ref_fields[0], seen | {(name, column)})
+    return frozenset((name, f.name) for name, table in tables.items() for f in table.fields
+                     if f.type == "string" and categorical(name, f.name, frozenset()))
+
+
 @dataclass(frozen=True)
 class Package:
     """The data package rooted at `root`: its descriptor and its tables."""
@@ -473,8 +485,6 @@ class Package:
             if not TABLE_NAME.match(name):
                 raise CannotRun(f"schemas/{name}.schema.json: a table name is lower-case letters, digits and _, starting with a letter")
         tables = {name: Table.load(root, name) for name in found}
-        vocabularies = frozenset(name for name, table in tables.items() if table.vocabulary)
-        tables = {name: replace(table, vocabularies=vocabularies) for name, table in tables.items()}
         for table in tables.values():
             for fk in table.foreign_keys:
                 if fk.resource not in tables:
@@ -482,7 +492,8 @@ class Package:
                 unknown = [f for f in fk.ref_fields if f not in tables[fk.resource].field_names]
                 if unknown:
                     raise CannotRun(f"{table.schema_path}: foreign key {list(fk.fields)} references field(s) {', '.join(unknown)} that {fk.resource} does not have")
-        return cls(root, descriptor, tables)
+        categorical = _categorical_columns(tables)
+        return cls(root, descriptor, {name: replace(table, categorical=categorical) for name, table in tables.items()})
 
     @property
     def version(self) -> str:

@@ -93,3 +93,51 @@ def test_key_order_compares_categoricals_by_their_text_not_their_codes() -> None
     assert frame["k"].to_physical()[0] > frame["k"].to_physical()[1]
     assert frame.select(sorts_before_previous(["k"]).fill_null(False)).to_series().to_list() == [False, False]
     assert frame.reverse().select(sorts_before_previous(["k"]).fill_null(False)).to_series().to_list() == [False, True]
+
+
+def _enum_of_every_id(table: str, column: str, source: tuple[str, str]):
+    def edit_schema(root) -> None:
+        import csv
+
+        with open(root / "data" / f"{source[0]}.csv", newline="", encoding="utf-8") as handle:
+            ids = sorted({row[source[1]] for row in csv.DictReader(handle)})
+        path = root / "schemas" / f"{table}.schema.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        next(f for f in schema["fields"] if f["name"] == column).setdefault("constraints", {})["enum"] = ids
+        path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    return edit_schema
+
+
+def _without_foreign_key(table: str, column: str):
+    def edit_schema(root) -> None:
+        path = root / "schemas" / f"{table}.schema.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["fields"] not in ([column], column)]
+        path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    return edit_schema
+
+
+SCHEMA_EDITS = {
+    # an enum makes a column a categorical: its references, and the key it references, must still join with it
+    "enum_on_indicator_references": _enum_of_every_id("statistics", "indicator_id", ("indicators", "indicator_id")),
+    "enum_on_statistic_keys": _enum_of_every_id("statistics", "statistic_id", ("statistics", "statistic_id")),
+    "enum_on_evidence_event_ids": _enum_of_every_id("event_evidence", "event_id", ("events", "event_id")),
+    # without its foreign key a reference is free text: still there for every rule, and still joined on
+    "no_foreign_key_qualifier": _without_foreign_key("statistics", "qualifier_id"),
+    "no_foreign_key_basis_document": _without_foreign_key("bases", "document_id"),
+    "no_foreign_key_claim_statistic": _without_foreign_key("claims", "statistic_id"),
+}
+
+
+@pytest.mark.parametrize("edit_schema", sorted(SCHEMA_EDITS))
+def test_every_rule_runs_whatever_columns_are_categoricals(edit_schema: str, pkg) -> None:
+    """Which columns are categoricals follows from the schemas (enums, free text, vocabularies, references): a schema
+    edit changes them, and the rules must still run and still find a mistake."""
+    from conftest import edit, run
+
+    SCHEMA_EDITS[edit_schema](pkg)
+    assert [(f.rule, f.message) for f in run(pkg, parity=False).failures] == []
+    edit(pkg, "statistics", "S004", geography_id="SYR")
+    failures = run(pkg, parity=False).failures
+    assert not [f for f in failures if "could not run" in f.message]
+    assert ("basis.geography_stated", "statistics", "S004", "geography_id") in {(f.rule, f.resource, f.key, f.column) for f in failures}

@@ -38,13 +38,6 @@ class Context:
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def release_prose(self, keep: set[str]) -> None:
-        """Drop the free-text columns no rule still to run reads (`keep` names those it does): they hold about half
-        the memory of a large package."""
-        for name, table in self.package.tables.items():
-            frame = self.frames[name]
-            self.frames[name] = frame.drop([c for c in table.prose if c in frame.columns and f"{name}.{c}" not in keep])
-
     def forget_shared(self) -> None:
         """Drop the shared results: a wave of rules is done with them, and the basis rules' passages and codes hold
         hundreds of megabytes at a million rows. A later rule that asks again computes them again. The positions
@@ -79,6 +72,8 @@ class Context:
             if (name, column) == (table, key) and codes.height == self.frames[table].height:  # the keys themselves, all distinct
                 return pl.int_range(0, codes.height, dtype=pl.UInt32, eager=True).alias("code_")
             ids = self.frames[name].select(key_=pl.col(column)).with_row_index(ROW)
+            if ids.schema["key_"] != codes.schema["key_"]:  # a reference is read as its key is; text where they differ
+                ids, codes = ids.with_columns(pl.col("key_").cast(pl.String)), codes.with_columns(pl.col("key_").cast(pl.String))
             found = ids.filter(pl.col("key_").is_not_null()).join(codes, on="key_")  # only the rows that name one
             return pl.repeat(None, ids.height, dtype=pl.UInt32, eager=True).alias("code_").scatter(found[ROW], found["code_"])
         return self.shared(f"positions:{name}.{column}->{table}.{key}", compute)
