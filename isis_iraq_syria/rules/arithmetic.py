@@ -12,10 +12,9 @@ def _stats_with_indicators(ctx: Context, *columns: str) -> pl.DataFrame:
     found by its position (shared with the foreign-key check), and `indicator` is that position: the rules group and
     join on it, a 4-byte code, rather than on the indicator's id."""
     def compute() -> pl.DataFrame:
-        position = ctx.positions("statistics", "indicator_id", "indicators", "indicator_id")
-        indicators = ctx.frames["indicators"].select("additive_over_geography", "additive_over_time", "part_of_indicator_id")
-        return (ctx.rows("statistics", "statistic_id", "indicator_id", "geography_id", *PERIOD, "value", "figure_kind", "lower_bound", "upper_bound")
-                .with_columns(indicator=position).hstack(indicators[position]))
+        stats = ctx.rows("statistics", "statistic_id", "indicator_id", "geography_id", *PERIOD, "value", "figure_kind", "lower_bound", "upper_bound")
+        return ctx.join_rows(stats, "statistics", "indicator_id", "indicators", "indicator_id",
+                             {"indicator": None} | {c: c for c in ("additive_over_geography", "additive_over_time", "part_of_indicator_id")})
     return ctx.shared("stats_with_indicators", compute).drop([c for c in ("figure_kind", "lower_bound", "upper_bound") if c not in columns])
 
 
@@ -146,16 +145,14 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
                    lambda r: "A derived statistic needs a derivation formula.")
     out += ctx.flag("statistics", ~derived & pl.col("derivation").is_not_null(), "derivation", rule, lambda r: r["derivation"],
                     lambda r: f"Only derived statistics have a derivation; this one's figure_kind is {r['figure_kind']}.")
-    # each input with its statistic's row (ROW) and its input's figure, both found by position rather than by a join
-    # on the ids' text
-    inputs = (ctx.frames["derivation_inputs"].select("input_role")
-              .with_columns(ctx.positions("derivation_inputs", "statistic_id", "statistics", "statistic_id").alias(ROW))
-              .hstack(ctx.gathered("derivation_inputs", "input_statistic_id", "statistics", "statistic_id", "value", *PERIOD)))
+    # each input with its input statistic's figure, reached by position rather than by a join on the ids' text
+    inputs = ctx.join_rows(ctx.rows("derivation_inputs", "statistic_id", "input_role"), "derivation_inputs", "input_statistic_id",
+                           "statistics", "statistic_id", {c: c for c in ("value", *PERIOD)})
     frame = ctx.rows("statistics").filter(pl.col("derivation").is_not_null())
     for role in sorted({r for roles, _ in FORMULAS.values() for r in roles}):
         frame = frame.join(inputs.filter(pl.col("input_role") == role)
-                           .select(ROW, *[pl.col(c).alias(f"{c}__{role}") for c in ("value", *PERIOD)]),
-                           on=ROW, how="left")
+                           .select("statistic_id", *[pl.col(c).alias(f"{c}__{role}") for c in ("value", *PERIOD)]),
+                           on="statistic_id", how="left")
     for formula, (roles, compute) in FORMULAS.items():
         rows = frame.filter(pl.col("derivation") == formula)
         if rows.is_empty():
@@ -174,8 +171,7 @@ def check_derivations(ctx: Context, rule: Rule) -> list[Failure]:
 def check_words_match_numbers(ctx: Context, rule: Rule) -> list[Failure]:
     # comparison is an enum, held as a categorical: the key it joins on takes the same type
     bands = ctx.frames["qualifiers"].select(pl.col("qualifier_id").cast(ctx.frames["claims"].schema["comparison"]).alias("comparison"), "band")
-    frame = (ctx.rows("claims")
-             .with_columns(stat_value=ctx.gathered("claims", "statistic_id", "statistics", "statistic_id", "value")["value"])
+    frame = (ctx.join_rows(ctx.rows("claims"), "claims", "statistic_id", "statistics", "statistic_id", {"stat_value": "value"})
              .join(bands, on="comparison", how="left")
              .with_columns(pl.col("band").fill_null(0.0)))
     value, claimed, band, tol, comparison = pl.col("stat_value"), pl.col("claimed_value"), pl.col("band"), rule.tolerance, pl.col("comparison")

@@ -24,6 +24,7 @@ Row = dict
 Text = Callable[[Row], str]
 PERIOD = ["period_start", "period_end"]
 ROW = "row_"  # the row's position in its table, added to frames a check filters
+REF, KEY = "ref_row_", "ref_key_"  # a referenced row's position, and the key it is reached by (Context.join_rows)
 
 
 @dataclass
@@ -96,11 +97,22 @@ class Context:
         found = self.positions(name, column, table, key).drop_nulls()
         return pl.repeat(False, self.frames[table].height, dtype=pl.Boolean, eager=True).scatter(found, True)
 
-    def gathered(self, name: str, column: str, table: str, key: str, *columns: str) -> pl.DataFrame:
-        """The `columns` of the row of `table` that each row of `name` references in `column` (nulls where it names
-        none, or none that is there), in the order of `name`'s rows: a gather by position instead of a join on the
-        ids' text."""
-        return self.frames[table].select(columns)[self.positions(name, column, table, key)]
+    def join_rows(self, frame: pl.DataFrame, name: str, column: str, table: str, key: str, columns: dict[str, str | None],
+                  how: str = "left") -> pl.DataFrame:
+        """`frame` (rows of table `name`, with row_) with the `columns` of the rows of `table` whose `key` is the
+        row's `column`: new name -> column of `table`, or None for the referenced row's position. Gathered by
+        position where `table`'s keys are distinct (no join on the ids' text); joined where a key repeats, so that
+        each of its rows is reached, as a join reaches them. how="inner" drops the rows that reference none."""
+        referenced = self.frames[table].with_row_index(REF).select(
+            [(pl.col(REF) if source is None else pl.col(source)).alias(new) for new, source in columns.items()] + [pl.col(key).alias(KEY)])
+        if self._key_rows(table, key).height == self.frames[table].height:
+            position = self.positions(name, column, table, key).gather(frame[ROW])
+            out = frame.hstack(referenced.drop(KEY)[position])
+            return out.filter(position.is_not_null()) if how == "inner" else out
+        ids = self.frames[name][column].gather(frame[ROW]).alias(KEY)
+        if ids.dtype != referenced.schema[KEY]:
+            ids, referenced = ids.cast(pl.String), referenced.with_columns(pl.col(KEY).cast(pl.String))
+        return frame.with_columns(ids).join(referenced, on=KEY, how=how, maintain_order="left").drop(KEY)
 
     def keys(self, name: str) -> pl.Series:
         """Each row's primary key as text ("E002|IRQ"), for locating failures."""

@@ -565,10 +565,8 @@ def check_document_coverage(ctx: Context, rule: Rule) -> list[Failure]:
     f = ctx.frames
     phrases = f["qualifiers"].select("qualifier_id", "phrase")
     # each evidence row with its statistic's value and qualifier, reached by position
-    position = ctx.positions("statistic_evidence", "statistic_id", "statistics", "statistic_id")
-    figures = (f["statistic_evidence"].select("source_id", "quote_start", "quote_end")
-               .hstack(ctx.gathered("statistic_evidence", "statistic_id", "statistics", "statistic_id", "value", "qualifier_id"))
-               .filter(position.is_not_null())
+    figures = (ctx.join_rows(ctx.rows("statistic_evidence", "source_id", "quote_start", "quote_end"), "statistic_evidence", "statistic_id",
+                             "statistics", "statistic_id", {"value": "value", "qualifier_id": "qualifier_id"}, how="inner")
                .join(phrases, on="qualifier_id", how="left"))
     claims = f["claims"].select("source_id", "quote_start", "quote_end", value="claimed_value", phrase=pl.lit(None, pl.String))
     spans = pl.concat([figures.select("source_id", "quote_start", "quote_end", "value", "phrase"), claims]).unique()

@@ -38,8 +38,9 @@ def _quoted(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
         evidence = ctx.frames["statistic_evidence"]
         # a quote's code numbers it, and only the distinct texts are ever read as text
-        link = (evidence.select(ctx.positions("statistic_evidence", "statistic_id", "statistics", "statistic_id").alias(ROW), quote_id=text_code())
-                .drop_nulls(ROW))  # the statistic's row, by position
+        link = (ctx.join_rows(ctx.rows("statistic_evidence").select(ROW, quote_id=text_code()), "statistic_evidence", "statistic_id",
+                              "statistics", "statistic_id", {"statistic_row_": None}, how="inner")
+                .select(pl.col("statistic_row_").alias(ROW), "quote_id"))  # the statistic's row, by position
         quotes = evidence.select(pl.col("quote").unique().drop_nulls()).select(quote_id=text_code(), quote=pl.col("quote").cast(pl.String))
         return link, quotes
     return ctx.shared("quoted", compute)

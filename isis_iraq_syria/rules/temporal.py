@@ -60,9 +60,9 @@ def check_precision_matches_dates(ctx: Context, rule: Rule) -> list[Failure]:
 
 
 def _after_report(ctx: Context, rule: Rule, table: str, subject: str, subject_table: str, date_column: str, exempt: pl.Expr | None) -> list[Failure]:
-    subjects = ctx.gathered(table, subject, subject_table, subject, date_column, *(["status"] if exempt is not None else [])).rename({date_column: "dated"})
     published = ctx.frames["sources"].select("source_id", "published_end")
-    frame = ctx.rows(table, subject, "source_id", "cited_source_id").hstack(subjects)
+    frame = ctx.join_rows(ctx.rows(table, subject, "source_id", "cited_source_id"), table, subject, subject_table, subject,
+                          {"dated": date_column} | ({"status": "status"} if exempt is not None else {}))
     out = []
     for column in ("source_id", "cited_source_id"):
         joined = frame.join(published.rename({"source_id": column, "published_end": "reported"}), on=column, how="left")

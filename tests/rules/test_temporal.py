@@ -44,3 +44,19 @@ def test_unit_starts_and_ends_agree_with_calendar_truncation() -> None:
         ours = rows.select(start=starts_unit(pl.col("d"), "p"), end=ends_unit(pl.col("d"), "p"))
         assert ours.equals(truncated), name
         assert ours["start"].sum() == {"day": 1096, "month": 36, "quarter": 12, "half_year": 6, "year": 3}[name]
+
+
+def test_a_repeated_statistic_is_checked_in_each_of_its_rows(pkg) -> None:
+    """Rules reach the statistic an evidence row names by position only while ids are distinct: a repeated id is
+    joined, so that the mistakes of its second row are found too."""
+    from conftest import read_rows, run, write_rows
+
+    rows = read_rows(pkg, "statistics")
+    copy = {**rows[0], "period_start": "2025-01-01", "period_end": "2025-06-30", "value": "999", "lower_bound": "999", "upper_bound": "999"}
+    write_rows(pkg, "statistics", rows[:1] + [copy] + rows[1:])
+    failures = run(pkg, parity=False).failures
+    hits = {(f.rule, f.key, f.line) for f in failures}
+    assert {("schema.unique", "S001", 2), ("schema.unique", "S001", 3), ("prov.value_in_quote", "S001", 3)} <= hits
+    # only the copy's period is after the reports (the first row's is not): a failure shows the copy was reached
+    late = [f for f in failures if f.rule == "time.period_before_report"]
+    assert late and {f.key.split("|")[0] for f in late} == {"S001"}
