@@ -164,20 +164,17 @@ def _decode(table: Table, scan: FileScan) -> tuple[str | None, list[Failure]]:
     return (None if failures else text), failures
 
 
-def _is_utf8(raw: bytes) -> bool:
+def _utf8_error(raw: bytes) -> int | None:
+    """The offset of the first byte that is not UTF-8, or None when all are."""
     try:
         raw.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
+        return None
+    except UnicodeDecodeError as err:
+        return err.start
 
 
 def _utf8_failure(table: Table, raw: bytes) -> Failure:
-    try:
-        raw.decode("utf-8")
-        start = 0
-    except UnicodeDecodeError as err:
-        start = err.start
+    start = _utf8_error(raw) or 0
     line = raw[:start].count(b"\n") + 1
     return _file_failure(table, "file.encoding", f"Line {line} is not UTF-8 (byte {start}); save the file as UTF-8.", repr(raw[start:start + 4]), line)
 
@@ -280,11 +277,10 @@ def _parse_rows(table: Table, fast: pl.DataFrame | None, commas: int, loose_quot
     if any(isinstance(err, UnicodeDecodeError) for err in ignored):
         return None, [_utf8_failure(table, table.csv_path.read_bytes())]
     if isinstance(arrow, pa.ArrowInvalid):
-        err = arrow
         raw = table.csv_path.read_bytes()  # a file that cannot be parsed: whether it is UTF-8 is said first
-        if "UTF8" in str(err) or "utf8" in str(err).lower() or not _is_utf8(raw):
+        if "utf8" in str(arrow).lower() or _utf8_error(raw) is not None:
             return None, [_utf8_failure(table, raw)]
-        return None, [_file_failure(table, "file.ragged_row", f"The file cannot be parsed as CSV ({err}).")]
+        return None, [_file_failure(table, "file.ragged_row", f"The file cannot be parsed as CSV ({arrow}).")]
     if bad_rows:  # the reader cannot number lines when cells may hold newlines: show the row's text
         return None, [_file_failure(table, "file.ragged_row", f"A row has {actual} cells; every row must have the header's {expected}.",
                                     values=text_[:80], line=line)

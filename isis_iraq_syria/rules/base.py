@@ -92,10 +92,13 @@ class Context:
         """For each row of `table`, whether a row of `name` names its key in `column`: a mask built from the
         positions, without hashing. None when the keys are not all present and distinct, so that a position does
         not stand for its key alone (a duplicated key's second row)."""
-        if self._key_rows(table, key).height != self.frames[table].height:
+        if not self._keys_distinct(table, key):
             return None
-        found = self.positions(name, column, table, key).drop_nulls()
-        return pl.repeat(False, self.frames[table].height, dtype=pl.Boolean, eager=True).scatter(found, True)
+        return row_mask(self.positions(name, column, table, key).drop_nulls(), self.frames[table].height)
+
+    def _keys_distinct(self, table: str, key: str) -> bool:
+        """Whether every row of `table` has a key of its own in `key`, so that a row's position stands for its key."""
+        return self._key_rows(table, key).height == self.frames[table].height
 
     def join_rows(self, frame: pl.DataFrame, name: str, column: str, table: str, key: str, columns: dict[str, str | None],
                   how: str = "left") -> pl.DataFrame:
@@ -105,7 +108,7 @@ class Context:
         each of its rows is reached, as a join reaches them. how="inner" drops the rows that reference none."""
         referenced = self.frames[table].with_row_index(REF).select(
             [(pl.col(REF) if source is None else pl.col(source)).alias(new) for new, source in columns.items()] + [pl.col(key).alias(KEY)])
-        if self._key_rows(table, key).height == self.frames[table].height:
+        if self._keys_distinct(table, key):
             position = self.positions(name, column, table, key).gather(frame[ROW])
             out = frame.hstack(referenced.drop(KEY)[position])
             return out.filter(position.is_not_null()) if how == "inner" else out
@@ -165,6 +168,11 @@ def text_code(column: str = "quote") -> pl.Expr:
     """A text column's codes as a categorical (a no-op cast for free text, which is read as one). Categories are
     global: equal texts have equal codes in every table, so a code numbers a distinct text."""
     return pl.col(column).cast(pl.Categorical).to_physical()
+
+
+def row_mask(rows: pl.Series, height: int) -> pl.Series:
+    """A mask of `height` rows, true at the positions in `rows`: a scatter, no hashing."""
+    return pl.repeat(False, height, dtype=pl.Boolean, eager=True).scatter(rows, True)
 
 
 def in_(column: str | pl.Expr, values: pl.Series) -> pl.Expr:

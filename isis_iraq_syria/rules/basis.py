@@ -18,7 +18,7 @@ import polars as pl
 
 from ..dates import YEAR, DateError, bounded_before, resolve
 from ..report import Failure, fmt
-from .base import ROW, Context, Rule, in_, text_code
+from .base import ROW, Context, Rule, in_, row_mask, text_code
 from .provenance import NUMBER_WORDS, archived_texts
 
 SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_id"}
@@ -127,7 +127,8 @@ def _context_passages(ctx: Context) -> pl.DataFrame:
 def _distinct_texts(ctx: Context) -> pl.DataFrame:
     """Each distinct passage text once (text_id, text): names and expressions are searched for in these only."""
     def compute() -> pl.DataFrame:
-        parts = [ctx.frames[table].select(pl.col("quote").unique().drop_nulls()) for _, table, _, _ in PASSAGE_TABLES] + [ctx.frames["bases"].select(pl.col("quote").unique().drop_nulls())]
+        tables = [table for _, table, _, _ in PASSAGE_TABLES] + ["bases"]
+        parts = [ctx.frames[table].select(pl.col("quote").unique().drop_nulls()) for table in tables]
         return pl.concat(parts).unique().select(TEXT_ID, text=pl.col("quote").cast(pl.String))
     return ctx.shared("distinct_texts", compute)
 
@@ -188,8 +189,7 @@ def _texts_for(ctx: Context, cell: Cell) -> pl.DataFrame:
 def _cells_not_stated(cells: pl.DataFrame, found: pl.Series, inferred: pl.DataFrame, inferred_on: list[str]) -> pl.DataFrame:
     """The cells (rows with row_) that are not among the `found` rows and have no inferred basis. The found rows are
     marked in a mask indexed by row (a scatter and a gather, no hashing)."""
-    rows = int(cells[ROW].max() or 0) + 1 if cells.height else 0
-    stated = pl.repeat(False, rows, dtype=pl.Boolean, eager=True).scatter(found, True) if rows else pl.Series([], dtype=pl.Boolean)
+    stated = row_mask(found, int(cells[ROW].max() or 0) + 1 if cells.height else 0)
     return cells.filter(~stated.gather(cells[ROW])).join(inferred, on=inferred_on, how="anti")
 
 
