@@ -2,42 +2,55 @@
 
 from __future__ import annotations
 
-import polars as pl
-
-from ..report import Failure
-from .base import EVIDENCE, Context, Rule, in_, unmatched
+from .base import EVIDENCE
+from .model import Example, Rule, delete, edit
 
 
-def check_statistic_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
-    derived = pl.col("figure_kind") == "derived"
-    out = ctx.report("statistics", unmatched(ctx, "statistics", "statistic_id", "statistic_evidence", "figure_kind").filter(~derived),
-                     "statistic_id", rule, lambda r: r["statistic_id"], lambda r: "No statistic_evidence row links this statistic to a document.")
-    out += ctx.report("statistics", unmatched(ctx, "statistics", "statistic_id", "derivation_inputs", "figure_kind").filter(derived),
-                      "statistic_id", rule, lambda r: r["statistic_id"], lambda r: "This derived statistic has no derivation_inputs row.")
-    return out
-
-
-def check_event_has_evidence(ctx: Context, rule: Rule) -> list[Failure]:
-    return ctx.report("events", unmatched(ctx, "events", "event_id", "event_evidence"), "event_id", rule, lambda r: r["event_id"],
-                      lambda r: "No event_evidence row links this event to a document.")
-
-
-def _documents(ctx: Context) -> pl.Series:
-    return ctx.frames["sources"].filter(pl.col("text_sha256").is_not_null())["source_id"]
-
-
-def check_evidence_from_document(ctx: Context, rule: Rule) -> list[Failure]:
-    known, documents = ctx.frames["sources"]["source_id"], _documents(ctx)
-    out = []
-    for quoted in EVIDENCE:
-        table, column = quoted.table, quoted.document
-        out += ctx.flag(table, in_(column, known) & ~in_(column, documents), column, rule, lambda r, c=column: r[c],
-                        lambda r, c=column: f"{r[c]} is not an archived document (it has no text_sha256), so its quote cannot be checked.")
-    return out
+def union(template: str, items: list[dict[str, str]]) -> str:
+    """One query of the same shape over several tables."""
+    return "\nUNION ALL\n".join(template.format(**item) for item in items)
 
 
 RULES: list[Rule] = [
-    Rule("ref.statistic_has_evidence", "Every statistic has evidence from a document, or inputs if it is derived.", check_statistic_has_evidence, tables=("statistics", "statistic_evidence", "derivation_inputs")),
-    Rule("ref.event_has_evidence", "Every event has evidence from a document.", check_event_has_evidence, tables=("events", "event_evidence")),
-    Rule("ref.evidence_from_document", "Quotes come from archived documents (sources with a text_sha256).", check_evidence_from_document, tables=("sources",) + tuple(q.table for q in EVIDENCE)),
+    Rule(
+        "ref.statistic_has_evidence",
+        "Every statistic has evidence from a document, or inputs if it is derived.",
+        message={"evidence": "No statistic_evidence row links this statistic to a document.",
+                 "inputs": "This derived statistic has no derivation_inputs row."},
+        values="{statistic_id}",
+        sql="""
+        SELECT 'statistics' AS tbl, s.row_, 'statistic_id' AS col, s.statistic_id,
+               CASE WHEN s.figure_kind = 'derived' THEN 'inputs' ELSE 'evidence' END AS case_
+        FROM statistics AS s
+        WHERE CASE WHEN s.figure_kind = 'derived'
+                   THEN NOT EXISTS (SELECT 1 FROM derivation_inputs AS d WHERE d.statistic_id = s.statistic_id)
+                   ELSE NOT EXISTS (SELECT 1 FROM statistic_evidence AS e WHERE e.statistic_id = s.statistic_id) END
+        """,
+        example=Example((delete("statistic_evidence", {"statistic_id": "S014"}),),
+                        (("statistics", "S014", "statistic_id"),)),
+    ),
+    Rule(
+        "ref.event_has_evidence",
+        "Every event has evidence from a document.",
+        message="No event_evidence row links this event to a document.",
+        values="{event_id}",
+        sql="""
+        SELECT 'events' AS tbl, e.row_, 'event_id' AS col, e.event_id
+        FROM events AS e
+        WHERE NOT EXISTS (SELECT 1 FROM event_evidence AS v WHERE v.event_id = e.event_id)
+        """,
+        example=Example((delete("event_evidence", {"event_id": "E018"}),), (("events", "E018", "event_id"),)),
+    ),
+    Rule(
+        "ref.evidence_from_document",
+        "Quotes come from archived documents (sources with a text_sha256).",
+        message="{source} is not an archived document (it has no text_sha256), so its quote cannot be checked.",
+        values="{source}",
+        sql=union("""
+        SELECT '{table}' AS tbl, q.row_, '{column}' AS col, q.{column} AS source
+        FROM {table} AS q JOIN sources AS s ON s.source_id = q.{column}
+        WHERE s.text_sha256 IS NULL""", [{"table": q.table, "column": q.document} for q in EVIDENCE]),
+        example=Example((edit("statistic_evidence", {"statistic_id": "S015"}, source_id="kurilla-testimony"),),
+                        (("statistic_evidence", "S015|kurilla-testimony", "source_id"),)),
+    ),
 ]

@@ -1,0 +1,98 @@
+"""The engine that runs the rules: DuckDB over the typed Arrow tables the strict reader produced.
+
+Each table is registered under its name with a `row_` column (its row's position), without copying. Tables that
+the rules join but that are not in the package (date expressions resolved by dates.py, the ISO 3166 codes, the
+names found in quotes) are computed once in Python, when a rule first reads them, and registered beside them. A
+rule's failing rows become failures here: the row's key and CSV line, and the message from the rule's template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from .report import Failure
+from .rules.model import Rule
+from .schema import Package
+from .tables import row_keys
+
+ROW = "row_"
+DIALECTS = ("duckdb", "spark", "trino", "bigquery")
+
+
+@dataclass
+class Context:
+    """What a rule's query or check reads: the package's typed tables and, with --archive, its documents' texts."""
+
+    package: Package
+    frames: dict[str, pl.DataFrame]
+    archive: dict[str, str] | None = None  # sha256 of a document's bytes -> its text
+    derived: Mapping[str, Callable[[Context], pa.Table | pl.DataFrame]] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(self, ctx: Context, threads: int | None = None) -> None:
+        self.ctx = ctx
+        config = {"threads": threads} if threads else {}
+        self.con = duckdb.connect(config=config)
+        for name, frame in ctx.frames.items():
+            self.con.register(name, frame.with_row_index(ROW).to_arrow())
+        self._registered = set(ctx.frames)
+        self._keys: dict[str, pl.Series] = {}
+
+    def register_derived(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name in self._registered or name not in self.ctx.derived:
+                continue
+            table = self.ctx.derived[name](self.ctx)
+            self.con.register(name, table.to_arrow() if isinstance(table, pl.DataFrame) else table)
+            self._registered.add(name)
+
+    def query(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def rows(self, rule: Rule) -> list[dict[str, Any]]:
+        """The rule's failing rows: its query's, or its check's."""
+        if rule.sql is not None:
+            self.register_derived(rule.tables)
+            return self.query(rule.sql).to_pylist()
+        if rule.check is not None:
+            return list(rule.check(self.ctx))
+        return []
+
+    def failures(self, rule: Rule) -> list[Failure]:
+        return [self.failure(rule, row) for row in self.rows(rule)]
+
+    def key(self, table: str, row: int | None) -> str:
+        if row is None or table not in self.ctx.frames:
+            return ""
+        if table not in self._keys:
+            self._keys[table] = row_keys(self.ctx.package.tables[table], self.ctx.frames[table])
+        return self._keys[table][row]
+
+    def failure(self, rule: Rule, row: Mapping[str, Any]) -> Failure:
+        values, message = rule.describe(row)
+        position = row.get(ROW)
+        table = row.get("tbl") or ""
+        return Failure(table, row["key_"] if row.get("key_") is not None else self.key(table, position), row.get("col") or "",
+                       None if position is None else int(position) + 2, rule.id, values, message)
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """A rule's query in another engine's SQL (sqlglot)."""
+    import sqlglot
+
+    if dialect == "duckdb":
+        return sql.strip()
+    return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
+
+
+def archive_texts(folder: Path) -> dict[str, str]:
+    from .rules import load_archive
+
+    return load_archive(folder)

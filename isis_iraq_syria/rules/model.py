@@ -1,0 +1,155 @@
+"""What a rule is: one declaration holding its id, reason, message, the query of its failing rows and an example.
+
+A rule over the tables is a SQL `SELECT` of its failing rows. Each row it returns names where the failure is:
+`tbl` (the table), `row_` (the row's position in it: every table is given a `row_` column) and `col` (the column),
+and carries the values its message template needs. A rule with several kinds of failure returns `case_` too, and
+has a template for each. The engine (engine.py) runs the query; the rule knows nothing of how.
+
+A rule that reads the archived documents or the files themselves is a Python `check` returning rows of the same
+shape. Either way the example is data: a few edits of the real package's CSVs, and every failure (table, key,
+column) the rule then reports. The rule tests and synth's planted violations are derived from the examples.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Mapping
+
+from ..report import fmt
+
+Where = tuple[str, str, str]  # (table, primary key as text, column) of a failure
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit of a CSV, as a curator makes it: cells of the rows matching `where` changed, those rows deleted, or
+    a row appended. `where` matches cells by their text; a str is the value of the table's first key column."""
+
+    table: str
+    op: str  # edit | delete | append
+    where: Mapping[str, str] | str = field(default_factory=dict)
+    cells: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, row: Mapping[str, str], first_key: str) -> bool:
+        where = {first_key: self.where} if isinstance(self.where, str) else self.where
+        return all(row.get(k) == v for k, v in where.items())
+
+    def apply(self, rows: list[dict[str, str]], header: list[str], first_key: str) -> list[dict[str, str]]:
+        """The rows after the change; a change that matches no row is a mistake in the example, and raises."""
+        if self.op == "append":
+            unknown = set(self.cells) - set(header)
+            if unknown:
+                raise ValueError(f"{self.table} has no column {sorted(unknown)}")
+            return rows + [{name: self.cells.get(name, "") for name in header}]
+        hits = [row for row in rows if self.matches(row, first_key)]
+        if not hits:
+            raise ValueError(f"no row of {self.table} matches {self.where!r}")
+        if self.op == "delete":
+            return [row for row in rows if not self.matches(row, first_key)]
+        return [{**row, **self.cells} if self.matches(row, first_key) else row for row in rows]
+
+
+def edit(table: str, where: Mapping[str, str] | str, **cells: str) -> Change:
+    return Change(table, "edit", where, cells)
+
+
+def delete(table: str, where: Mapping[str, str] | str) -> Change:
+    return Change(table, "delete", where)
+
+
+def append(table: str, **cells: str) -> Change:
+    return Change(table, "append", {}, cells)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A corruption of the real package (`changes`) and every failure the rule then reports (`fails`). With
+    `archive`, the rule runs with an archive rebuilt from the package's own quotes."""
+
+    changes: tuple[Change, ...]
+    fails: tuple[Where, ...]
+    archive: bool = False
+
+
+class _Template(string.Formatter):
+    """Message templates: each value shown as a curator would type it (fmt); `{x!r}` quotes that text, and
+    `{x:empty}` shows an empty value as the word 'empty'."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        return super().convert_field(fmt(value), conversion)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "empty":
+            return value or "empty"
+        return super().format_field(value, format_spec)
+
+
+TEMPLATE = _Template()
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    return TEMPLATE.vformat(template, (), values)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rule. `sql` (over the tables) or `check` (Python, over the documents or files) finds its failing
+    rows; `message` is a template, or one per `case_`; `values` the template of the values shown beside it."""
+
+    id: str
+    reason: str
+    message: str | Mapping[str, str]
+    values: str | Mapping[str, str] = ""
+    sql: str | None = None
+    check: Callable[..., Any] | None = None
+    example: Example | None = None
+    stage: str = "rules"  # file | schema | rules | archive | parity
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @cached_property
+    def tables(self) -> tuple[str, ...]:
+        """The tables the query reads, from its text (sqlglot): common table expressions are not tables."""
+        if self.sql is None:
+            return ()
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(self.sql, read="duckdb")
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        return tuple(sorted({t.name for t in tree.find_all(exp.Table)} - ctes))
+
+    def template(self, templates: str | Mapping[str, str], case: str | None) -> str:
+        if isinstance(templates, str):
+            return templates
+        return templates[case or ""]
+
+    def describe(self, row: Mapping[str, Any]) -> tuple[str, str]:
+        """The values and the message of one failing row."""
+        case = row.get("case_")
+        return render(self.template(self.values, case), row), render(self.template(self.message, case), row)
+
+
+def apply_changes(root: Any, changes: tuple[Change, ...]) -> None:
+    """Make an example's changes to the CSVs of the package at `root`, as a curator would with a text editor."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from ..schema import Package
+
+    tables = Package.load(Path(root)).tables
+    for change in changes:
+        table = tables[change.table]
+        with open(table.csv_path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        rows = change.apply(rows, table.field_names, table.primary_key[0])
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=table.field_names, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        table.csv_path.write_text(out.getvalue(), encoding="utf-8")

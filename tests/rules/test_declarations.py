@@ -1,0 +1,44 @@
+"""Each declared rule tested from its own declaration: the real package passes it, and its example (a small
+corruption of the real package) makes it report exactly the failures the example lists, no more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_package, make_archive
+from isis_iraq_syria.rules import RULES
+from isis_iraq_syria.rules.model import Rule, apply_changes
+from isis_iraq_syria.schema import Package
+from isis_iraq_syria.validate import check_rule
+
+DECLARED = [rule for rule in RULES if isinstance(rule, Rule)]
+EXAMPLES = [rule for rule in DECLARED if rule.example is not None]
+
+
+def _run(rule: Rule, root: Path, archive: Path | None) -> list:
+    return check_rule(Package.load(root), rule, archive)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = copy_package(tmp_path_factory.mktemp("real") / "pkg")
+    return root, make_archive(root, root.parent / "archive")
+
+
+@pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
+def test_real_package_passes_the_rule(rule: Rule, real: tuple[Path, Path]) -> None:
+    assert _run(rule, *real) == []
+
+
+@pytest.mark.parametrize("rule", EXAMPLES, ids=lambda rule: rule.id)
+def test_example_fails_the_rule_exactly_where_it_says(rule: Rule, tmp_path: Path) -> None:
+    root = copy_package(tmp_path / "pkg")
+    archive = make_archive(root, tmp_path / "archive") if rule.example.archive else None
+    apply_changes(root, rule.example.changes)
+    failures = _run(rule, root, archive)
+    assert sorted({(f.resource, f.key, f.column) for f in failures}) == sorted(set(rule.example.fails))
+    assert len(failures) == len(set(failures)), "a failure is reported twice"
+    for failure in failures:  # one sentence, naming the rule
+        assert failure.rule == rule.id and failure.message.endswith(".") and "\n" not in failure.message
