@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 # What the validator, the build, the release and the docs import (module names, not distributions).
-NEEDS = ("pyarrow", "polars", "pandera", "pycountry", "rich")
+NEEDS = ("pyarrow", "polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot")
 EXIT_CANNOT_RUN = 2
 
 
