@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from .report import Failure
-from .rules.model import Rule
+from .rules.model import Rule, tables_read
 from .schema import Package
 from .tables import row_keys
 
@@ -58,9 +58,10 @@ class Engine:
 
     def rows(self, rule: Rule) -> list[dict[str, Any]]:
         """The rule's failing rows: its query's, or its check's."""
-        if rule.sql is not None:
-            self.register_derived(rule.tables)
-            return self.query(rule.sql).to_pylist()
+        sql = rule.query(self.ctx.package)
+        if sql is not None:
+            self.register_derived(tables_read(sql))
+            return self.query(sql).to_pylist()
         if rule.check is not None:
             return list(rule.check(self.ctx))
         return []

@@ -103,6 +103,8 @@ class Rule:
     message: str | Mapping[str, str]
     values: str | Mapping[str, str] = ""
     sql: str | None = None
+    # a query that depends on the package's schemas (every text column, every foreign key): built from the Package
+    build_sql: Callable[[Any], str] | None = None
     check: Callable[..., Any] | None = None
     example: Example | None = None
     stage: str = "rules"  # file | schema | rules | archive | parity
@@ -111,17 +113,15 @@ class Rule:
     def family(self) -> str:
         return self.id.split(".", 1)[0]
 
+    def query(self, package: Any) -> str | None:
+        """The rule's SQL for this package."""
+        return self.build_sql(package) if self.build_sql is not None else self.sql
+
     @cached_property
     def tables(self) -> tuple[str, ...]:
-        """The tables the query reads, from its text (sqlglot): common table expressions are not tables."""
-        if self.sql is None:
-            return ()
-        import sqlglot
-        from sqlglot import exp
-
-        tree = sqlglot.parse_one(self.sql, read="duckdb")
-        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-        return tuple(sorted({t.name for t in tree.find_all(exp.Table)} - ctes))
+        """The tables the query reads, from its text (sqlglot): common table expressions are not tables. Empty for a
+        query built from the package, which may read every table."""
+        return tables_read(self.sql) if self.sql is not None else ()
 
     def template(self, templates: str | Mapping[str, str], case: str | None) -> str:
         if isinstance(templates, str):
@@ -132,6 +132,15 @@ class Rule:
         """The values and the message of one failing row."""
         case = row.get("case_")
         return render(self.template(self.values, case), row), render(self.template(self.message, case), row)
+
+
+def tables_read(sql: str) -> tuple[str, ...]:
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    return tuple(sorted({t.name for t in tree.find_all(exp.Table)} - ctes))
 
 
 def apply_changes(root: Any, changes: tuple[Change, ...]) -> None:
