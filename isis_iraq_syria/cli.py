@@ -203,13 +203,28 @@ def diff_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def rules_main(args: argparse.Namespace) -> int:
+    """Every declared rule's query, in the SQL of the engine asked for."""
+    from .engine import listing
+    from .report import cannot_run, make_console
+    from .schema import Package
+
+    console = make_console()
+    try:
+        text = listing(Package.load(root_path(args.root)), args.dialect)
+    except (Exception, KeyboardInterrupt) as err:
+        return cannot_run(console, describe(err, args.root), "cannot list the rules")
+    sys.stdout.write(text)
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     return codebook_main(args.root)
 
 
 def parser(default_root: Path) -> argparse.ArgumentParser:
     parser = JsonArgumentParser(prog="isis-iraq-syria", description="The isis-iraq-syria data package: validate, build, release.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,build,release,diff,docs}", parser_class=JsonArgumentParser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,rules,build,release,diff,docs}", parser_class=JsonArgumentParser)
 
     def command(name: str, help_: str, run: Callable) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_, description=help_)
@@ -222,6 +237,9 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     validate.add_argument("--archive", help="folder of the archived source documents; checks every quote against them")
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--no-parity", action="store_true", help="skip comparing the Parquet twins with the CSVs")
+    rules = command("rules", "Print every rule's query of its failing rows, for DuckDB or another engine (sqlglot).", rules_main)
+    rules.add_argument("--dialect", default="duckdb", choices=("duckdb", "spark", "trino", "bigquery"),
+                       help="the SQL dialect to print (default: duckdb)")
     command("build", "Validate the CSVs, then regenerate the Parquet twins and the descriptors.", _build)
     release = command("release", "Build the release in dist/: the zip, the SQLite database and its Datasette metadata, CHANGES.md, "
                       "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release need.", _release)

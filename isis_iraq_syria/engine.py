@@ -53,6 +53,21 @@ class Engine:
             self.con.register(name, table.to_arrow() if isinstance(table, pl.DataFrame) else table)
             self._registered.add(name)
 
+    def export(self, folder: Path) -> list[Path]:
+        """Every table the rules read, with its row_ column, and every derived table, as Parquet files in `folder`:
+        what another engine needs to run the queries of `listing`."""
+        import pyarrow.parquet as pq
+
+        self.register_derived(self.ctx.derived)
+        written = []
+        for name in sorted(self._registered):
+            table = self.query(f'SELECT * FROM "{name}"')
+            if ROW in table.column_names:  # unsigned integers are not every engine's
+                table = table.set_column(table.column_names.index(ROW), ROW, table[ROW].cast(pa.int64()))
+            pq.write_table(table, folder / f"{name}.parquet")
+            written.append(folder / f"{name}.parquet")
+        return written
+
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
@@ -93,7 +108,20 @@ def transpile(sql: str, dialect: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
 
 
-def archive_texts(folder: Path) -> dict[str, str]:
-    from .rules import load_archive
+def listing(package: Package, dialect: str = "duckdb") -> str:
+    """Every declared rule as a commented query in `dialect`: what a warehouse runs to find the failing rows."""
+    from .rules import DERIVED, RULES
 
-    return load_archive(folder)
+    out = [f"-- isis-iraq-syria {package.version}: each query returns a rule's failing rows (tbl, row_, col, values).",
+           "-- Every table has a row_ column: its row's position in the CSV (line - 2).",
+           f"-- Tables computed in Python that the queries join: {', '.join(sorted(DERIVED)) or 'none'}.", ""]
+    for rule in RULES:
+        if not isinstance(rule, Rule):
+            continue
+        sql = rule.query(package)
+        out.append(f"-- {rule.id}: {rule.reason}")
+        if sql is None:
+            out += [f"-- (reads the {'archived documents' if rule.stage == 'archive' else 'files'} in Python: no query)", ""]
+            continue
+        out += [transpile(sql, dialect).rstrip().rstrip(";") + ";", ""]
+    return "\n".join(out)

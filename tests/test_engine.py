@@ -1,0 +1,52 @@
+"""The engine: rule queries run on DuckDB, become located failures, and print in other engines' SQL."""
+
+from __future__ import annotations
+
+import sqlglot
+
+from conftest import ROOT
+from isis_iraq_syria import engine
+from isis_iraq_syria.cli import main
+from isis_iraq_syria.rules import RULES
+from isis_iraq_syria.rules.model import Rule, append
+from isis_iraq_syria.schema import Package
+
+DECLARED = [r for r in RULES if isinstance(r, Rule)]
+
+
+def test_every_query_prints_in_each_dialect_and_parses_back(capsys) -> None:
+    package = Package.load(ROOT)
+    for dialect in engine.DIALECTS:
+        assert main(["rules", "--dialect", dialect, "--root", str(ROOT)]) == 0
+        text = capsys.readouterr().out
+        for rule in DECLARED:
+            assert f"-- {rule.id}: " in text
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+        assert len(statements) == sum(r.query(package) is not None for r in DECLARED)
+
+
+def test_an_unknown_dialect_is_refused_with_exit_2(capsys) -> None:
+    try:
+        main(["rules", "--dialect", "oracle-of-delphi"])
+    except SystemExit as stop:
+        assert stop.code == 2
+    else:
+        raise AssertionError("an unknown dialect was accepted")
+
+
+def test_a_failing_row_becomes_a_failure_with_key_line_and_message(tmp_path) -> None:
+    from conftest import copy_package
+    from isis_iraq_syria.rules.model import apply_changes
+    from isis_iraq_syria.tables import read_package
+
+    root = copy_package(tmp_path / "pkg")
+    apply_changes(root, (append("events", event_id="E999", event_type="attack", status="occurred",
+                                date_precision="unknown", description="An attack no document reports."),))
+    package = Package.load(root)
+    frames, _, _ = read_package(package)
+    rule = Rule("test.event_without_evidence", "An event has evidence.", message="{event_id} has no evidence.",
+                values="{event_id}", sql="SELECT 'events' AS tbl, row_, 'event_id' AS col, event_id FROM events e "
+                "WHERE NOT EXISTS (SELECT 1 FROM event_evidence v WHERE v.event_id = e.event_id)")
+    [failure] = engine.Engine(engine.Context(package, frames)).failures(rule)
+    assert (failure.resource, failure.key, failure.column, failure.line) == ("events", "E999", "event_id", frames["events"].height + 1)
+    assert (failure.rule, failure.values, failure.message) == (rule.id, "E999", "E999 has no evidence.")
