@@ -4,74 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from ..report import Failure, fmt
-from .base import EVIDENCE, PERIOD, ROW, Context, Rule, in_, text_code
+from .base import EVIDENCE, Quoted
+from .model import Example, Rule, delete, edit
 
 NUMBER_WORDS = {"once": 1, "one": 1, "single": 1, "double": 2, "twice": 2, "two": 2, "three": 3, "triple": 3, "four": 4,
-                "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "dozen": 12, "hundred": 100, "thousand": 1000}
+                "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "dozen": 12, "hundred": 100,
+                "thousand": 1000}
 _THOUSANDS = r"(\d),(\d{3})(\D|$)"
-
-
 _WORDS = r"(?i)\b(?:" + "|".join(NUMBER_WORDS) + r")\b"
 
 
 def numbers_expr(text: pl.Expr) -> pl.Expr:
     """Every number a quote states, with thousands separators and number words ('double' is 2), as a list."""
-    plain = text.str.replace_all(_THOUSANDS, "${1}${2}${3}").str.replace_all(_THOUSANDS, "${1}${2}${3}")  # twice: 1,000,000
+    # twice: 1,000,000 has overlapping separators
+    plain = text.str.replace_all(_THOUSANDS, "${1}${2}${3}").str.replace_all(_THOUSANDS, "${1}${2}${3}")
     digits = plain.str.extract_all(r"\d+(?:\.\d+)?").cast(pl.List(pl.Float64))
     words = text.str.extract_all(_WORDS).list.eval(
-        pl.element().str.to_lowercase().replace_strict(NUMBER_WORDS, default=None, return_dtype=pl.Float64)).list.drop_nulls()
-    return pl.concat_list(digits, words)
+        pl.element().str.to_lowercase().replace_strict(NUMBER_WORDS, default=None, return_dtype=pl.Float64))
+    return pl.concat_list(digits, words.list.drop_nulls())
 
 
 def numbers_in(text: str) -> set[float]:
     return set(pl.select(numbers_expr(pl.lit(text))).item().to_list())
-
-
-def _quoted(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """statistic_evidence as numbers: (row_ of the statistic, quote_id), and the distinct quotes (quote_id, quote).
-    A quote often states several figures: each distinct quote is examined once, and no join copies its text."""
-    def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
-        evidence = ctx.frames["statistic_evidence"]
-        # a quote's code numbers it, and only the distinct texts are ever read as text
-        link = (ctx.join_rows(ctx.rows("statistic_evidence").select(ROW, quote_id=text_code()), "statistic_evidence", "statistic_id",
-                              "statistics", "statistic_id", {"statistic_row_": None}, how="inner")
-                .select(pl.col("statistic_row_").alias(ROW), "quote_id"))  # the statistic's row, by position
-        quotes = evidence.select(pl.col("quote").unique().drop_nulls()).select(quote_id=text_code(), quote=pl.col("quote").cast(pl.String))
-        return link, quotes
-    return ctx.shared("quoted", compute)
-
-
-def check_value_in_quote(ctx: Context, rule: Rule) -> list[Failure]:
-    link, quotes = _quoted(ctx)
-    numbers = quotes.select("quote_id", number=numbers_expr(pl.col("quote"))).explode("number")
-    stats = ctx.rows("statistics", "value", "figure_kind")
-    stated = (link.join(stats.select(ROW, "value"), on=ROW)
-              .join(numbers, left_on=["quote_id", "value"], right_on=["quote_id", "number"], how="semi"))
-    bad = stats.filter(pl.col("value").is_not_null() & (pl.col("figure_kind") != "derived")
-                       & in_(ROW, link[ROW]) & ~in_(ROW, stated[ROW]))
-    return ctx.report("statistics", bad, "value", rule, lambda r: fmt(r["value"]),
-                      lambda r: f"The value {fmt(r['value'])} appears in none of the statistic's quotes.")
-
-
-def check_qualifier_in_quote(ctx: Context, rule: Rule) -> list[Failure]:
-    qualifiers = ctx.frames["qualifiers"].filter(pl.col("phrase").is_not_null())
-    patterns = qualifiers.select("qualifier_id", "phrase",
-                                 pattern=pl.Series([rf"(?i)\b{re.escape(p)}\b" for p in qualifiers["phrase"]], dtype=pl.String))
-    link, quotes = _quoted(ctx)
-    stats = ctx.rows("statistics", "qualifier_id").join(patterns, on="qualifier_id")
-    evidence = link.join(stats.select(ROW, "qualifier_id"), on=ROW)
-    # each distinct (quote, words) pair is searched once
-    pairs = (evidence.select("quote_id", "qualifier_id").unique().join(quotes, on="quote_id").join(patterns, on="qualifier_id")
-             .filter(pl.col("quote").str.contains(pl.col("pattern"))).select("quote_id", "qualifier_id"))
-    found = evidence.join(pairs, on=["quote_id", "qualifier_id"], how="semi")
-    bad = stats.filter(in_(ROW, evidence[ROW]) & ~in_(ROW, found[ROW]))
-    return ctx.report("statistics", bad, "qualifier_id", rule, lambda r: f"{r['qualifier_id']} ({r['phrase']!r})",
-                      lambda r: f"The qualifier's words {r['phrase']!r} appear in none of the statistic's quotes.")
 
 
 def load_archive(folder: Path) -> dict[str, str]:
@@ -83,84 +43,194 @@ def load_archive(folder: Path) -> dict[str, str]:
     return docs
 
 
-def check_document_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
-    archived = pl.Series(list(ctx.archive or {}), dtype=pl.String)
-    return ctx.flag("sources", pl.col("text_sha256").is_not_null() & ~in_("text_sha256", archived), "text_sha256", rule,
-                    lambda r: r["text_sha256"], lambda r: "No file in the archive has this sha256: the document is missing or was changed.")
-
-
-def archived_texts(ctx: Context) -> dict[str, str]:
+def archived_texts(ctx: Any) -> dict[str, str]:
     """The archived text of each document (source_id -> text), for the documents the archive holds."""
-    def compute() -> dict[str, str]:
-        rows = ctx.frames["sources"].filter(pl.col("text_sha256").is_not_null()).select("source_id", "text_sha256").iter_rows()
-        return {source: (ctx.archive or {})[sha] for source, sha in rows if sha in (ctx.archive or {})}
-    return ctx.shared("archived_texts", compute)
+    archive = ctx.archive or {}
+    rows = ctx.frames["sources"].filter(pl.col("text_sha256").is_not_null()).select("source_id", "text_sha256")
+    return {source: archive[sha] for source, sha in rows.iter_rows() if sha in archive}
 
 
-def check_quote_in_archive(ctx: Context, rule: Rule) -> list[Failure]:
-    texts = archived_texts(ctx)
-    out = []
-    for q in EVIDENCE:
-        table, column, quote = q.table, q.document, q.quote
-        # each document's distinct quotes are searched once: quotes repeat across rows (a unique over the
-        # (document, quote) pairs would copy every quote into a row encoding first)
-        missing = [(document, text) for document, quotes in ctx.frames[table].group_by(column).agg(pl.col(quote).unique()).iter_rows()
-                   if document in texts for text in quotes if text is not None and text not in texts[document]]
-        if not missing:
-            continue
-        missing = pl.DataFrame(missing, schema={column: pl.String, quote: pl.String}, orient="row").cast({c: ctx.frames[table].schema[c] for c in (column, quote)})
-        bad = ctx.rows(table, column, quote).filter(in_(quote, missing[quote])).join(missing, on=[column, quote])
-        out += ctx.report(table, bad, quote, rule, lambda r, q=quote: r[q][:60],
-                          lambda r, c=column: f"The quote is not found verbatim in the archived text of {r[c]}.")
-    return out
+# Tables computed in Python, once per distinct quote of statistic_evidence, that the rules' queries join.
+
+def _quotes(ctx: Any) -> pl.DataFrame:
+    return ctx.frames["statistic_evidence"].select(pl.col("quote").unique().drop_nulls().cast(pl.String))
 
 
-def check_quote_span(ctx: Context, rule: Rule) -> list[Failure]:
-    texts = archived_texts(ctx)
-    out = []
-    for q in EVIDENCE:
-        frame = ctx.frames[q.table].select(q.document, q.quote, q.start, q.end)
-        # distinct spans, sliced once each: replicated rows share them. A quote found nowhere in its document fails
-        # prov.quote_in_archive; this rule is for quotes that are there, but not where their span says.
-        spans = frame.filter(pl.col(q.document).is_in(list(texts)) & pl.col(q.quote).is_not_null()).unique()
-        wrong = [(d, text, s, e, texts[d][s:e] if s is not None and e is not None else None)
-                 for d, text, s, e in spans.iter_rows() if text in texts[d] and (s is None or e is None or texts[d][s:e] != text)]
-        if not wrong:
-            continue
-        wrong = (pl.DataFrame(wrong, schema={q.document: pl.String, q.quote: pl.String, q.start: pl.Int64, q.end: pl.Int64, "found": pl.String}, orient="row")
-                 .cast({c: frame.schema[c] for c in (q.document, q.quote)}))
-        bad = ctx.rows(q.table, q.document, q.quote, q.start, q.end).join(wrong, on=[q.document, q.quote, q.start, q.end], nulls_equal=True)
-        out += ctx.report(q.table, bad, q.start, rule, lambda r, q=q: f"{fmt(r[q.start])}:{fmt(r[q.end])} holds {fmt(r['found'])[:40]!r}",
-                          lambda r, q=q: (f"The text at {fmt(r[q.start])}:{fmt(r[q.end])} of {r[q.document]} is not the quote."
-                                          if r[q.start] is not None and r[q.end] is not None else "The quote has no span: give its start and end offsets."))
-    return out
+def quote_numbers(ctx: Any) -> pl.DataFrame:
+    """(quote, number): every number each distinct quote states."""
+    return _quotes(ctx).select("quote", number=numbers_expr(pl.col("quote"))).explode("number").drop_nulls().unique()
 
 
-def check_cross_source(ctx: Context, rule: Rule) -> list[Failure]:
-    key = ["indicator_id", "geography_id", *PERIOD]
-    figure = ["value", "qualifier_id", "lower_bound", "upper_bound"]
-    stats = ctx.rows("statistics", "statistic_id", "figure_kind", *key, *figure).filter(pl.col("figure_kind") != "derived").drop("figure_kind")
-    multi = stats.filter(pl.len().over(key) > 1)
-    if multi.is_empty():
+def quote_qualifiers(ctx: Any) -> pl.DataFrame:
+    """(quote, qualifier_id): the qualifiers whose words (phrase, a whole-word match in any case) each quote has."""
+    quotes = _quotes(ctx)
+    phrases = ctx.frames["qualifiers"].select(pl.col("qualifier_id").cast(pl.String), "phrase").drop_nulls().unique()
+    found = [quotes.filter(pl.col("quote").str.contains(rf"(?i)\b{re.escape(phrase)}\b"))
+             .with_columns(qualifier_id=pl.lit(qualifier)) for qualifier, phrase in phrases.iter_rows()]
+    return pl.concat([quotes.clear().with_columns(qualifier_id=pl.lit(None, pl.String)), *found])
+
+
+DERIVED = {"quote_numbers": quote_numbers, "quote_qualifiers": quote_qualifiers}
+
+
+# The archive rules read the documents' texts: each distinct passage (quotes repeat across rows) is examined once,
+# and what is found goes with every row holding it.
+
+def _failing(ctx: Any, q: Quoted, columns: list[str], test: Callable[..., dict | None]) -> list[dict]:
+    """Rows of q.table whose values in `columns` fail `test` (which returns the failure's values, or None)."""
+    frame = ctx.frames[q.table].select(columns)
+    found = {values: out for values in frame.unique().iter_rows() if (out := test(*values)) is not None}
+    if not found:
         return []
-    disc = ctx.frames["discrepancies"].select("statistic_id", "other_statistic_id").drop_nulls()
-    known = pl.concat([disc, disc.select(pl.col("other_statistic_id").alias("statistic_id"), pl.col("statistic_id").alias("other_statistic_id"))])
-    pairs = (multi.join(multi.drop(ROW), on=key, suffix="_a", nulls_equal=True)
-             .filter(pl.col("statistic_id_a") < pl.col("statistic_id"))
-             .join(known.rename({"statistic_id": "statistic_id_a", "other_statistic_id": "statistic_id"}), on=["statistic_id_a", "statistic_id"], how="anti")
-             .with_columns(same=pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_a")) for c in figure])))
-    return ctx.report("statistics", pairs, "value", rule,
-                      lambda r: f"{r['statistic_id_a']}: {fmt(r['qualifier_id_a'])} {fmt(r['value_a'])}; {r['statistic_id']}: {fmt(r['qualifier_id'])} {fmt(r['value'])}",
-                      lambda r: (f"{r['statistic_id_a']} and {r['statistic_id']} state the same figure for the same indicator, geography and period: make them one statistic with two evidence rows."
-                                 if r["same"] else
-                                 f"{r['statistic_id_a']} and {r['statistic_id']} disagree for the same indicator, geography and period, and no discrepancy records it."))
+    bad = pl.DataFrame(list(found), schema=frame.schema, orient="row")
+    hits = frame.with_row_index("row_").join(bad, on=columns, nulls_equal=True)
+    return [{"tbl": q.table, "row_": row, **found[tuple(values)]} for row, *values in hits.iter_rows()]
 
+
+def documents_not_archived(ctx: Any) -> list[dict]:
+    if ctx.archive is None:
+        return []
+    sources = ctx.frames["sources"].with_row_index("row_").select("row_", "text_sha256")
+    missing = sources.filter(pl.col("text_sha256").is_not_null() & ~pl.col("text_sha256").is_in(list(ctx.archive)))
+    return [{"tbl": "sources", "row_": row, "col": "text_sha256", "text_sha256": sha}
+            for row, sha in missing.iter_rows()]
+
+
+def quotes_not_archived(ctx: Any) -> list[dict]:
+    texts = archived_texts(ctx)
+
+    def missing(document: str | None, quote: str | None) -> dict | None:
+        if document in texts and quote is not None and quote not in texts[document]:
+            return {"document": document, "quote": quote}
+        return None
+    return [{**row, "col": q.quote} for q in EVIDENCE for row in _failing(ctx, q, [q.document, q.quote], missing)]
+
+
+def _span_test(texts: dict[str, str], q: Quoted) -> Callable[..., dict | None]:
+    """The test of one table's distinct (document, quote, start, end): the failure's values, or None."""
+    def wrong(document: str | None, quote: str | None, start: int | None, end: int | None) -> dict | None:
+        text = texts.get(document) if document is not None else None
+        if text is None or quote is None or quote not in text:
+            return None
+        shown = {"document": document, "start": start, "end": end, "col": q.start, "length": len(text)}
+        if start is None or end is None:
+            return {**shown, "case_": "none", "found": None}
+        found = text[max(start, 0):end][:40]
+        if start < 0 or end > len(text):  # a slice would silently stop at the end
+            return {**shown, "case_": "outside", "found": found, "col": q.start if start < 0 else q.end}
+        return None if text[start:end] == quote else {**shown, "case_": "elsewhere", "found": found}
+    return wrong
+
+
+def spans_not_quotes(ctx: Any) -> list[dict]:
+    """A quote found nowhere in its document fails prov.quote_in_archive; this is for quotes that are there, but
+    not where their span says, or whose span is missing or runs outside the document."""
+    texts = archived_texts(ctx)
+    return [row for q in EVIDENCE
+            for row in _failing(ctx, q, [q.document, q.quote, q.start, q.end], _span_test(texts, q))]
+
+
+_SAME = ("{statistic_id_a} and {statistic_id} state the same figure for the same indicator, geography and period: "
+         "make them one statistic with two evidence rows.")
+_DIFFER = ("{statistic_id_a} and {statistic_id} disagree for the same indicator, geography and period, and no "
+           "discrepancy records it.")
 
 RULES: list[Rule] = [
-    Rule("prov.value_in_quote", "The value of a statistic appears in at least one of its quotes (thousands separators and number words allowed).", check_value_in_quote, tables=("statistics", "statistic_evidence"), prose=("statistic_evidence.quote",)),
-    Rule("prov.qualifier_in_quote", "The words of a statistic's qualifier appear in at least one of its quotes.", check_qualifier_in_quote, tables=("statistics", "statistic_evidence", "qualifiers"), prose=("statistic_evidence.quote",)),
-    Rule("prov.document_in_archive", "With --archive: every archived document's sha256 matches a file in the archive.", check_document_in_archive, stage="archive", tables=("sources",)),
-    Rule("prov.quote_in_archive", "With --archive: every quote is found verbatim in its document's archived text.", check_quote_in_archive, stage="archive", tables=("sources",) + tuple(q.table for q in EVIDENCE), prose=tuple(f"{q.table}.{q.quote}" for q in EVIDENCE)),
-    Rule("prov.quote_span", "With --archive: the text at each quote's recorded offsets (start, end) in its document is the quote.", check_quote_span, stage="archive", tables=("sources",) + tuple(q.table for q in EVIDENCE), prose=tuple(f"{q.table}.{q.quote}" for q in EVIDENCE)),
-    Rule("agree.cross_source", "Figures for the same indicator, geography and period agree, or a discrepancy records the difference.", check_cross_source, tables=("statistics", "discrepancies")),
+    Rule(
+        "prov.value_in_quote",
+        "The value of a statistic appears in at least one of its quotes (thousands separators and number words "
+        "allowed).",
+        message="The value {value} appears in none of the statistic's quotes.",
+        values="{value}",
+        sql="""
+        SELECT 'statistics' AS tbl, s.row_, 'value' AS col, s.value
+        FROM statistics AS s
+        WHERE s.value IS NOT NULL AND s.figure_kind <> 'derived'
+          AND EXISTS (SELECT 1 FROM statistic_evidence AS e WHERE e.statistic_id = s.statistic_id)
+          AND NOT EXISTS (SELECT 1 FROM statistic_evidence AS e JOIN quote_numbers AS n ON n.quote = e.quote
+                          WHERE e.statistic_id = s.statistic_id AND n.number = s.value)
+        """,
+        example=Example((edit("statistics", "S001", value="135", lower_bound="135", upper_bound="135"),),
+                        (("statistics", "S001", "value"),)),
+    ),
+    Rule(
+        "prov.qualifier_in_quote",
+        "The words of a statistic's qualifier appear in at least one of its quotes.",
+        message="The qualifier's words {phrase!r} appear in none of the statistic's quotes.",
+        values="{qualifier_id} ({phrase!r})",
+        sql="""
+        SELECT 'statistics' AS tbl, s.row_, 'qualifier_id' AS col, s.qualifier_id, q.phrase
+        FROM statistics AS s JOIN qualifiers AS q ON q.qualifier_id = s.qualifier_id
+        WHERE q.phrase IS NOT NULL
+          AND EXISTS (SELECT 1 FROM statistic_evidence AS e WHERE e.statistic_id = s.statistic_id)
+          AND NOT EXISTS (SELECT 1 FROM statistic_evidence AS e JOIN quote_qualifiers AS f ON f.quote = e.quote
+                          WHERE e.statistic_id = s.statistic_id AND f.qualifier_id = s.qualifier_id)
+        """,
+        example=Example((edit("statistics", "S012", qualifier_id="over", upper_bound=""),),
+                        (("statistics", "S012", "qualifier_id"),)),
+    ),
+    Rule(
+        "prov.document_in_archive",
+        "With --archive: every archived document's sha256 matches a file in the archive.",
+        message="No file in the archive has this sha256: the document is missing or was changed.",
+        values="{text_sha256}",
+        check=documents_not_archived,
+        stage="archive",
+        example=Example((edit("sources", "doc-devdiscourse", text_sha256="0" * 64),),
+                        (("sources", "doc-devdiscourse", "text_sha256"),), archive=True),
+    ),
+    Rule(
+        "prov.quote_in_archive",
+        "With --archive: every quote is found verbatim in its document's archived text.",
+        message="The quote is not found verbatim in the archived text of {document}.",
+        values="{quote:.60}",
+        check=quotes_not_archived,
+        stage="archive",
+        example=Example((edit("claims", "C002", quote="attacks in Syria and Iraq are set to triple this year compared "
+                                                      "to last year"),),
+                        (("claims", "C002", "quote"),), archive=True),
+    ),
+    Rule(
+        "prov.quote_span",
+        "With --archive: the text at each quote's recorded offsets (start, end) in its document is the quote.",
+        message={"elsewhere": "The text at {start}:{end} of {document} is not the quote.",
+                 "none": "The quote has no span: give its start and end offsets.",
+                 "outside": "The span {start}:{end} lies outside the archived text of {document}, which has {length} "
+                            "characters."},
+        values="{start}:{end} holds {found!r}",
+        check=spans_not_quotes,
+        stage="archive",
+        # a quote's span shifted by one character: the quote is still verbatim there, but not where it says
+        example=Example((edit("claims", "C002", quote_start="806"),), (("claims", "C002", "quote_start"),),
+                        archive=True),
+    ),
+    Rule(
+        "agree.cross_source",
+        "Figures for the same indicator, geography and period agree, or a discrepancy records the difference.",
+        message={"same": _SAME, "differ": _DIFFER},
+        values="{statistic_id_a}: {qualifier_id_a} {value_a}; {statistic_id}: {qualifier_id} {value}",
+        # each statistic is reported once, beside the first earlier statistic it meets
+        sql="""
+        WITH figures AS (SELECT * FROM statistics WHERE figure_kind <> 'derived'),
+        pairs AS (
+          SELECT s.row_, s.statistic_id, s.value, s.qualifier_id,
+                 a.statistic_id AS statistic_id_a, a.value AS value_a, a.qualifier_id AS qualifier_id_a,
+                 CASE WHEN s.value IS NOT DISTINCT FROM a.value AND s.qualifier_id IS NOT DISTINCT FROM a.qualifier_id
+                       AND s.lower_bound IS NOT DISTINCT FROM a.lower_bound
+                       AND s.upper_bound IS NOT DISTINCT FROM a.upper_bound THEN 'same' ELSE 'differ' END AS case_,
+                 ROW_NUMBER() OVER (PARTITION BY s.row_ ORDER BY a.row_) AS n_
+          FROM figures AS s JOIN figures AS a
+            ON a.indicator_id IS NOT DISTINCT FROM s.indicator_id AND a.geography_id IS NOT DISTINCT FROM s.geography_id
+           AND a.period_start IS NOT DISTINCT FROM s.period_start AND a.period_end IS NOT DISTINCT FROM s.period_end
+           AND a.statistic_id < s.statistic_id
+          WHERE NOT EXISTS (SELECT 1 FROM discrepancies AS d
+                            WHERE d.statistic_id = a.statistic_id AND d.other_statistic_id = s.statistic_id)
+            AND NOT EXISTS (SELECT 1 FROM discrepancies AS d
+                            WHERE d.statistic_id = s.statistic_id AND d.other_statistic_id = a.statistic_id))
+        SELECT 'statistics' AS tbl, row_, 'value' AS col, statistic_id, value, qualifier_id,
+               statistic_id_a, value_a, qualifier_id_a, case_
+        FROM pairs WHERE n_ = 1
+        """,
+        example=Example((delete("discrepancies", "D001"),), (("statistics", "S013", "value"),)),
+    ),
 ]
