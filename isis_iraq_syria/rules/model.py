@@ -28,7 +28,7 @@ class Change:
     a row appended. `where` matches cells by their text; a str is the value of the table's first key column."""
 
     table: str
-    op: str  # edit | delete | append
+    op: str  # edit | delete | append | replace (the file's text) | truncate (the file emptied)
     where: Mapping[str, str] | str = field(default_factory=dict)
     cells: Mapping[str, str] = field(default_factory=dict)
 
@@ -61,6 +61,18 @@ def delete(table: str, where: Mapping[str, str] | str) -> Change:
 
 def append(table: str, **cells: str) -> Change:
     return Change(table, "append", {}, cells)
+
+
+def replace(table: str, old: str, new: str, count: int = 1) -> Change:
+    """The file's text changed as a text editor would: `old` replaced by `new` (every one with count=-1)."""
+    return Change(table, "replace", {"old": old, "count": str(count)}, {"new": new})
+
+
+def truncate(table: str) -> Change:
+    return Change(table, "truncate")
+
+
+TEXT_CHANGES = ("replace", "truncate")  # changes of the file's text rather than of its rows
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,24 @@ def tables_read(sql: str) -> tuple[str, ...]:
     return tuple(sorted({t.name for t in tree.find_all(exp.Table)} - ctes))
 
 
+DESCRIPTOR = "datapackage.json"
+
+
+def _change_descriptor(path: Any, change: Change) -> None:
+    """An edit of datapackage.json: of the package's properties (where ""), or of the resource named `where`."""
+    import json
+
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    if change.op != "edit":
+        raise ValueError(f"only edits of {DESCRIPTOR} are examples")
+    target = descriptor if not change.where else next(
+        (r for r in descriptor["resources"] if r.get("name") == change.where), None)
+    if target is None:
+        raise ValueError(f"{DESCRIPTOR} has no resource {change.where!r}")
+    target.update(change.cells)
+    path.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+
+
 def apply_changes(root: Any, changes: tuple[Change, ...]) -> None:
     """Make an example's changes to the CSVs of the package at `root`, as a curator would with a text editor."""
     import csv
@@ -153,7 +183,18 @@ def apply_changes(root: Any, changes: tuple[Change, ...]) -> None:
 
     tables = Package.load(Path(root)).tables
     for change in changes:
+        if change.table == DESCRIPTOR:
+            _change_descriptor(Path(root) / DESCRIPTOR, change)
+            continue
         table = tables[change.table]
+        if change.op in TEXT_CHANGES:
+            text = table.csv_path.read_bytes().decode("utf-8")
+            where = dict(change.where) if not isinstance(change.where, str) else {}
+            if change.op == "replace" and where["old"] not in text:
+                raise ValueError(f"{change.table} holds no {where['old']!r}")
+            text = "" if change.op == "truncate" else text.replace(where["old"], change.cells["new"], int(where["count"]))
+            table.csv_path.write_bytes(text.encode("utf-8"))
+            continue
         with open(table.csv_path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         rows = change.apply(rows, table.field_names, table.primary_key[0])

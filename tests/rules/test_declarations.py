@@ -22,14 +22,17 @@ def _run(rule: Rule, root: Path, archive: Path | None) -> list:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = copy_package(tmp_path_factory.mktemp("real") / "pkg")
-    return root, make_archive(root, root.parent / "archive")
+def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path | None]]:
+    """The real package as it is, and a copy with an archive rebuilt from its quotes (which records the archive's
+    hashes in sources, so that its Parquet twins no longer match)."""
+    plain = copy_package(tmp_path_factory.mktemp("real") / "pkg")
+    archived = copy_package(tmp_path_factory.mktemp("archived") / "pkg")
+    return {"plain": (plain, None), "archived": (archived, make_archive(archived, archived.parent / "archive"))}
 
 
 @pytest.mark.parametrize("rule", DECLARED, ids=lambda rule: rule.id)
-def test_real_package_passes_the_rule(rule: Rule, real: tuple[Path, Path]) -> None:
-    assert _run(rule, *real) == []
+def test_real_package_passes_the_rule(rule: Rule, real: dict[str, tuple[Path, Path | None]]) -> None:
+    assert _run(rule, *real["archived" if rule.stage == "archive" else "plain"]) == []
 
 
 @pytest.mark.parametrize("rule", EXAMPLES, ids=lambda rule: rule.id)
