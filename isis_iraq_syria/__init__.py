@@ -11,10 +11,23 @@ Importing this module imports no data library: each engine's is imported when it
 
 from .loaders import ENGINES, UnknownTableError, arrow_schema, connect, descriptor, load, path, root, schema, tables
 
-__all__ = ["ENGINES", "UnknownTableError", "arrow_schema", "connect", "descriptor", "load", "path", "root", "schema", "tables", "__version__"]
+__all__ = [
+    "ENGINES",
+    "UnknownTableError",
+    "__version__",
+    "arrow_schema",
+    "connect",
+    "descriptor",
+    "load",
+    "path",
+    "root",
+    "schema",
+    "tables",
+]
 
 import sys as _sys
 import types as _types
+from typing import Any as _Any
 
 
 class _Package(_types.ModuleType):
@@ -22,7 +35,7 @@ class _Package(_types.ModuleType):
     (isis_iraq_syria.tables, isis_iraq_syria.schema) are imported: importing a submodule sets it as an attribute
     of its package, which would replace the function. The modules stay importable by their full names."""
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: _Any) -> None:
         if name in ("tables", "schema") and isinstance(value, _types.ModuleType):
             return
         super().__setattr__(name, value)
@@ -31,8 +44,8 @@ class _Package(_types.ModuleType):
 _sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> str:
     # the data's version, read from the descriptor when asked: the one place it is written
     if name == "__version__":
-        return descriptor()["version"]
+        return str(descriptor()["version"])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
+
+if TYPE_CHECKING:  # for the annotations only: at run time each engine is imported when it is asked for
+    import duckdb
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
 
 DESCRIPTOR = "datapackage.json"
 ENGINES = ("pandas", "polars", "arrow", "duckdb")
@@ -33,7 +39,8 @@ def root() -> Path:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 def descriptor() -> dict[str, Any]:
@@ -69,26 +76,38 @@ def path(name: str, format: str = "parquet") -> Path:
     """The file of a table: its Parquet twin (typed) or its CSV (the source of truth)."""
     resource = _resource(name)
     if format == "csv":
-        return root() / resource["path"]
-    twin = next((r for r in descriptor()["resources"] if r.get("format") == format and r.get("schema") == resource["schema"]), None)
+        return root() / str(resource["path"])
+    twin = next(
+        (r for r in descriptor()["resources"] if r.get("format") == format and r.get("schema") == resource["schema"]),
+        None,
+    )
     if twin is None:
         raise ValueError(f"table {name!r} has no {format!r} file")
-    return root() / twin["path"]
+    return root() / str(twin["path"])
 
 
-def arrow_type(field_type: str):
+def arrow_type(field_type: str) -> pa.DataType:
     """The Arrow type of a Table Schema type: the one mapping that every engine's types derive from."""
     import pyarrow as pa
-    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}[field_type]
+
+    types = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
+    return types[field_type]
 
 
-def _enum(field: dict[str, Any]) -> list | None:
-    return field.get("constraints", {}).get("enum")
+def _enum(field: dict[str, Any]) -> list[Any] | None:
+    return cast("list[Any] | None", field.get("constraints", {}).get("enum"))
 
 
-def arrow_schema(name: str):
+def arrow_schema(name: str) -> pa.Schema:
     """The Arrow schema of a table as loaded: the Table Schema's types, allowed values as dictionary columns."""
     import pyarrow as pa
+
     fields = []
     for field in schema(name)["fields"]:
         type_ = arrow_type(field.get("type", "string"))
@@ -98,10 +117,11 @@ def arrow_schema(name: str):
     return pa.schema(fields)
 
 
-def _arrow(name: str):
+def _arrow(name: str) -> pa.Table:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
     table = pq.read_table(path(name))
     columns = []
     for field in schema(name)["fields"]:
@@ -115,11 +135,17 @@ def _arrow(name: str):
     return pa.Table.from_arrays(columns, schema=arrow_schema(name).with_metadata(table.schema.metadata))
 
 
-def _pandas(name: str):
+def _pandas(name: str) -> pd.DataFrame:
     import pandas as pd
     import pyarrow as pa
+
     # pandas' nullable types: missing cells are pd.NA, integers stay integers
-    mapping = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
+    mapping = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.float64(): pd.Float64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.string(): pd.StringDtype(),
+    }
     frame = _arrow(name).to_pandas(types_mapper=mapping.get, date_as_object=False)
     for field in schema(name)["fields"]:
         column = field["name"]
@@ -132,10 +158,12 @@ def _pandas(name: str):
     return frame
 
 
-def _polars(name: str):
+def _polars(name: str) -> pl.DataFrame:
     import polars as pl
-    frame = pl.from_arrow(_arrow(name))
-    return frame.with_columns(pl.col(f["name"]).cast(pl.Enum(_enum(f))) for f in schema(name)["fields"] if _enum(f) is not None)
+
+    frame = cast("pl.DataFrame", pl.from_arrow(_arrow(name)))  # a Table gives a DataFrame, never a Series
+    enums = {f["name"]: enum for f in schema(name)["fields"] if (enum := _enum(f)) is not None}
+    return frame.with_columns(pl.col(column).cast(pl.Enum(enum)) for column, enum in enums.items())
 
 
 def _sql_literal(text: str) -> str:
@@ -154,28 +182,45 @@ def view_sql(name: str) -> str:
     columns = []
     for field in schema(name)["fields"]:
         enum = _enum(field)
-        type_ = f"ENUM({', '.join(_sql_literal(v) for v in enum)})" if enum is not None else DUCKDB_TYPES[field.get("type", "string")]
+        if enum is not None:
+            type_ = f"ENUM({', '.join(_sql_literal(v) for v in enum)})"
+        else:
+            type_ = DUCKDB_TYPES[field.get("type", "string")]
         columns.append(f"CAST({_sql_name(field['name'])} AS {type_}) AS {_sql_name(field['name'])}")
-    return f"CREATE OR REPLACE VIEW {_sql_name(name)} AS SELECT {', '.join(columns)} FROM read_parquet({_sql_literal(path(name).as_posix())})"
+    source = f"read_parquet({_sql_literal(path(name).as_posix())})"
+    return f"CREATE OR REPLACE VIEW {_sql_name(name)} AS SELECT {', '.join(columns)} FROM {source}"
 
 
-def connect(connection=None):
+def connect(connection: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (a new in-memory one, or the one given) with every table as a view of its name."""
     import duckdb
+
     connection = connection if connection is not None else duckdb.connect()
     for name in tables():
         connection.execute(view_sql(name))
     return connection
 
 
-def _duckdb(name: str):
+def _duckdb(name: str) -> duckdb.DuckDBPyRelation:
     return connect().table(name)
 
 
 _LOADERS = {"pandas": _pandas, "polars": _polars, "arrow": _arrow, "duckdb": _duckdb}
 
 
-def load(name: str, engine: str = "pandas"):
+@overload
+def load(name: str, engine: Literal["pandas"] = "pandas") -> pd.DataFrame: ...
+@overload
+def load(name: str, engine: Literal["polars"]) -> pl.DataFrame: ...
+@overload
+def load(name: str, engine: Literal["arrow"]) -> pa.Table: ...
+@overload
+def load(name: str, engine: Literal["duckdb"]) -> duckdb.DuckDBPyRelation: ...
+@overload
+def load(name: str, engine: str) -> pd.DataFrame | pl.DataFrame | pa.Table | duckdb.DuckDBPyRelation: ...
+
+
+def load(name: str, engine: str = "pandas") -> pd.DataFrame | pl.DataFrame | pa.Table | duckdb.DuckDBPyRelation:
     """One table, typed as its Table Schema says.
 
     engine "pandas" (a DataFrame with nullable types), "polars" (a DataFrame), "arrow" (a pyarrow Table) or
@@ -189,4 +234,5 @@ def load(name: str, engine: str = "pandas"):
         return _LOADERS[engine](name)
     except ModuleNotFoundError as err:
         extra = "" if engine == "arrow" else f"[{engine}]"
-        raise ModuleNotFoundError(f"engine {engine!r} needs {err.name}: pip install 'isis-iraq-syria{extra}'", name=err.name) from err
+        message = f"engine {engine!r} needs {err.name}: pip install 'isis-iraq-syria{extra}'"
+        raise ModuleNotFoundError(message, name=err.name) from err
