@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import frictionless
 import pandera.polars as pdr
@@ -10,7 +11,6 @@ import polars as pl
 import pytest
 
 from conftest import ROOT
-from isis_iraq_syria.build import descriptor_bytes
 from isis_iraq_syria.schema import Package, sorts_before_previous
 
 PACKAGE = Package.load(ROOT)
@@ -19,7 +19,8 @@ PACKAGE = Package.load(ROOT)
 def test_descriptor_is_data_package_v2_with_required_metadata() -> None:
     d = json.loads((ROOT / "datapackage.json").read_text())
     assert d["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
-    assert d["name"] == "isis-iraq-syria" and d["version"] == "0.1.0"
+    # the one place the version is written (pyproject.toml and CITATION.cff read or repeat it)
+    assert d["name"] == "isis-iraq-syria" and re.fullmatch(r"\d+\.\d+\.\d+", d["version"])
     assert d["licenses"][0]["name"] == "CC-BY-4.0"
     for key in ("title", "description", "contributors", "sources", "keywords", "created"):
         assert d[key]
@@ -35,10 +36,7 @@ def test_descriptor_lists_every_table_as_csv_and_parquet() -> None:
     assert {p.name for p in (ROOT / "data").iterdir()} == {p.split("/")[1] for p in by_path}
 
 
-def test_descriptor_resources_are_current() -> None:
-    assert (ROOT / "datapackage.json").read_bytes() == descriptor_bytes(PACKAGE)
-
-
+@pytest.mark.slow
 def test_frictionless_reports_every_resource_valid() -> None:
     report = frictionless.validate(str(ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "message"])[:10]
@@ -105,6 +103,7 @@ def _enum_of_every_id(table: str, column: str, source: tuple[str, str]):
         schema = json.loads(path.read_text(encoding="utf-8"))
         next(f for f in schema["fields"] if f["name"] == column).setdefault("constraints", {})["enum"] = ids
         path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+
     return edit_schema
 
 
@@ -114,6 +113,7 @@ def _without_foreign_key(table: str, column: str):
         schema = json.loads(path.read_text(encoding="utf-8"))
         schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["fields"] not in ([column], column)]
         path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+
     return edit_schema
 
 
@@ -129,7 +129,16 @@ SCHEMA_EDITS = {
 }
 
 
-@pytest.mark.parametrize("edit_schema", sorted(SCHEMA_EDITS))
+@pytest.mark.parametrize(
+    "edit_schema",
+    # make test: an enum and a foreign key removed; make check: every edit
+    [
+        pytest.param(
+            name, marks=() if name in {"enum_on_indicator_references", "no_foreign_key_qualifier"} else pytest.mark.slow
+        )
+        for name in sorted(SCHEMA_EDITS)
+    ],
+)
 def test_every_rule_runs_whatever_columns_are_categoricals(edit_schema: str, pkg) -> None:
     """Which columns are categoricals follows from the schemas (enums, free text, vocabularies, references): a schema
     edit changes them, and the rules must still run and still find a mistake."""
@@ -140,4 +149,6 @@ def test_every_rule_runs_whatever_columns_are_categoricals(edit_schema: str, pkg
     edit(pkg, "statistics", "S004", geography_id="SYR")
     failures = run(pkg, parity=False).failures
     assert not [f for f in failures if "could not run" in f.message]
-    assert ("basis.geography_stated", "statistics", "S004", "geography_id") in {(f.rule, f.resource, f.key, f.column) for f in failures}
+    assert ("basis.geography_stated", "statistics", "S004", "geography_id") in {
+        (f.rule, f.resource, f.key, f.column) for f in failures
+    }
