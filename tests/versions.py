@@ -15,6 +15,15 @@ from isis_iraq_syria.release import DOC_FILES, TOP_FILES
 from isis_iraq_syria.schema import Package
 
 RELEASE_FILES = (*TOP_FILES, *DOC_FILES, "pyproject.toml")  # what a release packs or checks beside data/ and schemas/
+VERSION = Package.load(ROOT).version
+
+
+def bumped(version: str, part: str) -> str:
+    """The version after a bump of one part: bumped("1.4.2", "minor") == "1.5.0"."""
+    major, minor, patch = (int(n) for n in version.split("."))
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[
+        part
+    ]
 
 
 def releasable_copy(dest: Path) -> Path:
@@ -47,8 +56,13 @@ def _write_schema(root: Path, table: str, schema: dict) -> None:
     (root / "schemas" / f"{table}.schema.json").write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
 
 
+# the actor whose role a correction rewrites: the first with a role
+CORRECTED = next(r for r in read_rows(ROOT, "actors") if r["role_as_stated"])
+CORRECTION = {"role_as_stated": CORRECTED["role_as_stated"] + " (corrected)"}
+
+
 def correct_value(root: Path) -> None:
-    edit(root, "actors", "alina-romanowski", role_as_stated="United States Ambassador to Iraq")
+    edit(root, "actors", CORRECTED["actor_id"], **CORRECTION)
 
 
 def add_row(root: Path) -> None:
@@ -73,7 +87,12 @@ def remove_column(root: Path) -> None:
     schema["fields"] = [f for f in schema["fields"] if f["name"] != "notes"]
     _write_schema(root, "actors", schema)
     rows = read_rows(root, "actors")
-    write_rows(root, "actors", [{k: v for k, v in r.items() if k != "notes"} for r in rows], [k for k in rows[0] if k != "notes"])
+    write_rows(
+        root,
+        "actors",
+        [{k: v for k, v in r.items() if k != "notes"} for r in rows],
+        [k for k in rows[0] if k != "notes"],
+    )
 
 
 def change_type(root: Path) -> None:
@@ -84,30 +103,70 @@ def change_type(root: Path) -> None:
     _write_schema(root, "qualifiers", schema)
 
 
+def _statistic_columns(name: str, table) -> set[str]:
+    """The columns of a table that hold a statistic's id."""
+    columns = {fk.fields[0] for fk in table.foreign_keys if fk.resource == "statistics" and len(fk.fields) == 1}
+    return columns | ({"statistic_id"} if name == "statistics" else set())
+
+
+def _swapped(rows: list[dict[str, str]], columns: set[str], swap: dict[str, str]) -> list[dict[str, str]]:
+    return [{k: swap.get(v, v) if k in columns else v for k, v in row.items()} for row in rows]
+
+
+def _reused() -> tuple[str, str]:
+    """Two statistics of different geographies that can trade ids without a row of another table gaining or losing
+    its key (their evidence is from the same documents, say): the first such pair."""
+    package = Package.load(ROOT)
+    tables = {
+        name: (table, _statistic_columns(name, table), read_rows(ROOT, name))
+        for name, table in package.tables.items()
+        if name != "statistics" and _statistic_columns(name, table)
+    }
+
+    def keys(rows: list[dict[str, str]], table) -> set[tuple[str, ...]]:
+        return {tuple(row[k] for k in table.primary_key) for row in rows}
+
+    statistics = read_rows(ROOT, "statistics")
+    for i, a in enumerate(statistics):
+        for b in statistics[i + 1 :]:
+            if a["geography_id"] == b["geography_id"]:
+                continue
+            swap = {a["statistic_id"]: b["statistic_id"], b["statistic_id"]: a["statistic_id"]}
+            if all(
+                keys(_swapped(rows, columns, swap), table) == keys(rows, table)
+                for table, columns, rows in tables.values()
+            ):
+                return a["statistic_id"], b["statistic_id"]
+    raise AssertionError("no two statistics can trade ids")
+
+
+REUSED = _reused()
+
+
 def reuse_id(root: Path) -> None:
-    """S004 and S005 trade ids everywhere (every table, every column that holds a statistic id): each table stays
-    valid, but each id now names another figure."""
-    swap = {"S004": "S005", "S005": "S004"}
+    """The two REUSED statistics trade ids everywhere (every table, every column that holds a statistic id): each
+    table stays valid, but each id now names another figure."""
+    swap = {REUSED[0]: REUSED[1], REUSED[1]: REUSED[0]}
     package = Package.load(root)
     for name, table in package.tables.items():
-        columns = {fk.fields[0] for fk in table.foreign_keys if fk.resource == "statistics" and len(fk.fields) == 1}
-        columns |= {"statistic_id"} if name == "statistics" else set()
+        columns = _statistic_columns(name, table)
         if not columns:
             continue
-        rows = [{k: swap.get(v, v) if k in columns else v for k, v in row.items()} for row in read_rows(root, name)]
+        rows = _swapped(read_rows(root, name), columns, swap)
         rows.sort(key=lambda row: [row[k] for k in table.primary_key])  # rows stay in key order
         write_rows(root, name, rows)
 
 
-# name -> (make the change, the bump it needs, the change kind the diff names, the table, a version too small for it)
+# name -> (make the change, the bump it needs, the change kind the diff names, the table, a bump too small for it:
+# None for the current version)
 CASES = {
-    "value_corrected": (correct_value, "patch", "values_corrected", "actors", "0.1.0"),
-    "row_added": (add_row, "minor", "rows_added", "actors", "0.1.1"),
-    "row_removed": (remove_row, "major", "rows_removed", "event_actors", "0.2.0"),
-    "column_added": (add_column, "minor", "column_added", "actors", "0.1.1"),
-    "column_removed": (remove_column, "major", "column_removed", "actors", "0.2.0"),
-    "type_changed": (change_type, "major", "type_changed", "qualifiers", "0.2.0"),
-    "id_reused": (reuse_id, "major", "id_reused", "statistics", "0.2.0"),
+    "value_corrected": (correct_value, "patch", "values_corrected", "actors", None),
+    "row_added": (add_row, "minor", "rows_added", "actors", "patch"),
+    "row_removed": (remove_row, "major", "rows_removed", "event_actors", "minor"),
+    "column_added": (add_column, "minor", "column_added", "actors", "patch"),
+    "column_removed": (remove_column, "major", "column_removed", "actors", "minor"),
+    "type_changed": (change_type, "major", "type_changed", "qualifiers", "minor"),
+    "id_reused": (reuse_id, "major", "id_reused", "statistics", "minor"),
 }
 
 
