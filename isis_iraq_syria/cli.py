@@ -211,10 +211,31 @@ def rules_main(args: argparse.Namespace) -> int:
 
     console = make_console()
     try:
-        text = listing(Package.load(root_path(args.root)), args.dialect)
+        package = Package.load(root_path(args.root))
+        if args.export is not None:
+            return _export(package, Path(args.export), console)
+        text = listing(package, args.dialect)
     except (Exception, KeyboardInterrupt) as err:
         return cannot_run(console, describe(err, args.root), "cannot list the rules")
     sys.stdout.write(text)
+    return 0
+
+
+def _export(package, folder: Path, console) -> int:
+    """Every table with its row_ column, and every derived table, as Parquet in a new or empty folder."""
+    from . import engine
+    from .report import cannot_run
+    from .rules import DERIVED
+    from .tables import read_package
+
+    if str(folder) == "" or (folder.exists() and (not folder.is_dir() or folder.is_symlink() or any(folder.iterdir()))):
+        return cannot_run(console, f"--export {folder}: give a new or empty folder", "cannot export the tables")
+    frames, failures, _ = read_package(package)
+    if len(frames) < len(package.tables):
+        return cannot_run(console, f"{failures[0].resource}: {failures[0].message} (run validate)", "cannot export the tables")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = engine.Engine(engine.Context(package, frames, None, DERIVED)).export(folder)
+    print(f"{len(written)} tables written to {folder}")
     return 0
 
 
@@ -240,6 +261,8 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     rules = command("rules", "Print every rule's query of its failing rows, for DuckDB or another engine (sqlglot).", rules_main)
     rules.add_argument("--dialect", default="duckdb", choices=("duckdb", "spark", "trino", "bigquery"),
                        help="the SQL dialect to print (default: duckdb)")
+    rules.add_argument("--export", metavar="DIR", help="write every table the queries read, with its row_ column, "
+                       "and the derived tables, as Parquet into DIR (new or empty), for another engine")
     command("build", "Validate the CSVs, then regenerate the Parquet twins and the descriptors.", _build)
     release = command("release", "Build the release in dist/: the zip, the SQLite database and its Datasette metadata, CHANGES.md, "
                       "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release need.", _release)

@@ -50,3 +50,18 @@ def test_a_failing_row_becomes_a_failure_with_key_line_and_message(tmp_path) -> 
     [failure] = engine.Engine(engine.Context(package, frames)).failures(rule)
     assert (failure.resource, failure.key, failure.column, failure.line) == ("events", "E999", "event_id", frames["events"].height + 1)
     assert (failure.rule, failure.values, failure.message) == (rule.id, "E999", "E999 has no evidence.")
+
+
+def test_export_writes_every_table_with_its_row_and_the_derived_tables_once(tmp_path, capsys) -> None:
+    import pyarrow.parquet as pq
+
+    from isis_iraq_syria.rules import DERIVED
+
+    out = tmp_path / "tables"
+    assert main(["rules", "--export", str(out), "--root", str(ROOT)]) == 0
+    names = {p.stem for p in out.glob("*.parquet")}
+    assert names == set(Package.load(ROOT).tables) | set(DERIVED)
+    statistics = pq.read_table(out / "statistics.parquet")
+    assert statistics.column("row_").to_pylist() == list(range(statistics.num_rows))
+    assert main(["rules", "--export", str(out), "--root", str(ROOT)]) == 2  # a folder that is not empty is refused
+    assert "new or empty folder" in capsys.readouterr().out
