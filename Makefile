@@ -1,5 +1,7 @@
 # make        build the Parquet twins and descriptors from the CSVs, validate, regenerate the docs (a no-op when nothing changed)
-# make test   run the tests
+# make test   the tests a maintainer runs before each commit (about a minute: the tests marked slow are left out)
+# make check  every test, the slow ones too (as CI runs them: several minutes)
+# make lint   ruff (lint and format) and mypy on the files they cover (see LINTED)
 # make dist   the wheel and sdist of the Python package, in dist/
 # make diff   what changed since the last release (make diff OLD=<zip, folder or git ref> NEW=<same>)
 # make release  the release in dist/;  make serve  browse its SQLite database in Datasette on localhost
@@ -25,7 +27,7 @@ CODE := $(wildcard isis_iraq_syria/*.py isis_iraq_syria/rules/*.py)
 VALIDATED := $(VENV)/.validated$(if $(ARCHIVE),-with-archive)
 DOCS_STAMP := $(VENV)/.docs
 
-.PHONY: all validate docs test release diff serve dist bench clean FORCE
+.PHONY: all validate docs test check lint release diff serve dist bench clean FORCE
 all: validate docs
 
 # A venv without pip (3 s less); the Python's own pip puts uv in it, or, where that pip is missing or too old for
@@ -64,11 +66,25 @@ $(CFF_STAMP): requirements-cff.txt | $(STAMP)
 	$(UV) pip install --python $(CFF_VENV)/bin/python -r requirements-cff.txt
 	touch $@
 
-# pytest-xdist: one worker per core (measured on 2 busy cores: 54 s against 84 s); a file's tests share a worker,
-# so that what a test module sets up once (a wheel, an R session) is set up once.
+# pytest-xdist: one worker per core; a file's tests share a worker, so that what a test module sets up once (a
+# wheel, an R session) is set up once. Tests marked slow (pyproject.toml: over about 2 s, or one of many cases of
+# one check) run in make check and CI only.
 TEST_WORKERS ?= auto
-test: $(STAMP) $(CFF_STAMP)
-	CFFCONVERT=$(CFF_VENV)/bin/cffconvert $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+test: $(STAMP)
+	$(PYTEST) -m "not slow"
+
+check: $(STAMP) $(CFF_STAMP)
+	CFFCONVERT=$(CFF_VENV)/bin/cffconvert $(PYTEST)
+
+# The files kept clean so far: the public API and the tests outside the rules. Others join the list once clean.
+LINTED := isis_iraq_syria/__init__.py isis_iraq_syria/loaders.py tests/versions.py $(addprefix tests/test_,$(addsuffix .py,\
+  build charts cli codebook datasette dates diff fidelity fuzz hostile install kill loaders readers readme release \
+  schema tables))
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
 
 # dist/isis_iraq_syria-<version>-py3-none-any.whl and the sdist: the package with its data, schemas and descriptors.
 dist: $(STAMP) $(PARQUET) datapackage.json datapackage-v1.json

@@ -103,7 +103,3 @@ def rule_hits(report: Report, rule: str) -> list:
 def pkg(tmp_path: Path) -> Path:
     return copy_package(tmp_path / "pkg")
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    # slow tests run with the others (make test, CI); the marker lets a developer skip them with -m "not slow"
-    config.addinivalue_line("markers", "slow: takes about a minute; runs in make test and CI")

@@ -20,6 +20,7 @@ def _run(*args: str, cwd: Path = Path("/")) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(VALIDATE), *args], capture_output=True, text=True, cwd=cwd)
 
 
+@pytest.mark.slow
 def test_valid_package_exits_0_from_any_directory(tmp_path: Path) -> None:
     result = _run(cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

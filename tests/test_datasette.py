@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from conftest import ROOT
 from isis_iraq_syria.release import database_name, run
 from isis_iraq_syria.schema import Package
-from conftest import ROOT
 from versions import releasable_copy
+
+# each test builds a release (a zip and a SQLite database) or serves one
+pytestmark = pytest.mark.slow
 
 DATASETTE = Path(sys.executable).parent / "datasette"
 START_TIMEOUT, FETCH_TIMEOUT, STOP_TIMEOUT = 60, 10, 10
@@ -45,9 +48,22 @@ def server(tmp_path: Path):
     assert run(root, Console(file=io.StringIO())) == 0
     name = database_name(Package.load(root))
     port = _free_port()
-    process = subprocess.Popen([str(DATASETTE), "serve", "--immutable", str(root / "dist" / f"{name}.sqlite"),
-                                "--metadata", str(root / "dist" / f"{name}.datasette.json"), "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            str(DATASETTE),
+            "serve",
+            "--immutable",
+            str(root / "dist" / f"{name}.sqlite"),
+            "--metadata",
+            str(root / "dist" / f"{name}.datasette.json"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT

@@ -38,7 +38,9 @@ no_surrogates = st.characters(blacklist_categories=("Cs",))
 # Each strategy mixes well-formed cells (often enough that whole packages pass and get built) with traps.
 integer_cells = st.one_of(
     st.integers(-(2**70), 2**70).map(str),
-    st.integers(-(2**63), 2**63 - 1).map(lambda i: f"{'+' if i >= 0 else ''}{i:0{len(str(abs(i))) + 1}d}" if i % 3 == 0 else str(i)),
+    st.integers(-(2**63), 2**63 - 1).map(
+        lambda i: f"{'+' if i >= 0 else ''}{i:0{len(str(abs(i))) + 1}d}" if i % 3 == 0 else str(i)
+    ),
     st.text(TRAPS, max_size=22),
 )
 number_cells = st.one_of(
@@ -54,10 +56,14 @@ date_cells = st.one_of(
     st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
     st.text("0123456789-٢T: ", max_size=12),
 )
-boolean_cells = st.one_of(st.sampled_from(["true", "false", "", "True", "TRUE", "1", "0", "yes", " true"]), st.text(max_size=5))
+boolean_cells = st.one_of(
+    st.sampled_from(["true", "false", "", "True", "TRUE", "1", "0", "yes", " true"]), st.text(max_size=5)
+)
 string_cells = st.one_of(
     st.text(no_surrogates, max_size=30),
-    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 ,.;'\"()\[\]/:]{0,20}[A-Za-z0-9.)\]]", fullmatch=True),  # markup-like, CSV-quoting text
+    st.from_regex(
+        r"[A-Za-z0-9][A-Za-z0-9 ,.;'\"()\[\]/:]{0,20}[A-Za-z0-9.)\]]", fullmatch=True
+    ),  # markup-like, CSV-quoting text
     st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zs", "Zl", "Zp")), min_size=1, max_size=15),
 )
 rows = st.lists(st.tuples(string_cells, integer_cells, number_cells, boolean_cells, date_cells), min_size=1, max_size=4)
@@ -81,13 +87,25 @@ def _write(root: Path, cells: list[tuple[str, ...]]) -> None:
 
 def _frictionless(root: Path) -> list[dict]:
     from frictionless import Resource
+
     # utf-8 as the package's descriptor declares it: left to guess, frictionless reads a few bytes of
     # CJK text as another encoding and the cells as other text
-    resource = Resource.from_descriptor({"name": "fuzz", "path": "data/fuzz.csv", "format": "csv", "encoding": "utf-8", "dialect": CSV_DIALECT,
-                                         "schema": SCHEMA}, basepath=str(root))  # as datapackage.json declares a table
+    resource = Resource.from_descriptor(
+        {
+            "name": "fuzz",
+            "path": "data/fuzz.csv",
+            "format": "csv",
+            "encoding": "utf-8",
+            "dialect": CSV_DIALECT,
+            "schema": SCHEMA,
+        },
+        basepath=str(root),
+    )  # as datapackage.json declares a table
     with resource:
-        return [{"cells": row.to_dict(), "errors": {e.field_name for e in row.errors if hasattr(e, "field_name")}}
-                for row in resource.row_stream]
+        return [
+            {"cells": row.to_dict(), "errors": {e.field_name for e in row.errors if hasattr(e, "field_name")}}
+            for row in resource.row_stream
+        ]
 
 
 def _same(ours, theirs) -> bool:
@@ -98,7 +116,13 @@ def _same(ours, theirs) -> bool:
     return type(ours) is type(theirs) and ours == theirs
 
 
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(cells=rows)
 def test_whatever_passes_is_read_the_same_by_the_csv_path_the_twin_and_frictionless(cells, fuzz_pkg: Path) -> None:
     _write(fuzz_pkg, cells)
@@ -124,6 +148,7 @@ def test_whatever_passes_is_read_the_same_by_the_csv_path_the_twin_and_frictionl
     twin = pl.read_parquet(fuzz_pkg / "data" / "fuzz.parquet")
     assert twin.equals(frame), "the Parquet twin differs from the CSV"
     import pandas as pd
+
     assert len(pd.read_parquet(fuzz_pkg / "data" / "fuzz.parquet")) == frame.height  # readable by pandas (no year 0)
     assert validate(Package.load(fuzz_pkg)).valid, "the built package does not validate"
 
@@ -137,13 +162,19 @@ def test_fuzz_strategies_reach_both_verdicts(fuzz_pkg: Path) -> None:
 
 
 raw_cells = st.one_of(
-    st.text('ab" ,\\\'', max_size=8),  # stray quotes and commas in an unquoted cell
+    st.text("ab\" ,\\'", max_size=8),  # stray quotes and commas in an unquoted cell
     st.text('ab" ,\n', max_size=8).map(lambda t: f'"{t}"'),  # a quoted cell holding quotes, commas, line breaks
-    st.text('ab" ,\n\r\\\'', max_size=8),
+    st.text("ab\" ,\n\r\\'", max_size=8),
 )
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(cells=st.lists(raw_cells, min_size=1, max_size=4))
 def test_quotes_commas_and_line_breaks_typed_raw_are_read_as_frictionless_reads_them(cells, fuzz_pkg: Path) -> None:
     """Cells written by hand, not by a CSV writer: stray quotes, commas and line breaks. Whenever the file is read

@@ -14,6 +14,9 @@ import pytest
 
 from conftest import ROOT
 
+# each test builds the wheel or installs the package into a fresh virtual environment
+pytestmark = pytest.mark.slow
+
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text())
 # the versions already in the test environment, so that the installer reuses its cache
@@ -23,7 +26,8 @@ CHECK = """
 import importlib.metadata, json, isis_iraq_syria as d
 frame = d.load('statistics')
 print(json.dumps({'dtypes': {c: str(t) for c, t in frame.dtypes.items()}, 'rows': len(frame), 'root': str(d.root()),
-                  'version': importlib.metadata.version('isis-iraq-syria'), 'data_version': d.__version__, 'tables': list(d.tables())}))
+                  'version': importlib.metadata.version('isis-iraq-syria'), 'data_version': d.__version__,
+                  'tables': list(d.tables())}))
 """
 
 
@@ -53,24 +57,38 @@ def _install(tmp: Path, target: Path) -> Path:
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory) -> dict[str, Path]:
     """The Python of a fresh venv with the package installed from the wheel, and of one installed from the checkout."""
-    return {source: _install(tmp_path_factory.mktemp(source), target) for source, target in (("wheel", wheel), ("checkout", ROOT))}
+    return {
+        source: _install(tmp_path_factory.mktemp(source), target)
+        for source, target in (("wheel", wheel), ("checkout", ROOT))
+    }
 
 
 @pytest.mark.parametrize("source", ["wheel", "checkout"])
-def test_installed_package_loads_typed_tables_outside_the_checkout(installed: dict[str, Path], tmp_path: Path, source: str) -> None:
+def test_installed_package_loads_typed_tables_outside_the_checkout(
+    installed: dict[str, Path], tmp_path: Path, source: str
+) -> None:
     python = installed[source]
     found = json.loads(_run(python, "-c", CHECK, cwd=tmp_path).stdout)
     assert Path(found["root"]).is_relative_to(python.parents[2]), "the data must come from the installed package"
     assert found["version"] == found["data_version"] == DESCRIPTOR["version"]
     assert found["tables"] == [r["name"] for r in DESCRIPTOR["resources"] if r["format"] == "csv"]
     assert found["rows"] == sum(1 for _ in (ROOT / "data" / "statistics.csv").open()) - 1
-    pandas = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ms]"}
+    pandas = {
+        "string": "string",
+        "integer": "Int64",
+        "number": "Float64",
+        "boolean": "boolean",
+        "date": "datetime64[ms]",
+    }
     fields = json.loads((ROOT / "schemas" / "statistics.schema.json").read_text())["fields"]
-    assert found["dtypes"] == {f["name"]: "category" if f.get("constraints", {}).get("enum") else pandas[f["type"]] for f in fields}
+    assert found["dtypes"] == {
+        f["name"]: "category" if f.get("constraints", {}).get("enum") else pandas[f["type"]] for f in fields
+    }
 
 
 def test_wheel_holds_the_descriptors_data_and_schemas(wheel: Path) -> None:
     import zipfile
+
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {"datapackage.json", "datapackage-v1.json", "LICENSE-DATA.md"}
     expected |= {r["path"] for r in DESCRIPTOR["resources"]} | {r["schema"] for r in DESCRIPTOR["resources"]}
@@ -79,6 +97,8 @@ def test_wheel_holds_the_descriptors_data_and_schemas(wheel: Path) -> None:
 
 def test_console_command_without_the_validator_says_what_to_install(installed: dict[str, Path], tmp_path: Path) -> None:
     python = installed["wheel"]
-    result = subprocess.run([python.parent / "isis-iraq-syria", "validate"], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [python.parent / "isis-iraq-syria", "validate"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "pip install 'isis-iraq-syria[validate]'" in result.stderr and "Traceback" not in result.stderr

@@ -68,11 +68,16 @@ def test_a_killed_build_leaves_the_old_or_the_new_package_and_no_stray_file(tmp_
     assert validate(Package.load(old)).valid
     new = copy_package(tmp_path / "new")
     _old_package(new)
-    from rich.console import Console
     import io
+
+    from rich.console import Console
+
     assert build.run(new, Console(file=io.StringIO())) == 0
     old_tree, new_tree = tree(old), tree(new)
-    generated = {f"data/{name}.parquet" for name in Package.load(old).tables} | {"datapackage.json", "datapackage-v1.json"}
+    generated = {f"data/{name}.parquet" for name in Package.load(old).tables} | {
+        "datapackage.json",
+        "datapackage-v1.json",
+    }
     assert {p for p in old_tree if old_tree[p] != new_tree.get(p)} == generated  # every twin and both descriptors
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
@@ -85,7 +90,9 @@ def test_a_killed_build_leaves_the_old_or_the_new_package_and_no_stray_file(tmp_
         pkg = tmp_path / "pkg"
         subprocess.run(["rm", "-rf", str(pkg)], check=True)
         subprocess.run(["cp", "-a", str(old), str(pkg)], check=True)
-        process = subprocess.Popen([sys.executable, str(driver), str(pkg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, str(driver), str(pkg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         if rng.random() < 0.2:  # somewhere in validation, before anything is written
             time.sleep(rng.uniform(0.3, 1.0))
         else:  # before a random one of the build's file operations (staging, commit, swap, clean-up), or after all
@@ -98,7 +105,9 @@ def test_a_killed_build_leaves_the_old_or_the_new_package_and_no_stray_file(tmp_
         process.communicate()
         recovered[build.recover(pkg)] += 1  # what the next run does first
         state = tree(pkg)
-        assert state in (old_tree, new_tree), sorted(p for p in set(state) | set(old_tree) if state.get(p) != old_tree.get(p))
+        assert state in (old_tree, new_tree), sorted(
+            p for p in set(state) | set(old_tree) if state.get(p) != old_tree.get(p)
+        )
         assert not (pkg / STAGING).exists()
         outcomes["old" if state == old_tree else "new"] += 1
         assert validate(Package.load(pkg)).valid

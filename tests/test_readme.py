@@ -24,8 +24,15 @@ from conftest import ROOT
 
 RUNNABLE = {"python", "sql", "sh", "r"}
 FENCE = re.compile(r"(?:<!-- readme-test: (?P<context>[\w-]+) -->\n)?```(?P<lang>[\w-]*)\n(?P<code>.*?)```", re.DOTALL)
-BLOCKS = [(m.group("lang").lower(), m.group("context"), m.group("code"), ROOT.joinpath("README.md").read_text()[:m.start()].count("\n") + 1)
-          for m in FENCE.finditer((ROOT / "README.md").read_text(encoding="utf-8"))]
+BLOCKS = [
+    (
+        m.group("lang").lower(),
+        m.group("context"),
+        m.group("code"),
+        ROOT.joinpath("README.md").read_text()[: m.start()].count("\n") + 1,
+    )
+    for m in FENCE.finditer((ROOT / "README.md").read_text(encoding="utf-8"))
+]
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 
 
@@ -46,23 +53,34 @@ def _shell_env(tmp: Path) -> dict[str, str]:
 
 def _release_folder(tmp: Path) -> Path:
     from isis_iraq_syria.release import run
+
     folder = tmp / "download"
     assert run(ROOT, Console(quiet=True), out_dir=folder) == 0
     return folder
 
 
 def test_every_code_block_has_a_language() -> None:
-    assert BLOCKS and all(lang for lang, *_ in BLOCKS), "a code block without a language cannot be run: add one (text if it is output)"
+    assert BLOCKS and all(lang for lang, *_ in BLOCKS), (
+        "a code block without a language cannot be run: add one (text if it is output)"
+    )
 
 
-@pytest.mark.parametrize(("lang", "context", "code", "line"), [b for b in BLOCKS if b[0] in RUNNABLE],
-                         ids=[f"line{b[3]}-{b[0]}" for b in BLOCKS if b[0] in RUNNABLE])
-def test_readme_code_block_runs(tmp_path: Path, monkeypatch, lang: str, context: str | None, code: str, line: int) -> None:
+def _block(lang: str, context: str | None, code: str, line: int):
+    # a shell block runs in a fresh virtual environment and may install the package or build a release: make check
+    slow = lang == "sh" and context != "dry-run"
+    return pytest.param(lang, context, code, line, id=f"line{line}-{lang}", marks=pytest.mark.slow if slow else ())
+
+
+@pytest.mark.parametrize(("lang", "context", "code", "line"), [_block(*b) for b in BLOCKS if b[0] in RUNNABLE])
+def test_readme_code_block_runs(
+    tmp_path: Path, monkeypatch, lang: str, context: str | None, code: str, line: int
+) -> None:
     monkeypatch.chdir(ROOT)
     if lang == "python":
         exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__main__"})
     elif lang == "sql":
         import duckdb
+
         duckdb.connect().sql(code).fetchall()
     elif lang == "r":
         rscript = shutil.which("Rscript")
@@ -72,7 +90,7 @@ def test_readme_code_block_runs(tmp_path: Path, monkeypatch, lang: str, context:
             pytest.skip("Rscript is not installed (apt-get install r-base-core r-cran-readr r-cran-jsonlite)")
         _run([rscript, "--vanilla", "-e", code], cwd=ROOT)
     elif context == "dry-run":
-        _run(["bash", "-euo", "pipefail", "-c", "make() { command make -n \"$@\" >/dev/null; }\n" + code], cwd=ROOT)
+        _run(["bash", "-euo", "pipefail", "-c", 'make() { command make -n "$@" >/dev/null; }\n' + code], cwd=ROOT)
     else:
         if UV is None:
             pytest.skip("uv is not installed: run make")
