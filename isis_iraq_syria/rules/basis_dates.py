@@ -1,0 +1,299 @@
+"""Basis of the dates: dates are recorded with the words that state them (an expression found in a quote of the row's
+evidence or basis) and, for a relative expression, the document whose date it is resolved against; the validator
+resolves each distinct expression and anchor once (dates.py, `date_resolutions`) and finds each distinct expression
+in each distinct passage once (`date_places`), and the rule compares them with the recorded dates. With --archive,
+every number and date expression of each document must be accounted for (basis.document_coverage).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from ..dates import DateError, bounded_before, resolve
+from .basis import CELL, PASSAGE_TABLES, SUBJECT, evidenced, inferred, passages
+from .model import Example, Rule, delete, edit
+from .provenance import NUMBER_WORDS, archived_texts
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A table whose rows carry dates with the words that state them."""
+    table: str
+    field: str
+    start: str
+    end: str
+    precision: str
+    expression: str
+    anchor: str
+
+    @property
+    def family(self) -> str:
+        return CELL[self.field].family
+
+    @property
+    def subject(self) -> str:
+        return SUBJECT[self.family]
+
+    @property
+    def future(self) -> pl.Expr:
+        """Whether the subject lies ahead of its anchor (a planned event): a bare month is then the next one."""
+        if self.table != "events":
+            return pl.lit(False)
+        return pl.col("status").cast(pl.String).is_in(["planned", "announced"]).fill_null(False)
+
+
+DATED = [
+    Dated("statistics", "statistics.period", "period_start", "period_end", "period_precision", "period_expression",
+          "period_anchor_id"),
+    Dated("events", "events.dates", "date_start", "date_end", "date_precision", "date_expression", "date_anchor_id"),
+    Dated("sources", "sources.published", "published_start", "published_end", "date_precision", "date_expression",
+          "date_anchor_id"),
+]
+
+
+# --- found and resolved in Python, once per distinct passage and expression --------------------------------------
+
+def _text(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String)
+
+
+def _dated_rows(ctx: Any, d: Dated) -> pl.DataFrame:
+    """The rows the dates rule checks (subject, expression): their anchor is a source (a dangling one fails
+    ref.foreign_key), they are not derived (a derived period is the derivation's), and they have evidence."""
+    f = ctx.frames
+    rows = f[d.table].select(subject=_text(d.subject), expression=_text(d.expression), anchor=_text(d.anchor),
+                             derived=(_text("figure_kind") == "derived") if d.table == "statistics" else pl.lit(False))
+    known = pl.col("anchor").is_null() | pl.col("anchor").is_in(f["sources"]["source_id"].cast(pl.String).implode())
+    rows = rows.filter(known & ~pl.col("derived"))
+    if d.family in ("statistic", "event"):
+        table, column, _ = PASSAGE_TABLES[d.family]
+        rows = rows.filter(pl.col("subject").is_in(f[table][column].cast(pl.String).implode()))
+    return rows.select("subject", "expression")
+
+
+def _passages(ctx: Any, d: Dated) -> pl.DataFrame:
+    """(subject, text, start, document_id): the passages a row's dates may be stated in (as basis.passages)."""
+    table, subject, document = PASSAGE_TABLES[d.family]
+    evidence = ctx.frames[table].select(subject=_text(subject), text=_text("quote"), start="quote_start",
+                                        document_id=_text(document))
+    context = (ctx.frames["bases"].filter((_text("field") == d.field) & pl.col("quote").is_not_null())
+               .select(subject=pl.coalesce(*[_text(c) for c in SUBJECT.values()]), text=_text("quote"),
+                       start="quote_start", document_id=_text("document_id")))
+    return pl.concat([evidence, context])
+
+
+def _expression_passages(ctx: Any) -> pl.DataFrame:
+    """(expression, text, start, document_id): each row's expression with each of its passages."""
+    return pl.concat([_dated_rows(ctx, d).drop_nulls("expression").join(_passages(ctx, d), on="subject")
+                      for d in DATED]).drop("subject")
+
+
+def date_places(ctx: Any) -> pl.DataFrame:
+    """(text, expression, position, bound): every place in a passage that holds an expression recorded for a row
+    the passage may state, with the bounding word before it that the expression leaves out ('by' before a year
+    recorded as '2019'), if any."""
+    found = [(text, e, m.start(), w if (w := bounded_before(text, m.start())) and not e.lower().startswith(w) else None)
+             for text, e in _expression_passages(ctx).select("text", "expression").unique().iter_rows()
+             for m in re.finditer(re.escape(e), text)]
+    return pl.DataFrame(found, orient="row", schema={"text": pl.String, "expression": pl.String, "position": pl.Int64,
+                                                     "bound": pl.String})
+
+
+def date_resolutions(ctx: Any) -> pl.DataFrame:
+    """(expression, anchor, future, resolved_start, resolved_end, resolved_precision, error): each distinct
+    expression, anchor and direction of the dated tables resolved (dates.py) against the anchor's publication dates,
+    or the reason it cannot be."""
+    sources = ctx.frames["sources"].select(anchor=_text("source_id"), a_start="published_start", a_end="published_end")
+    keys = pl.concat([ctx.frames[d.table].select(expression=_text(d.expression), anchor=_text(d.anchor),
+                                                 future=d.future) for d in DATED]).unique()
+    out = []
+    for expression, anchor, future, a_start, a_end in keys.join(sources.unique("anchor", keep="first"), on="anchor",
+                                                                how="left").iter_rows():
+        try:
+            got = resolve(expression, (a_start, a_end) if a_end is not None else None, future)
+            out.append((expression, anchor, future, got.start, got.end, got.precision, None))
+        except DateError as err:
+            out.append((expression, anchor, future, None, None, None, str(err)))
+    schema = {"expression": pl.String, "anchor": pl.String, "future": pl.Boolean, "resolved_start": pl.Date,
+              "resolved_end": pl.Date, "resolved_precision": pl.String, "error": pl.String}
+    return pl.DataFrame(out, orient="row", schema=schema)
+
+
+DERIVED = {"date_places": date_places, "date_resolutions": date_resolutions}
+
+
+# --- the rule ------------------------------------------------------------------------------------------------------
+
+def _dated(d: Dated) -> str:
+    """The rows the rule checks (as _dated_rows), their columns under common names and their own names beside."""
+    derived = "AND x.figure_kind <> 'derived'" if d.table == "statistics" else ""
+    future = "coalesce(x.status IN ('planned', 'announced'), FALSE)" if d.table == "events" else "FALSE"
+    return f"""
+        SELECT '{d.table}' AS tbl, x.row_, '{d.field}' AS field, x.{d.subject} AS subject, x.{d.start} AS d_start,
+               x.{d.end} AS d_end, CAST(x.{d.precision} AS VARCHAR) AS precision, x.{d.expression} AS expression,
+               x.{d.anchor} AS anchor, {future} AS future, {inferred(d.field, "x." + d.subject)} AS inferred,
+               (x.{d.start} IS NOT NULL OR x.{d.end} IS NOT NULL) AS dated,
+               '{d.expression}' AS expression_col, '{d.anchor}' AS anchor_col, '{d.start}' AS start_col
+        FROM {d.table} AS x
+        WHERE (x.{d.anchor} IS NULL OR EXISTS (SELECT 1 FROM sources AS k WHERE k.source_id = x.{d.anchor})) {derived}
+          AND {evidenced(d.family, "x." + d.subject, True)}"""
+
+
+HIT = "EXISTS (SELECT 1 FROM hits AS h WHERE h.tbl = d.tbl AND h.row_ = d.row_{})"
+SHOWN = "coalesce(strftime(z.resolved_{0}, '%Y-%m-%d'), 'no {0}')"
+DATES_SQL = f"""
+WITH dated AS ({" UNION ALL ".join(_dated(d) for d in DATED)}),
+passages AS ({" UNION ALL ".join(f"SELECT '{d.field}' AS field, p.* FROM ({passages(d.field)}) AS p" for d in DATED)}),
+hits AS (SELECT d.tbl, d.row_, p.document_id, x.bound FROM dated AS d
+         JOIN passages AS p ON p.field = d.field AND p.subject = d.subject
+         JOIN date_places AS x ON x.text = p.text AND x.expression = d.expression),
+bounds AS (SELECT tbl, row_, min(bound) AS word FROM hits WHERE bound IS NOT NULL GROUP BY tbl, row_),
+failing AS (
+    SELECT d.*, d.expression_col AS col, 'no_words' AS case_ FROM dated AS d
+    WHERE d.dated AND d.expression IS NULL AND NOT d.inferred
+    UNION ALL
+    SELECT d.*, d.expression_col, 'no_dates' FROM dated AS d WHERE NOT d.dated AND d.expression IS NOT NULL
+    UNION ALL
+    SELECT d.*, d.expression_col, 'not_quoted' FROM dated AS d WHERE d.expression IS NOT NULL AND NOT {HIT.format("")}
+    UNION ALL
+    -- a stated relative expression is resolved against the date of the document that states it
+    SELECT d.*, d.anchor_col, 'relative' FROM dated AS d
+    WHERE d.expression IS NOT NULL AND NOT d.inferred AND NOT regexp_matches(d.expression, '[0-9]{{4}}')
+      AND {HIT.format("")} AND NOT {HIT.format(" AND h.document_id = d.anchor")})
+SELECT f.*, NULL AS word, NULL AS error, NULL AS want_start, NULL AS want_end, NULL AS want_precision,
+       NULL AS shown_start, NULL AS shown_end FROM failing AS f
+UNION ALL
+SELECT d.*, d.expression_col, 'bound', b.word, NULL, NULL, NULL, NULL, NULL, NULL
+FROM dated AS d JOIN bounds AS b ON b.tbl = d.tbl AND b.row_ = d.row_
+UNION ALL
+SELECT d.*, CASE WHEN z.error IS NULL THEN d.start_col ELSE d.expression_col END,
+       CASE WHEN z.error IS NOT NULL THEN 'unresolvable' WHEN d.expression IS NULL THEN 'wrong_as_of'
+            WHEN d.anchor IS NULL THEN 'wrong' ELSE 'wrong_against' END,
+       NULL, z.error, z.resolved_start, z.resolved_end, z.resolved_precision, {SHOWN.format("start")},
+       {SHOWN.format("end")}
+FROM dated AS d JOIN date_resolutions AS z
+  ON z.expression IS NOT DISTINCT FROM d.expression AND z.anchor IS NOT DISTINCT FROM d.anchor AND z.future = d.future
+WHERE d.dated AND (d.expression IS NOT NULL OR d.anchor IS NOT NULL)
+  AND (z.error IS NOT NULL OR d.d_start IS DISTINCT FROM z.resolved_start OR d.d_end IS DISTINCT FROM z.resolved_end
+       OR d.precision IS DISTINCT FROM z.resolved_precision)
+"""
+GIVES = " gives {shown_start} to {shown_end} ({want_precision}), not the recorded dates."
+RECOMPUTED = "{d_start}..{d_end} {precision} != {want_start}..{want_end} {want_precision}"
+
+
+# --- coverage of each document -------------------------------------------------------------------------------------
+
+ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+                 "ninth": 9, "tenth": 10}
+PLURAL_WORDS = {"dozens": None, "hundreds": None, "thousands": None, "millions": None}
+_NUMBER_TOKEN = re.compile(r"(?<![0-9A-Za-z])([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:st|nd|rd|th)?(?![0-9A-Za-z])")
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted({*NUMBER_WORDS, *ORDINAL_WORDS, *PLURAL_WORDS, "million"},
+                                                   key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_DATE_WORDS = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"|(?:this|last|next|previous|same|coming|past) (?:year|month|week|decade)"
+    r"|years? (?:ago|past)|several (?:more )?(?:years|months|weeks|days)|today|yesterday|tomorrow)\b")
+
+
+def document_tokens(text: str) -> list[tuple[int, int, str, float | None]]:
+    """Every number (digits, number words) and date expression in a text: (start, end, text, value or None)."""
+    out = [(m.start(1), m.end(), m[0], float(m[1].replace(",", ""))) for m in _NUMBER_TOKEN.finditer(text)]
+    for m in _NUMBER_WORD.finditer(text):
+        word = m[1].lower()
+        out.append((m.start(), m.end(), m[0], NUMBER_WORDS.get(word, ORDINAL_WORDS.get(word))))
+    out += [(m.start(), m.end(), m[0], None) for m in _DATE_WORDS.finditer(text)]
+    return sorted(out)
+
+
+def date_expression_spans(ctx: Any) -> pl.DataFrame:
+    """Where in each document a recorded date expression stands: (document_id, start, end)."""
+    places = date_places(ctx).select("text", "expression", "position")
+    found = _expression_passages(ctx).join(places, on=["text", "expression"])
+    start = pl.col("start") + pl.col("position")
+    end = start + pl.col("expression").str.len_chars()
+    return found.select("document_id", start=start, end=end).drop_nulls().unique()
+
+
+def _valued_spans(ctx: Any) -> pl.DataFrame:
+    """(source_id, quote_start, quote_end, value, phrase): the quotes of statistics and claims, with their value and
+    the words of their qualifier."""
+    f = ctx.frames
+    figures = (f["statistic_evidence"].select(_text("statistic_id"), _text("source_id"), "quote_start", "quote_end")
+               .join(f["statistics"].select(_text("statistic_id"), "value", _text("qualifier_id")), on="statistic_id")
+               .join(f["qualifiers"].select(_text("qualifier_id"), _text("phrase")), on="qualifier_id", how="left"))
+    claims = f["claims"].select(_text("source_id"), "quote_start", "quote_end", value="claimed_value",
+                                phrase=pl.lit(None, pl.String))
+    return pl.concat([figures.select("source_id", "quote_start", "quote_end", "value", "phrase"), claims]).unique()
+
+
+def uncovered_tokens(ctx: Any) -> list[dict]:
+    """Each number or date expression of an archived document that no valued quote, date expression or omission
+    accounts for."""
+    texts = archived_texts(ctx)
+    spans, dates = _valued_spans(ctx), date_expression_spans(ctx)
+    omitted = ctx.frames["omissions"].select(document_id=_text("document_id"), start="start", end="end")
+    rows = dict(ctx.frames["sources"].with_row_index("row_").select(_text("source_id"), "row_").iter_rows())
+    out = []
+    for document, text in sorted(texts.items()):
+        valued = spans.filter(pl.col("source_id") == document).drop("source_id").rows()
+        plain = pl.concat([dates, omitted]).filter(pl.col("document_id") == document).select("start", "end").rows()
+        for start, end, token, value in document_tokens(text):
+            if any(s <= start and end <= e for s, e in plain):
+                continue
+            if any(s is not None and s <= start and end <= e
+                   and ((value is not None and v is not None and abs(v - value) < 1e-9)
+                        or (p and p.lower() == token.lower())) for s, e, v, p in valued):
+                continue
+            out.append({"tbl": "sources", "row_": rows[document], "col": "text_sha256", "token": token, "start": start,
+                        "end": end, "document": document})
+    return out
+
+
+RULES: list[Rule] = [
+    Rule(
+        "basis.dates_stated",
+        "Dates are stated by an expression in their quotes that resolves to them (relative ones against the stating "
+        "document's date), or inferred with a note.",
+        message={
+            "no_words": "Dates are recorded without the words that state them: give the expression, or leave the "
+                        "dates empty.",
+            "no_dates": "An expression is recorded but the dates are empty: resolve it, or leave both empty.",
+            "not_quoted": "The expression {expression!r} is in no quote of the row's evidence or basis.",
+            "relative": "{expression!r} is relative: stated, it is resolved against the date of the document whose "
+                        "quote holds it; resolved against another source's date it is an inference (record an "
+                        "inferred basis with a note).",
+            "bound": "The quote says {word!r} {expression!r}: the word makes the date a bound, so it belongs in the "
+                     "expression.",
+            "unresolvable": "The dates cannot be recomputed: {error}.",
+            "wrong": "{expression!r}" + GIVES,
+            "wrong_against": "{expression!r} resolved against {anchor}" + GIVES,
+            "wrong_as_of": "As of the anchor's date resolved against {anchor}" + GIVES,
+        },
+        values={"no_words": "", "no_dates": "{expression}", "not_quoted": "{expression}", "relative": "{anchor}",
+                "bound": "{expression}", "unresolvable": "{expression}", "wrong": RECOMPUTED,
+                "wrong_against": RECOMPUTED, "wrong_as_of": RECOMPUTED},
+        sql=DATES_SQL,
+        example=Example((edit("statistics", "S001", period_start="2024-07-01", period_end="2024-12-31"),),
+                        (("statistics", "S001", "period_start"),),
+                        also=tuple(("time.period_before_report", "statistic_evidence", key, column) for key, column in (
+                            ("S001|doc-devdiscourse", "cited_source_id"), ("S001|doc-devdiscourse", "source_id"),
+                            ("S001|doc-shafaq-news", "cited_source_id")))),
+    ),
+    Rule(
+        "basis.document_coverage",
+        "With --archive: every number and date expression of each document is in a quote of a statistic or claim "
+        "with that value, in a recorded date expression, or in an omission.",
+        message="{token!r} at {start}:{end} of {document} is in no quote of a statistic or claim with that value, in "
+                "no recorded date expression, and in no omission.",
+        values="{token!r} at {start}",
+        check=uncovered_tokens,
+        stage="archive",
+        example=Example((delete("statistic_evidence", {"statistic_id": "S001", "source_id": "doc-devdiscourse"}),),
+                        (("sources", "doc-devdiscourse", "text_sha256"),), archive=True),
+    ),
+]
