@@ -78,11 +78,14 @@ TEXT_CHANGES = ("replace", "truncate")  # changes of the file's text rather than
 @dataclass(frozen=True)
 class Example:
     """A corruption of the real package (`changes`) and every failure the rule then reports (`fails`). With
-    `archive`, the rule runs with an archive rebuilt from the package's own quotes."""
+    `archive`, the rule runs with an archive rebuilt from the package's own quotes. `also` lists the failures of
+    other rules the same corruption causes, as (rule, table, key, column): what the whole validator reports beside
+    the rule's own (synth plants every example at once and expects exactly these)."""
 
     changes: tuple[Change, ...]
     fails: tuple[Where, ...]
     archive: bool = False
+    also: tuple[tuple[str, str, str, str], ...] = ()
 
 
 class _Template(string.Formatter):

@@ -45,3 +45,27 @@ def test_example_fails_the_rule_exactly_where_it_says(rule: Rule, tmp_path: Path
     assert len(failures) == len(set(failures)), "a failure is reported twice"
     for failure in failures:  # one sentence, naming the rule
         assert failure.rule == rule.id and failure.message.endswith(".") and "\n" not in failure.message
+
+
+def _everything(rule: Rule, tmp_path: Path) -> set[tuple[str, str, str, str]]:
+    """Every failure of the whole validator on the rule's example: with an archive of the package's own quotes (so
+    the archive rules run), and with the Parquet comparison only for a parity example (the CSVs are edited, their
+    twins are not)."""
+    from isis_iraq_syria.validate import validate
+
+    root = copy_package(tmp_path / "pkg")
+    parity = rule.stage == "parity"
+    archive = None if parity else make_archive(root, tmp_path / "archive")
+    apply_changes(root, rule.example.changes)
+    report = validate(Package.load(root), archive, parity=parity)
+    return {(f.rule, f.resource, f.key, f.column) for f in report.failures}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", [r for r in EXAMPLES if r.stage != "file"], ids=lambda rule: rule.id)
+def test_example_causes_exactly_the_failures_it_declares(rule: Rule, tmp_path: Path) -> None:
+    """What synth plants and expects: the rule's own failures, and those of other rules the example declares."""
+    found = _everything(rule, tmp_path)
+    own = {(rule.id, *where) for where in rule.example.fails}
+    also = tuple(sorted(f for f in found if f[0] != rule.id))
+    assert found == own | set(rule.example.also), f"also={also!r}"
