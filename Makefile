@@ -15,6 +15,8 @@ STAMP := $(VENV)/.installed
 # cffconvert pins a jsonschema that frictionless cannot use: it gets a venv of its own.
 CFF_VENV := .venv-cff
 CFF_STAMP := $(CFF_VENV)/.installed
+SPARK_VENV := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed
 # The archived source documents, when this checkout sits beside them; quotes are then checked against them.
 ARCHIVE ?= $(wildcard ../shared/seeds)
 
@@ -61,6 +63,13 @@ $(DOCS_STAMP): $(PARQUET) datapackage.json $(SCHEMAS) $(CODE) README.md
 	$(PY) scripts/codebook.py
 	touch $@
 
+# Apache Spark for the test that runs every rule's query on it (tests/test_spark.py): a venv of its own, since
+# pandera imports pyspark wherever it is installed (3 s more for every validation, and a warning).
+$(SPARK_STAMP): requirements-spark.txt | $(STAMP)
+	$(UV) venv --quiet --clear --python $(PYTHON) $(SPARK_VENV)
+	$(UV) pip install --python $(SPARK_VENV)/bin/python -r requirements-spark.txt
+	touch $@
+
 $(CFF_STAMP): requirements-cff.txt | $(STAMP)
 	$(UV) venv --quiet --clear --python $(PYTHON) $(CFF_VENV)
 	$(UV) pip install --python $(CFF_VENV)/bin/python -r requirements-cff.txt
@@ -74,7 +83,7 @@ PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 test: $(STAMP)
 	$(PYTEST) -m "not slow"
 
-check: $(STAMP) $(CFF_STAMP)
+check: $(STAMP) $(CFF_STAMP) $(SPARK_STAMP)
 	CFFCONVERT=$(CFF_VENV)/bin/cffconvert $(PYTEST)
 
 # The files kept clean so far: the public API and the tests outside the rules. Others join the list once clean.
@@ -113,4 +122,4 @@ serve: release
 	$(VENV)/bin/datasette serve --immutable dist/*.sqlite --metadata dist/*.datasette.json --host 127.0.0.1 --port $(PORT)
 
 clean:
-	rm -rf $(VENV) $(CFF_VENV) dist .pytest_cache
+	rm -rf $(VENV) $(CFF_VENV) $(SPARK_VENV) dist .pytest_cache
