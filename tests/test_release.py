@@ -289,7 +289,7 @@ def test_citation_is_valid_and_names_the_package_version() -> None:
     assert f'version: "{Package.load(ROOT).version}"' in text
     cffconvert = os.environ.get("CFFCONVERT") or shutil.which("cffconvert")
     if cffconvert is None:
-        pytest.skip("cffconvert is installed by 'make test' in .venv-cff")
+        pytest.skip("cffconvert is installed by 'make check' in .venv-cff")
     result = subprocess.run(
         [cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")], capture_output=True, text=True
     )
