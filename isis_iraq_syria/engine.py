@@ -33,13 +33,17 @@ class Context:
     frames: dict[str, pl.DataFrame]
     archive: dict[str, str] | None = None  # sha256 of a document's bytes -> its text
     derived: Mapping[str, Callable[[Context], pa.Table | pl.DataFrame]] = field(default_factory=dict)
+    # the engine's SQL, for a check that compares files with the tables (set by the Engine)
+    sql: Callable[[str], pa.Table] | None = None
 
 
 class Engine:
     def __init__(self, ctx: Context, threads: int | None = None) -> None:
         self.ctx = ctx
-        config = {"threads": threads} if threads else {}
+        # the order of a query's rows is not needed (failures are sorted when reported): DuckDB then holds less
+        config: dict[str, Any] = {"preserve_insertion_order": False} | ({"threads": threads} if threads else {})
         self.con = duckdb.connect(config=config)
+        ctx.sql = self.query
         for name, frame in ctx.frames.items():
             self.con.register(name, frame.with_row_index(ROW).to_arrow())
         self._registered = set(ctx.frames)
