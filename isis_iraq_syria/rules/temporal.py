@@ -2,101 +2,125 @@
 
 from __future__ import annotations
 
-import polars as pl
+from .model import Example, Rule, edit
+from .references import union
 
-from ..report import Failure, fmt
-from .base import Context, Rule
-
-DATED = [  # (table, start column, end column, precision column)
-    ("statistics", "period_start", "period_end", "period_precision"),
-    ("events", "date_start", "date_end", "date_precision"),
-    ("sources", "published_start", "published_end", "date_precision"),
+DATED = [  # the tables with a date range, and its columns
+    {"table": "statistics", "start": "period_start", "end": "period_end", "precision": "period_precision"},
+    {"table": "events", "start": "date_start", "end": "date_end", "precision": "date_precision"},
+    {"table": "sources", "start": "published_start", "end": "published_end", "precision": "date_precision"},
 ]
 
-
-def check_period_order(ctx: Context, rule: Rule) -> list[Failure]:
-    out = []
-    for table, start, end, _ in DATED:
-        out += ctx.flag(table, pl.col(start) > pl.col(end), end, rule, lambda r, s=start, e=end: f"{fmt(r[s])} > {fmt(r[e])}",
-                        lambda r, s=start, e=end: f"{e} {fmt(r[e])} is before {s} {fmt(r[s])}.")
-    return out
-
-
-# unit -> its length in months (units start in January): a date starts a unit when it is the first day of a month
-# that many months after a January; it ends one when the next day starts one. Calendar fields, not truncation to
-# each unit in turn: a few passes instead of twenty at a million rows.
+# precision -> the unit's length in months (units start in January); a day is always a whole unit
 UNIT_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
 
-def starts_unit(date: pl.Expr, precision: str) -> pl.Expr:
-    """Whether the date is the first day of a day, month, quarter, half-year or year, as its precision says (false for
-    a precision that is none of these)."""
-    months = pl.col(precision).replace_strict(UNIT_MONTHS, default=None, return_dtype=pl.Int8)
-    return (pl.col(precision) == "day") | ((date.dt.day() == 1) & ((date.dt.month() - 1) % months == 0)).fill_null(False)
+def starts_unit(date: str, precision: str) -> str:
+    """SQL: whether the date is the first day of a unit of its precision (false for a precision that is no unit):
+    the first day of a month that many months after a January. Calendar fields, as every engine has them."""
+    months = " ".join(f"WHEN '{unit}' THEN {n}" for unit, n in UNIT_MONTHS.items())
+    return (f"({precision} = 'day' OR COALESCE(EXTRACT(day FROM {date}) = 1 "
+            f"AND (EXTRACT(month FROM {date}) - 1) % (CASE {precision} {months} END) = 0, FALSE))")
 
 
-def ends_unit(date: pl.Expr, precision: str) -> pl.Expr:
-    """Whether the date is the last day of a unit of its precision: the next day starts one."""
-    return starts_unit((date.to_physical() + 1).cast(pl.Date), precision)  # days since 1970: the next day is one more
+def ends_unit(date: str, precision: str) -> str:
+    """SQL: whether the date is the last day of a unit of its precision: the next day starts one."""
+    return starts_unit(f"({date} + INTERVAL 1 DAY)", precision)
 
 
-def check_precision_matches_dates(ctx: Context, rule: Rule) -> list[Failure]:
-    out = []
-    for table, start, end, precision in DATED:
-        unknown = pl.col(precision) == "unknown"
-        # an open start is a bound ('by 2019'), an open end a start only ('since 2017'): one of them is enough
-        bad = (
-            (unknown & (pl.col(start).is_not_null() | pl.col(end).is_not_null()))
-            | (~unknown & pl.col(start).is_null() & pl.col(end).is_null())
-            | (~unknown & pl.col(start).is_not_null() & ~starts_unit(pl.col(start), precision))
-            | (~unknown & pl.col(end).is_not_null() & ~ends_unit(pl.col(end), precision))
-        )
-        out += ctx.flag(table, bad, precision, rule,
-                        lambda r, s=start, e=end, p=precision: f"{fmt(r[s])}..{fmt(r[e])} {r[p]}",
-                        lambda r, s=start, e=end, p=precision: (
-                            f"{s} must be the first day and {e} the last day of a {r[p]}, and at least one of them is given"
-                            if r[p] != "unknown" else f"with precision unknown, {s} and {e} must be empty") + ".")
-    return out
+def _precision(table: str, start: str, end: str, precision: str) -> str:
+    # an open start is a bound ('by 2019'), an open end a start only ('since 2017'): one of them is enough
+    p, s, e = f"t.{precision}", f"t.{start}", f"t.{end}"
+    return f"""
+    SELECT '{table}' AS tbl, t.row_, '{precision}' AS col, CASE WHEN {p} = 'unknown' THEN 'unknown' ELSE 'unit' END
+           AS case_, '{start}' AS start_name, '{end}' AS end_name, {s} AS start_value, {e} AS end_value,
+           {p} AS precision
+    FROM {table} AS t
+    WHERE {p} IS NOT NULL AND CASE WHEN {p} = 'unknown' THEN {s} IS NOT NULL OR {e} IS NOT NULL
+               ELSE ({s} IS NULL AND {e} IS NULL) OR ({s} IS NOT NULL AND NOT {starts_unit(s, p)})
+                    OR ({e} IS NOT NULL AND NOT {ends_unit(e, p)}) END"""
 
 
-def _after_report(ctx: Context, rule: Rule, table: str, subject: str, subject_table: str, date_column: str, exempt: pl.Expr | None) -> list[Failure]:
-    published = ctx.frames["sources"].select("source_id", "published_end")
-    frame = ctx.join_rows(ctx.rows(table, subject, "source_id", "cited_source_id"), table, subject, subject_table, subject,
-                          {"dated": date_column} | ({"status": "status"} if exempt is not None else {}))
-    out = []
-    for column in ("source_id", "cited_source_id"):
-        joined = frame.join(published.rename({"source_id": column, "published_end": "reported"}), on=column, how="left")
-        condition = pl.col("dated") > pl.col("reported")
-        if exempt is not None:
-            condition &= ~exempt.fill_null(False)
-        out += ctx.report(table, joined.filter(condition.fill_null(False)), column, rule,
-                          lambda r: f"{fmt(r['dated'])} > {fmt(r['reported'])}",
-                          lambda r, c=column: f"{r[subject]} is dated {fmt(r['dated'])}, after {r[c]} was published ({fmt(r['reported'])}).")
-    return out
+def _after_report(table: str, subject: str, subject_table: str, dated: str, exempt: str = "FALSE") -> str:
+    """The rows of an evidence table whose subject is dated after a source they name (either column) was published,
+    unless `exempt` (over the subject's row `x`)."""
+    return union(f"""
+    SELECT '{table}' AS tbl, v.row_, '{{column}}' AS col, v.{subject} AS subject, v.{{column}} AS source,
+           x.{dated} AS dated, s.published_end AS reported
+    FROM {table} AS v JOIN {subject_table} AS x ON x.{subject} = v.{subject}
+    JOIN sources AS s ON s.source_id = v.{{column}}
+    WHERE x.{dated} > s.published_end AND NOT COALESCE({exempt}, FALSE)""",
+                 [{"column": "source_id"}, {"column": "cited_source_id"}])
 
 
-def check_period_before_report(ctx: Context, rule: Rule) -> list[Failure]:
-    return _after_report(ctx, rule, "statistic_evidence", "statistic_id", "statistics", "period_end", None)
-
-
-def check_event_before_report(ctx: Context, rule: Rule) -> list[Failure]:
-    return _after_report(ctx, rule, "event_evidence", "event_id", "events", "date_start", pl.col("status").is_in(["planned", "announced"]))
-
-
-def check_citation_order(ctx: Context, rule: Rule) -> list[Failure]:
-    sources = ctx.frames["sources"]
-    frame = (ctx.rows("citations")
-             .join(sources.select(pl.col("source_id").alias("cited_source_id"), pl.col("published_start").alias("cited")), on="cited_source_id", how="left")
-             .join(sources.select(pl.col("source_id").alias("citing_source_id"), pl.col("published_end").alias("citing")), on="citing_source_id", how="left"))
-    return ctx.report("citations", frame.filter((pl.col("cited") > pl.col("citing")).fill_null(False)), "cited_source_id", rule,
-                      lambda r: f"{fmt(r['cited'])} > {fmt(r['citing'])}",
-                      lambda r: f"{r['citing_source_id']} cites {r['cited_source_id']}, published after it ({fmt(r['cited'])}).")
-
+AFTER_REPORT = "{subject} is dated {dated}, after {source} was published ({reported})."
 
 RULES: list[Rule] = [
-    Rule("time.period_order", "A period or date range does not end before it starts.", check_period_order, tables=("statistics", "events", "sources")),
-    Rule("time.precision_matches_dates", "Start and end fall on the first and last day of a unit of the stated precision; unknown precision means no dates.", check_precision_matches_dates, tables=("statistics", "events", "sources")),
-    Rule("time.period_before_report", "A reported period ends on or before the publication of each source that reports it.", check_period_before_report, tables=("statistic_evidence", "statistics", "sources")),
-    Rule("time.event_before_report", "An event starts on or before the publication of each source that reports it, unless planned or announced.", check_event_before_report, tables=("event_evidence", "events", "sources")),
-    Rule("time.citation_order", "No document cites a source published after it.", check_citation_order, tables=("citations", "sources")),
+    Rule(
+        "time.period_order",
+        "A period or date range does not end before it starts.",
+        message="{end_name} {end_value} is before {start_name} {start_value}.",
+        values="{start_value} > {end_value}",
+        sql=union("""
+        SELECT '{table}' AS tbl, row_, '{end}' AS col, '{start}' AS start_name, '{end}' AS end_name,
+               {start} AS start_value, {end} AS end_value
+        FROM {table} WHERE {start} > {end}""", DATED),
+        example=Example((edit("statistics", "S002", period_start="2024-01-01"),),
+                        (("statistics", "S002", "period_end"),),
+                        also=(("basis.dates_stated", "statistics", "S002", "period_start"),)),
+    ),
+    Rule(
+        "time.precision_matches_dates",
+        "Start and end fall on the first and last day of a unit of the stated precision; unknown precision means no "
+        "dates.",
+        message={"unit": "{start_name} must be the first day and {end_name} the last day of a {precision}, and at "
+                         "least one of them is given.",
+                 "unknown": "with precision unknown, {start_name} and {end_name} must be empty."},
+        values="{start_value}..{end_value} {precision}",
+        sql="\nUNION ALL\n".join(_precision(**dated) for dated in DATED),
+        example=Example((edit("events", "E009", date_end="2024-09-29"),), (("events", "E009", "date_precision"),),
+                        also=(("basis.dates_stated", "events", "E009", "date_start"),)),
+    ),
+    Rule(
+        "time.period_before_report",
+        "A reported period ends on or before the publication of each source that reports it.",
+        message=AFTER_REPORT,
+        values="{dated} > {reported}",
+        sql=_after_report("statistic_evidence", "statistic_id", "statistics", "period_end"),
+        example=Example((edit("statistics", "S015", period_start="2024-08-01", period_end="2024-08-31"),),
+                        (("statistic_evidence", "S015|doc-shafaq-news", "cited_source_id"),),
+                        also=(("basis.dates_stated", "statistics", "S015", "period_start"),)),
+    ),
+    Rule(
+        "time.event_before_report",
+        "An event starts on or before the publication of each source that reports it, unless planned or announced.",
+        message=AFTER_REPORT,
+        values="{dated} > {reported}",
+        sql=_after_report("event_evidence", "event_id", "events", "date_start",
+                          exempt="x.status IN ('planned', 'announced')"),
+        example=Example((edit("events", "E017", date_start="2024-07-18", date_end="2024-07-18"),),
+                        (("event_evidence", "E017|doc-devdiscourse", "source_id"),
+                         ("event_evidence", "E017|doc-devdiscourse", "cited_source_id")),
+                        # E017's precision is unknown: dates given to it fail that rule too
+                        also=(("basis.dates_stated", "events", "E017", "date_expression"),
+                              ("time.precision_matches_dates", "events", "E017", "date_precision"))),
+    ),
+    Rule(
+        "time.citation_order",
+        "No document cites a source published after it.",
+        message="{citing_source_id} cites {cited_source_id}, published after it ({cited}).",
+        values="{cited} > {citing}",
+        sql="""
+        SELECT 'citations' AS tbl, c.row_, 'cited_source_id' AS col, c.citing_source_id, c.cited_source_id,
+               cited.published_start AS cited, citing.published_end AS citing
+        FROM citations AS c
+        JOIN sources AS cited ON cited.source_id = c.cited_source_id
+        JOIN sources AS citing ON citing.source_id = c.citing_source_id
+        WHERE cited.published_start > citing.published_end
+        """,
+        example=Example((edit("sources", "centcom-statement", published_start="2024-07-18",
+                              published_end="2024-07-18"),),
+                        (("citations", "doc-devdiscourse|centcom-statement", "cited_source_id"),),
+                        also=(("basis.dates_stated", "sources", "centcom-statement", "published_start"),)),
+    ),
 ]
