@@ -43,6 +43,8 @@ def _compare(root: Path, folder: Path) -> int:
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}  # Spark listens on the loopback address only
     subprocess.run([str(SPARK_PYTHON), str(ROOT / "tests" / "spark_rules.py"), str(folder)], check=True, timeout=900, env=env)
     spark = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    errors = {rule: result["error"] for rule, result in spark.items() if isinstance(result, dict)}
+    assert not errors, f"Spark could not run these rules' queries: {errors}"
     found = 0
     for rule in declared:
         duck = runner.rows(rule)
