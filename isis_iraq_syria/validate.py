@@ -84,9 +84,9 @@ def _schema_failures_of(table: Table, frame: pl.DataFrame) -> list[Failure]:
     return out
 
 
-def _run_rule(rule: Any, runner: engine.Engine, legacy: Any) -> list[Failure]:
+def _run_rule(rule: Rule, runner: engine.Engine) -> list[Failure]:
     try:
-        return runner.failures(rule) if isinstance(rule, Rule) else rule.run(legacy)
+        return runner.failures(rule)
     except Exception as err:  # a rule meeting data it cannot handle must still not end in a traceback
         return [Failure("", "", "", None, rule.id, "", f"The rule could not run on this data ({type(err).__name__}: "
                         f"{err}); fix the other failures first.")]
@@ -112,7 +112,7 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
                         "to finish or undo it")
     documents = _archive(archive)
     report = Report()
-    frames, failures, control_free = read_package(package, on_step=on_step)
+    frames, failures, _ = read_package(package, on_step=on_step)
     report.frames = frames if keep_frames else {}
     report.rows_checked = {name: len(frame) for name, frame in frames.items()}
     report.failures += failures
@@ -123,19 +123,16 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     report.failures += [f for f in schema_failures(package, frames, workers, on_step)
                         if not (f.rule == "schema.required" and (f.resource, f.line, f.column) in typed)]
     runner = engine.Engine(engine.Context(package, frames, documents, DERIVED))
-    from .rules.base import Context as Legacy  # the rules not yet declared as queries
-
-    legacy = Legacy(package, frames, documents, control_free)
     wanted = {"file": False, "schema": True, "rules": True, "archive": documents is not None, "parity": parity}
     for rule in RULES:
         if not wanted[rule.stage]:
             continue
-        if rule.stage == "schema" and not (isinstance(rule, Rule) and rule.query(package)):
+        if rule.stage == "schema" and rule.query(package) is None:
             report.rules_run.append(rule.id)  # carried out by the Pandera schemas above
             continue
         if on_step:
             on_step(rule.id)
-        report.failures += _run_rule(rule, runner, legacy)
+        report.failures += _run_rule(rule, runner)
         report.rules_run.append(rule.id)
     return report
 

@@ -74,7 +74,7 @@ def make_archive(root: Path, dest: Path) -> Path:
     """
     dest.mkdir(parents=True, exist_ok=True)
     placed: dict[str, set[tuple[int, str]]] = {}
-    from isis_iraq_syria.rules.base import EVIDENCE  # the validator's own list of the tables that quote documents
+    from isis_iraq_syria.rules.model import EVIDENCE  # the validator's own list of the tables that quote documents
 
     for q in EVIDENCE:
         table, column, quote, start = q.table, q.document, q.quote, q.start

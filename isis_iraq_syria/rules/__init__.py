@@ -8,12 +8,12 @@ rows and a failing example; one module per family.
 from __future__ import annotations
 
 from . import arithmetic, basis, basis_dates, descriptor, hygiene, parity, provenance, references, structure, temporal
-from .base import Context, Rule
+from .model import Rule
 from .provenance import load_archive, numbers_in
 
 FAMILIES = (structure, descriptor, arithmetic, references, temporal, provenance, basis, basis_dates, hygiene, parity)
-RULES: list = [rule for family in FAMILIES for rule in family.RULES]
+RULES: list[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 DERIVED: dict = {name: make for family in FAMILIES for name, make in getattr(family, "DERIVED", {}).items()}
 
-__all__ = ["DERIVED", "FAMILIES", "RULES", "RULES_BY_ID", "Context", "Rule", "load_archive", "numbers_in"]
+__all__ = ["DERIVED", "FAMILIES", "RULES", "RULES_BY_ID", "Rule", "load_archive", "numbers_in"]

@@ -23,6 +23,29 @@ Where = tuple[str, str, str]  # (table, primary key as text, column) of a failur
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """A table of passages copied from archived documents: which column names the document, which holds the text,
+    and which hold its span (the text is document[start:end])."""
+    table: str
+    document: str
+    quote: str = "quote"
+    start: str = "quote_start"
+    end: str = "quote_end"
+
+
+# The tables whose rows quote the archived documents: the archive rules read them, and so do the tests' and
+# synth's archives, rebuilt from the quotes.
+EVIDENCE = [
+    Quoted("statistic_evidence", "source_id"),
+    Quoted("event_evidence", "source_id"),
+    Quoted("claims", "source_id"),
+    Quoted("citations", "citing_source_id"),
+    Quoted("bases", "document_id"),
+    Quoted("omissions", "document_id", "text", "start", "end"),
+]
+
+
+@dataclass(frozen=True)
 class Change:
     """One edit of a CSV, as a curator makes it: cells of the rows matching `where` changed, those rows deleted, or
     a row appended. `where` matches cells by their text; a str is the value of the table's first key column."""

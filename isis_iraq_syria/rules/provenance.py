@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from .base import EVIDENCE, Quoted
+from .model import EVIDENCE, Quoted
 from .model import Example, Rule, delete, edit
 
 NUMBER_WORDS = {"once": 1, "one": 1, "single": 1, "double": 2, "twice": 2, "two": 2, "three": 3, "triple": 3, "four": 4,

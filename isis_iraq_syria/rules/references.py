@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import EVIDENCE
+from .model import EVIDENCE
 from .model import Example, Rule, delete, edit
 
 
