@@ -151,7 +151,11 @@ RULES: list[Rule] = [
                           WHERE e.statistic_id = s.statistic_id AND n.number = s.value)
         """,
         example=Example((edit("statistics", "S001", value="135", lower_bound="135", upper_bound="135"),),
-                        (("statistics", "S001", "value"),)),
+                        (("statistics", "S001", "value"),),
+                        # S025 is computed from S001; the documents' 153 is now recorded nowhere
+                        also=(("arith.derivation_recomputes", "statistics", "S025", "value"),
+                              ("basis.document_coverage", "sources", "doc-devdiscourse", "text_sha256"),
+                              ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"))),
     ),
     Rule(
         "prov.qualifier_in_quote",
@@ -176,8 +180,9 @@ RULES: list[Rule] = [
         values="{text_sha256}",
         check=documents_not_archived,
         stage="archive",
-        example=Example((edit("sources", "doc-devdiscourse", text_sha256="0" * 64),),
-                        (("sources", "doc-devdiscourse", "text_sha256"),), archive=True),
+        # a source that is no document given a hash, as if archived: no file of the archive has it
+        example=Example((edit("sources", "sudani-remarks", text_sha256="0" * 64),),
+                        (("sources", "sudani-remarks", "text_sha256"),), archive=True),
     ),
     Rule(
         "prov.quote_in_archive",

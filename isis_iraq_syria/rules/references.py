@@ -27,7 +27,8 @@ RULES: list[Rule] = [
                    ELSE NOT EXISTS (SELECT 1 FROM statistic_evidence AS e WHERE e.statistic_id = s.statistic_id) END
         """,
         example=Example((delete("statistic_evidence", {"statistic_id": "S014"}),),
-                        (("statistics", "S014", "statistic_id"),)),
+                        (("statistics", "S014", "statistic_id"),),
+                        also=(("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),)),
     ),
     Rule(
         "ref.event_has_evidence",
@@ -51,6 +52,10 @@ RULES: list[Rule] = [
         FROM {table} AS q JOIN sources AS s ON s.source_id = q.{column}
         WHERE s.text_sha256 IS NULL""", [{"table": q.table, "column": q.document} for q in EVIDENCE]),
         example=Example((edit("statistic_evidence", {"statistic_id": "S015"}, source_id="kurilla-testimony"),),
-                        (("statistic_evidence", "S015|kurilla-testimony", "source_id"),)),
+                        (("statistic_evidence", "S015|kurilla-testimony", "source_id"),),
+                        # the quote no longer counts for its document, and its basis row names a document that does
+                        # not report the statistic
+                        also=(("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
+                              ("basis.fits_cell", "bases", "B017", "document_id"))),
     ),
 ]

@@ -36,8 +36,9 @@ def _file(id_: str, reason: str, *changes: Any, table: str) -> Rule:
     return Rule(id_, reason, message="", stage="file", example=Example(tuple(changes), ((table, "", ""),)))
 
 
-def _schema(id_: str, reason: str, message: str, change: Any, where: tuple[str, str, str]) -> Rule:
-    return Rule(id_, reason, message=message, values="{value}", stage="schema", example=Example((change,), (where,)))
+def _schema(id_: str, reason: str, message: str, change: Any, where: tuple[str, str, str], also: tuple = ()) -> Rule:
+    return Rule(id_, reason, message=message, values="{value}", stage="schema",
+                example=Example((change,), (where,), also=also))
 
 
 RULES: list[Rule] = [
@@ -51,7 +52,10 @@ RULES: list[Rule] = [
           replace("geographies", "\nIRQ,Iraq,country,IRQ,,,", "\nIRQ,Iraq,country,IRQ,,,,"), table="geographies"),
     _schema("schema.type", "Every cell parses as its field's type (integer, number, boolean, YYYY-MM-DD date).",
             "{value!r} is not a valid {type}{hint}.", edit("statistics", "S003", value="19b6"),
-            ("statistics", "S003", "value")),
+            ("statistics", "S003", "value"),
+            # the value read as empty: its bounds no longer follow from it, and the document's 196 is recorded nowhere
+            also=(("arith.qualifier_bounds", "statistics", "S003", "value"),
+                  ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"))),
     _schema("schema.required", "Required fields are not empty.", "{column} is required but empty.",
             edit("events", "E001", description=""), ("events", "E001", "description")),
     _schema("schema.enum", "A field with allowed values holds one of them.",
@@ -59,13 +63,18 @@ RULES: list[Rule] = [
             ("events", "E001", "status")),
     _schema("schema.pattern", "A field with a pattern matches it.",
             "{value!r} does not match the pattern of {column}, {pattern}.",
-            edit("geographies", "IRQ", iso3166_1_alpha3="Iraq"), ("geographies", "IRQ", "iso3166_1_alpha3")),
+            edit("geographies", "IRQ", iso3166_1_alpha3="Iraq"), ("geographies", "IRQ", "iso3166_1_alpha3"),
+            # no country is IRQ's parent code any more: Iraq and its provinces are no longer ISO 3166 codes
+            also=tuple(("hygiene.iso3166", "geographies", key, column) for key, column in (
+                ("IQ-DI", "iso3166_2"), ("IQ-KI", "iso3166_2"), ("IQ-NI", "iso3166_2"), ("IQ-SD", "iso3166_2"),
+                ("IRQ", "iso3166_1_alpha3"), ("IRQ", "level")))),
     _schema("schema.length", "Text respects its field's minimum and maximum length (quotes at most 300 characters).",
             "{column} has {length} characters; it must have {shortest} to {longest}.",
-            edit("claims", "C001", quote="x" * 301), ("claims", "C001", "quote")),
+            edit("claims", "C001", quote="x" * 301), ("claims", "C001", "quote"),
+            also=(("prov.quote_in_archive", "claims", "C001", "quote"),)),
     _schema("schema.range", "Numbers respect their field's minimum and maximum.",
-            "{value} is outside the range of {column} ({minimum}..{maximum}).", edit("qualifiers", "around", band="1.5"),
-            ("qualifiers", "around", "band")),
+            "{value} is outside the range of {column} ({minimum}..{maximum}).", edit("qualifiers", "nearly", band="1.5"),
+            ("qualifiers", "nearly", "band")),
     _schema("schema.unique", "Primary keys, unique keys and unique fields have no duplicates.",
             "The {what} ({fields}) is duplicated.",
             append("event_geographies", event_id="E022", geography_id="SYR"),
