@@ -27,27 +27,43 @@ from .validate import validate
 MANIFEST = "manifest.json"
 
 
-CSV_DIALECT = {"header": True, "delimiter": ",", "quoteChar": "\"", "doubleQuote": True, "skipInitialSpace": False}
+CSV_DIALECT = {"header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False}
 
 
 def resources(package: Package) -> list[dict]:
     """One resource per CSV and one per Parquet twin, sharing the Table Schema by path."""
     out = []
     for name, table in package.tables.items():
-        out.append({
-            "name": name, "type": "table", "title": table.title, "description": table.description,
-            "path": f"data/{name}.csv", "scheme": "file", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            # every property the validator's reader assumes is declared: left out, frictionless sniffs it from the
-            # first rows (a cell starting with a space made it skip initial spaces, and read other values)
-            "dialect": CSV_DIALECT,
-            "schema": table.schema_path,
-        })
-        out.append({
-            "name": f"{name}-parquet", "type": "table", "title": f"{table.title} (Parquet)",
-            "description": f"Typed Parquet twin of data/{name}.csv, generated from it.",
-            "path": f"data/{name}.parquet", "scheme": "file", "format": "parquet", "mediatype": "application/vnd.apache.parquet",
-            "schema": table.schema_path,
-        })
+        out.append(
+            {
+                "name": name,
+                "type": "table",
+                "title": table.title,
+                "description": table.description,
+                "path": f"data/{name}.csv",
+                "scheme": "file",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                # every property the validator's reader assumes is declared: left out, frictionless sniffs it from the
+                # first rows (a cell starting with a space made it skip initial spaces, and read other values)
+                "dialect": CSV_DIALECT,
+                "schema": table.schema_path,
+            }
+        )
+        out.append(
+            {
+                "name": f"{name}-parquet",
+                "type": "table",
+                "title": f"{table.title} (Parquet)",
+                "description": f"Typed Parquet twin of data/{name}.csv, generated from it.",
+                "path": f"data/{name}.parquet",
+                "scheme": "file",
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "schema": table.schema_path,
+            }
+        )
     return out
 
 
@@ -74,7 +90,15 @@ def v1_schema(table: Table) -> dict:
     descriptor["fields"] = [{k: v for k, v in f.items() if k != "missingValues"} for f in table.descriptor["fields"]]
     keys = []
     for fk in table.descriptor.get("foreignKeys", []):
-        keys.append({**fk, "reference": {"resource": fk["reference"].get("resource", ""), **{k: v for k, v in fk["reference"].items() if k != "resource"}}})
+        keys.append(
+            {
+                **fk,
+                "reference": {
+                    "resource": fk["reference"].get("resource", ""),
+                    **{k: v for k, v in fk["reference"].items() if k != "resource"},
+                },
+            }
+        )
     if keys:
         descriptor["foreignKeys"] = keys
     return descriptor
@@ -85,8 +109,13 @@ def v1_descriptor_bytes(package: Package) -> bytes:
     descriptor = {k: v for k, v in package.descriptor.items() if k not in ("$schema", "resources")}
     descriptor["profile"] = "tabular-data-package"
     descriptor["resources"] = [
-        {**{k: v for k, v in r.items() if k not in ("type", "schema")}, "profile": "tabular-data-resource", "schema": v1_schema(package.tables[r["name"]])}
-        for r in resources(package) if r["format"] == "csv"
+        {
+            **{k: v for k, v in r.items() if k not in ("type", "schema")},
+            "profile": "tabular-data-resource",
+            "schema": v1_schema(package.tables[r["name"]]),
+        }
+        for r in resources(package)
+        if r["format"] == "csv"
     ]
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
 
@@ -138,9 +167,13 @@ def write_if_changed(files: dict[Path, bytes]) -> list[Path]:
 def _targets(root: Path, relative: str) -> Path:
     """Where a staged file goes: only the build's own outputs, whatever a manifest says."""
     parts = Path(relative).parts
-    if relative in (DESCRIPTOR, V1_DESCRIPTOR) or (len(parts) == 2 and parts[0] == "data" and relative.endswith(".parquet") and ".." not in parts):
+    if relative in (DESCRIPTOR, V1_DESCRIPTOR) or (
+        len(parts) == 2 and parts[0] == "data" and relative.endswith(".parquet") and ".." not in parts
+    ):
         return root / relative
-    raise CannotRun(f"{STAGING}/{MANIFEST}: names {relative!r}, which is not a file the build writes; remove {STAGING}/ by hand")
+    raise CannotRun(
+        f"{STAGING}/{MANIFEST}: names {relative!r}, which is not a file the build writes; remove {STAGING}/ by hand"
+    )
 
 
 def recover(root: Path) -> str | None:
@@ -178,7 +211,9 @@ def commit(root: Path, files: dict[Path, bytes]) -> list[Path]:
         return []
     for folder in {p.parent for p in changed} | {root}:
         if not os.access(folder, os.W_OK):
-            raise CannotRun(f"{folder.relative_to(root) if folder != root else '.'}/: not writable; nothing was written")
+            raise CannotRun(
+                f"{folder.relative_to(root) if folder != root else '.'}/: not writable; nothing was written"
+            )
     staging = root / STAGING
     names = [str(p.relative_to(root)) for p in changed]
     # descriptor last: a reader that sees the new descriptor sees the new twins
@@ -205,7 +240,9 @@ def commit(root: Path, files: dict[Path, bytes]) -> list[Path]:
         if moved == 0:  # nothing was replaced yet: undo, and the old package stands whole
             shutil.rmtree(staging, ignore_errors=True)
             raise CannotRun(f"{where}: {err.strerror or err}; nothing was written") from err
-        raise CannotRun(f"{where}: {err.strerror or err}; the build was committed but not every file was moved: run make again to finish it") from err
+        raise CannotRun(
+            f"{where}: {err.strerror or err}; the build was committed but not every file was moved: run make again to finish it"
+        ) from err
     recover(root)  # fsyncs the folders and removes the staging folder
     return [root / name for name in names]
 
@@ -223,7 +260,11 @@ def run(root: Path | str, console: Console) -> int:
     report = validate(package, parity=False, keep_frames=True)
     if not report.valid:
         report.render(console)
-        say(console, ("build stopped", "red"), ": no file was written; fix the failures above (file data/<resource>.csv, the line and column given).")
+        say(
+            console,
+            ("build stopped", "red"),
+            ": no file was written; fix the failures above (file data/<resource>.csv, the line and column given).",
+        )
         return EXIT_INVALID
     files = {table.parquet_path: parquet_twin(table, report.frames[name]) for name, table in package.tables.items()}
     files[package.root / DESCRIPTOR] = descriptor_bytes(package)

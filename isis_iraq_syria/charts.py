@@ -30,10 +30,19 @@ class Chart:
 
 
 CHARTS = (
-    Chart("attacks", "ISIS attacks in {geography}, and their annualised pace",
-          ("isis_attacks", "isis_attacks_annualised"), "IRQ_SYR"),
-    Chart("operations_by_country", "Defeat-ISIS operations, operatives killed and detained, by country",
-          ("defeat_isis_operations", "isis_operatives_killed", "isis_operatives_detained"), "IRQ_SYR", by_part=True),
+    Chart(
+        "attacks",
+        "ISIS attacks in {geography}, and their annualised pace",
+        ("isis_attacks", "isis_attacks_annualised"),
+        "IRQ_SYR",
+    ),
+    Chart(
+        "operations_by_country",
+        "Defeat-ISIS operations, operatives killed and detained, by country",
+        ("defeat_isis_operations", "isis_operatives_killed", "isis_operatives_detained"),
+        "IRQ_SYR",
+        by_part=True,
+    ),
 )
 
 
@@ -66,27 +75,65 @@ def _bars(chart: Chart, package: Package) -> tuple[str, list[tuple[str | None, s
     stats = _rows(package, "statistics")
     indicators = {r["indicator_id"]: r for r in _rows(package, "indicators")}
     geographies = {r["geography_id"]: r for r in _rows(package, "geographies")}
-    missing = [i for i in chart.indicators if i not in indicators] + ([chart.geography] if chart.geography not in geographies else [])
+    missing = [i for i in chart.indicators if i not in indicators] + (
+        [chart.geography] if chart.geography not in geographies else []
+    )
     if missing:
         raise ValueError(f"chart {chart.name}: no {', '.join(missing)} in the tables")
     title = chart.title.format(geography=geographies[chart.geography]["name"])
     bars: list[tuple[str | None, str, float, int]] = []
     if chart.by_part:
-        parts = [r["part_geography_id"] for r in _rows(package, "geography_parts") if r["aggregate_geography_id"] == chart.geography]
-        chosen = [s for s in stats if s["indicator_id"] in chart.indicators and s["geography_id"] in parts and s["value"] is not None]
+        parts = [
+            r["part_geography_id"]
+            for r in _rows(package, "geography_parts")
+            if r["aggregate_geography_id"] == chart.geography
+        ]
+        chosen = [
+            s
+            for s in stats
+            if s["indicator_id"] in chart.indicators and s["geography_id"] in parts and s["value"] is not None
+        ]
         periods = sorted({period_label(s) for s in chosen})
         if len(periods) == 1:
             title += f", {periods[0]}"
         for indicator in chart.indicators:
-            for s in sorted((s for s in chosen if s["indicator_id"] == indicator), key=lambda s: (parts.index(s["geography_id"]), s["period_start"] or dt.date.min)):
+            for s in sorted(
+                (s for s in chosen if s["indicator_id"] == indicator),
+                key=lambda s: (parts.index(s["geography_id"]), s["period_start"] or dt.date.min),
+            ):
                 label = geographies[s["geography_id"]]["name"] + ("" if len(periods) == 1 else f", {period_label(s)}")
-                bars.append((f"{indicators[indicator]['name']} ({indicators[indicator]['unit']})", label, s["value"], parts.index(s["geography_id"])))
+                bars.append(
+                    (
+                        f"{indicators[indicator]['name']} ({indicators[indicator]['unit']})",
+                        label,
+                        s["value"],
+                        parts.index(s["geography_id"]),
+                    )
+                )
     else:
-        chosen = [s for s in stats if s["indicator_id"] in chart.indicators and s["geography_id"] == chart.geography and s["value"] is not None]
-        for s in sorted(chosen, key=lambda s: (s["period_start"] or dt.date.min, chart.indicators.index(s["indicator_id"]), s["statistic_id"])):
+        chosen = [
+            s
+            for s in stats
+            if s["indicator_id"] in chart.indicators and s["geography_id"] == chart.geography and s["value"] is not None
+        ]
+        for s in sorted(
+            chosen,
+            key=lambda s: (
+                s["period_start"] or dt.date.min,
+                chart.indicators.index(s["indicator_id"]),
+                s["statistic_id"],
+            ),
+        ):
             indicator = indicators[s["indicator_id"]]
             kind = s["figure_kind"].replace("_", " ")
-            bars.append((None, f"{period_label(s)}: {indicator['name']} ({kind})", s["value"], chart.indicators.index(s["indicator_id"])))
+            bars.append(
+                (
+                    None,
+                    f"{period_label(s)}: {indicator['name']} ({kind})",
+                    s["value"],
+                    chart.indicators.index(s["indicator_id"]),
+                )
+            )
     if not bars:
         raise ValueError(f"chart {chart.name}: no statistic of {', '.join(chart.indicators)} for {chart.geography}")
     return title, bars
@@ -105,22 +152,26 @@ def svg(chart: Chart, package: Package) -> str:
             groups.append(bar_group)
         width = max(1.0, value * scale)
         out.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>')
-        out.append(f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" fill="{COLOURS[colour % len(COLOURS)]}"/>')
+        out.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" fill="{COLOURS[colour % len(COLOURS)]}"/>'
+        )
         out.append(f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 16}">{_number(value)}</text>')
         y += ROW
     height = y + 34
     source = f"Source: {package.name} {package.version}, tables statistics, indicators, geographies."
-    return "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
-        f'font-family="Helvetica, Arial, sans-serif" font-size="13" role="img" aria-label="{escape(title)}">',
-        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        f'<text x="12" y="28" font-size="16" font-weight="bold">{escape(title)}</text>',
-        *out,
-        f'<line x1="{LABEL_WIDTH}" y1="{TOP}" x2="{LABEL_WIDTH}" y2="{y}" stroke="#444444"/>',
-        f'<text x="12" y="{height - 12}" font-size="11" fill="#555555">{escape(source)}</text>',
-        "</svg>",
-        "",
-    ])
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
+            f'font-family="Helvetica, Arial, sans-serif" font-size="13" role="img" aria-label="{escape(title)}">',
+            f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+            f'<text x="12" y="28" font-size="16" font-weight="bold">{escape(title)}</text>',
+            *out,
+            f'<line x1="{LABEL_WIDTH}" y1="{TOP}" x2="{LABEL_WIDTH}" y2="{y}" stroke="#444444"/>',
+            f'<text x="12" y="{height - 12}" font-size="11" fill="#555555">{escape(source)}</text>',
+            "</svg>",
+            "",
+        ]
+    )
 
 
 def generated_charts(package: Package) -> dict[Path, str]:

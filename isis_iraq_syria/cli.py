@@ -11,8 +11,8 @@ import argparse
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 # What the validator, the build, the release and the docs import (module names, not distributions).
 NEEDS = ("pyarrow", "polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot")
@@ -26,8 +26,10 @@ def missing_modules(needs: tuple[str, ...] = NEEDS) -> list[str]:
 def _what_to_run(prog: str, checkout: Path | None) -> str:
     if checkout is not None and (checkout / "Makefile").is_file():
         venv = checkout / ".venv" / "bin" / "python"
-        return (f"run `make` in {checkout} (it creates .venv with every library), then `{venv} {prog}`; "
-                "or install the package with its validator: pip install 'isis-iraq-syria[validate]'")
+        return (
+            f"run `make` in {checkout} (it creates .venv with every library), then `{venv} {prog}`; "
+            "or install the package with its validator: pip install 'isis-iraq-syria[validate]'"
+        )
     return "install the package with its validator: pip install 'isis-iraq-syria[validate]'"
 
 
@@ -36,8 +38,11 @@ def require(prog: str, checkout: Path | None = None, needs: tuple[str, ...] = NE
     missing = missing_modules(needs)
     if not missing:
         return None
-    print(f"{prog} needs {', '.join(missing)}, which this Python ({sys.executable}) does not have: "
-          f"{_what_to_run(prog, checkout)}.", file=sys.stderr)
+    print(
+        f"{prog} needs {', '.join(missing)}, which this Python ({sys.executable}) does not have: "
+        f"{_what_to_run(prog, checkout)}.",
+        file=sys.stderr,
+    )
     return EXIT_CANNOT_RUN
 
 
@@ -80,6 +85,7 @@ class JsonArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         if "--json" in sys.argv[1:]:
             from .report import cannot_run, make_console
+
             sys.exit(cannot_run(make_console(), f"usage: {message}", as_json=True))
         super().error(message)
 
@@ -116,13 +122,22 @@ def validate_main(args: argparse.Namespace) -> int:
         package = Package.load(root_path(args.root))
         if console.is_terminal and not args.json:
             # progress per table and rule on a terminal only; piped output stays quiet
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+            with Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+            ) as bar:
                 task = bar.add_task("validating")
-                report = validate(package, archive, parity=not args.no_parity,
-                                  on_step=lambda step: bar.update(task, description=escape(f"validating: {step}")))
+                report = validate(
+                    package,
+                    archive,
+                    parity=not args.no_parity,
+                    on_step=lambda step: bar.update(task, description=escape(f"validating: {step}")),
+                )
         else:
             report = validate(package, archive, parity=not args.no_parity)
-    except (Exception, KeyboardInterrupt) as err:  # CannotRun, and whatever the environment throws (a file vanishing, Ctrl-C)
+    except (
+        Exception,
+        KeyboardInterrupt,
+    ) as err:  # CannotRun, and whatever the environment throws (a file vanishing, Ctrl-C)
         return cannot_run(console, describe(err, args.root), as_json=args.json)
     try:
         if args.json:
@@ -165,12 +180,16 @@ def codebook_main(root) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from .build import run
+
     return script_main(run, args.root, "cannot build")
 
 
 def _release(args: argparse.Namespace) -> int:
     from .release import run
-    return script_main(lambda root, console: run(root, console, args.out, args.archive, args.previous), args.root, "cannot release")
+
+    return script_main(
+        lambda root, console: run(root, console, args.out, args.archive, args.previous), args.root, "cannot release"
+    )
 
 
 def diff_main(args: argparse.Namespace) -> int:
@@ -232,7 +251,9 @@ def _export(package, folder: Path, console) -> int:
         return cannot_run(console, f"--export {folder}: give a new or empty folder", "cannot export the tables")
     frames, failures, _ = read_package(package)
     if len(frames) < len(package.tables):
-        return cannot_run(console, f"{failures[0].resource}: {failures[0].message} (run validate)", "cannot export the tables")
+        return cannot_run(
+            console, f"{failures[0].resource}: {failures[0].message} (run validate)", "cannot export the tables"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     written = engine.Engine(engine.Context(package, frames, None, DERIVED)).export(folder)
     print(f"{len(written)} tables written to {folder}")
@@ -244,8 +265,15 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def parser(default_root: Path) -> argparse.ArgumentParser:
-    parser = JsonArgumentParser(prog="isis-iraq-syria", description="The isis-iraq-syria data package: validate, build, release.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{validate,rules,build,release,diff,docs}", parser_class=JsonArgumentParser)
+    parser = JsonArgumentParser(
+        prog="isis-iraq-syria", description="The isis-iraq-syria data package: validate, build, release."
+    )
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="{validate,rules,build,release,diff,docs}",
+        parser_class=JsonArgumentParser,
+    )
 
     def command(name: str, help_: str, run: Callable) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_, description=help_)
@@ -254,22 +282,46 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    validate = command("validate", "Validate the package: every rule, every failure at once. Exit 0 valid, 1 invalid, 2 could not run.", validate_main)
+    validate = command(
+        "validate",
+        "Validate the package: every rule, every failure at once. Exit 0 valid, 1 invalid, 2 could not run.",
+        validate_main,
+    )
     validate.add_argument("--archive", help="folder of the archived source documents; checks every quote against them")
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--no-parity", action="store_true", help="skip comparing the Parquet twins with the CSVs")
-    rules = command("rules", "Print every rule's query of its failing rows, for DuckDB or another engine (sqlglot).", rules_main)
-    rules.add_argument("--dialect", default="duckdb", choices=("duckdb", "spark", "trino", "bigquery"),
-                       help="the SQL dialect to print (default: duckdb)")
-    rules.add_argument("--export", metavar="DIR", help="write every table the queries read, with its row_ column, "
-                       "and the derived tables, as Parquet into DIR (new or empty), for another engine")
+    rules = command(
+        "rules", "Print every rule's query of its failing rows, for DuckDB or another engine (sqlglot).", rules_main
+    )
+    rules.add_argument(
+        "--dialect",
+        default="duckdb",
+        choices=("duckdb", "spark", "trino", "bigquery"),
+        help="the SQL dialect to print (default: duckdb)",
+    )
+    rules.add_argument(
+        "--export",
+        metavar="DIR",
+        help="write every table the queries read, with its row_ column, "
+        "and the derived tables, as Parquet into DIR (new or empty), for another engine",
+    )
     command("build", "Validate the CSVs, then regenerate the Parquet twins and the descriptors.", _build)
-    release = command("release", "Build the release in dist/: the zip, the SQLite database and its Datasette metadata, CHANGES.md, "
-                      "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release need.", _release)
+    release = command(
+        "release",
+        "Build the release in dist/: the zip, the SQLite database and its Datasette metadata, CHANGES.md, "
+        "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release need.",
+        _release,
+    )
     release.add_argument("--previous", type=Path, help="the previous release's zip (default: the latest v* git tag)")
-    release.add_argument("--archive", type=Path, help="folder of the archived source documents; every quote is checked against them")
+    release.add_argument(
+        "--archive", type=Path, help="folder of the archived source documents; every quote is checked against them"
+    )
     release.add_argument("--out", type=Path, help="folder to write the release into (default: dist/ of the package)")
-    diff = command("diff", "What changed between two versions, and the SemVer bump it needs. Exit 0 when both sides were read, 2 when not.", diff_main)
+    diff = command(
+        "diff",
+        "What changed between two versions, and the SemVer bump it needs. Exit 0 when both sides were read, 2 when not.",
+        diff_main,
+    )
     diff.add_argument("old", help="the earlier version: a release zip, a package folder or a git ref")
     diff.add_argument("new", nargs="?", help="the later version (default: the package's folder, --root)")
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")

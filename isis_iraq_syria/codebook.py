@@ -43,28 +43,49 @@ def _constraints(field) -> str:
 def _keys(table: Table) -> list[str]:
     lines = [f"- Primary key: `{', '.join(table.primary_key)}`"]
     lines += [f"- Unique key: `{', '.join(key)}`" for key in table.unique_keys]
-    lines += [f"- Foreign key: `{', '.join(fk.fields)}` → `{fk.resource}.{', '.join(fk.ref_fields)}`" for fk in table.foreign_keys]
+    lines += [
+        f"- Foreign key: `{', '.join(fk.fields)}` → `{fk.resource}.{', '.join(fk.ref_fields)}`"
+        for fk in table.foreign_keys
+    ]
     if table.vocabulary:
-        lines.append("- Vocabulary (`x-vocabulary`): a short list of named things that the records refer to by key, which does not grow "
-                     "with them; the validator holds its keys, and every column that references them, as categoricals")
+        lines.append(
+            "- Vocabulary (`x-vocabulary`): a short list of named things that the records refer to by key, which does not grow "
+            "with them; the validator holds its keys, and every column that references them, as categoricals"
+        )
     identity = table.descriptor.get("x-identity")
     if identity:
-        lines.append(f"- Identity (`x-identity`): `{', '.join(identity)}`; under the same primary key a change to one of them "
-                     "is a reused id, not a correction")
+        lines.append(
+            f"- Identity (`x-identity`): `{', '.join(identity)}`; under the same primary key a change to one of them "
+            "is a reused id, not a correction"
+        )
     return lines
 
 
 def codebook(package: Package) -> str:
-    out = [f"# Codebook of {package.name} {package.version}", "",
-           "Generated from `schemas/*.schema.json` by `scripts/codebook.py`; do not edit by hand.", "",
-           "An empty cell is the only missing value; each field's description says when a cell may be empty.", ""]
+    out = [
+        f"# Codebook of {package.name} {package.version}",
+        "",
+        "Generated from `schemas/*.schema.json` by `scripts/codebook.py`; do not edit by hand.",
+        "",
+        "An empty cell is the only missing value; each field's description says when a cell may be empty.",
+        "",
+    ]
     for name, table in package.tables.items():
-        out += [f"## {name}", "", table.description, "", f"Files: `data/{name}.csv`, `data/{name}.parquet`; schema `{table.schema_path}`.", ""]
+        out += [
+            f"## {name}",
+            "",
+            table.description,
+            "",
+            f"Files: `data/{name}.csv`, `data/{name}.parquet`; schema `{table.schema_path}`.",
+            "",
+        ]
         out += _keys(table) + [""]
         out += ["| field | type | unit | constraints | allowed values | description |", "|---|---|---|---|---|---|"]
         for field in table.fields:
             allowed = ", ".join(f"`{v}`" for v in field.enum) if field.enum else ""
-            out.append(f"| `{field.name}` | {field.type} | {_cell(field.descriptor.get('unit', ''))} | {_cell(_constraints(field))} | {allowed} | {_cell(field.descriptor.get('description', ''))} |")
+            out.append(
+                f"| `{field.name}` | {field.type} | {_cell(field.descriptor.get('unit', ''))} | {_cell(_constraints(field))} | {allowed} | {_cell(field.descriptor.get('description', ''))} |"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -75,8 +96,10 @@ def tables_list(package: Package) -> str:
 
 def rules_list() -> str:
     lines = ["| rule | stage | what it checks | tables it reads |", "|---|---|---|---|"]
-    lines += [f"| `{r.id}` | {r.stage} | {_cell(r.reason)} | {', '.join(f'`{t}`' for t in r.tables) or 'every table'} |"
-              for r in RULES]
+    lines += [
+        f"| `{r.id}` | {r.stage} | {_cell(r.reason)} | {', '.join(f'`{t}`' for t in r.tables) or 'every table'} |"
+        for r in RULES
+    ]
     return "\n".join(lines)
 
 
@@ -94,13 +117,21 @@ def bases_table(package: Package) -> str:
 
 
 def erd_dot(package: Package) -> str:
-    lines = ["digraph erd {", "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10];",
-             "  node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];", "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];"]
+    lines = [
+        "digraph erd {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10];',
+        '  node [shape=plaintext, fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=8, color="#555555"];',
+    ]
     for name, table in package.tables.items():
         rows = "".join(
-            f"<tr><td align=\"left\" port=\"{f.name}\">{'<b>' if f.name in table.primary_key else ''}{f.name}{'</b>' if f.name in table.primary_key else ''}</td>"
-            f"<td align=\"left\"><font color=\"#666666\">{f.type}</font></td></tr>" for f in table.fields)
-        lines.append(f"  {name} [label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\"><tr><td bgcolor=\"#dde8f0\" colspan=\"2\"><b>{name}</b></td></tr>{rows}</table>>];")
+            f'<tr><td align="left" port="{f.name}">{"<b>" if f.name in table.primary_key else ""}{f.name}{"</b>" if f.name in table.primary_key else ""}</td>'
+            f'<td align="left"><font color="#666666">{f.type}</font></td></tr>'
+            for f in table.fields
+        )
+        lines.append(
+            f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0"><tr><td bgcolor="#dde8f0" colspan="2"><b>{name}</b></td></tr>{rows}</table>>];'
+        )
     for name, table in package.tables.items():
         for fk in table.foreign_keys:
             lines.append(f"  {name}:{fk.fields[0]}:e -> {fk.resource}:{fk.ref_fields[0]}:w;")

@@ -74,7 +74,9 @@ def is_relative(expression: str | None) -> bool:
     return re.search(YEAR, expression) is None
 
 
-def resolve(expression: str | None, anchor: tuple[dt.date | None, dt.date | None] | None = None, future: bool = False) -> Dates:
+def resolve(
+    expression: str | None, anchor: tuple[dt.date | None, dt.date | None] | None = None, future: bool = False
+) -> Dates:
     """The dates an expression states, given the anchor source's publication dates (start, end) for relative forms.
 
     `future`: the subject lies ahead of the anchor (a planned event), so a bare month is the next such month."""
@@ -131,6 +133,6 @@ def bounded_before(text: str, position: int) -> str | None:
     from such words as '2019' drops what makes it a bound."""
     head = text[:position]
     while m := _COORDINATED.search(head):
-        head = head[:m.start()]
+        head = head[: m.start()]
     m = re.search(r"\b(" + "|".join(BOUNDING) + r")\s+$", head, flags=re.IGNORECASE)
     return m[1].lower() if m else None

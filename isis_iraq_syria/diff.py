@@ -88,8 +88,12 @@ def _zip_files(path: Path) -> dict[str, bytes]:
 
 def _git_files(repo: Path, ref: str) -> dict[str, bytes]:
     try:
-        tar = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", f"{ref}^{{tree}}"],
-                             capture_output=True, check=True, timeout=120).stdout
+        tar = subprocess.run(
+            ["git", "-C", str(repo), "archive", "--format=tar", f"{ref}^{{tree}}"],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        ).stdout
     except (subprocess.CalledProcessError, FileNotFoundError, subprocess.TimeoutExpired) as err:
         raise SideError(f"{ref}: not a zip, a package folder or a git ref of {repo}") from err
     files = {}
@@ -102,8 +106,14 @@ def _git_files(repo: Path, ref: str) -> dict[str, bytes]:
 
 def is_git_ref(repo: Path, ref: str) -> bool:
     try:
-        return subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-                              capture_output=True, timeout=30).returncode == 0
+        return (
+            subprocess.run(
+                ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                capture_output=True,
+                timeout=30,
+            ).returncode
+            == 0
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return False
 
@@ -111,10 +121,17 @@ def is_git_ref(repo: Path, ref: str) -> bool:
 def _csv_frame(data: bytes, where: str) -> pl.DataFrame:
     """The CSV as text columns, as written: polars reads it in one pass, so a large table stays cheap to compare."""
     try:
-        return pl.read_csv(io.BytesIO(data.removeprefix(b"\xef\xbb\xbf")), infer_schema=False, empty_string_is_null=False,
-                           quote_char='"', encoding="utf8")
+        return pl.read_csv(
+            io.BytesIO(data.removeprefix(b"\xef\xbb\xbf")),
+            infer_schema=False,
+            empty_string_is_null=False,
+            quote_char='"',
+            encoding="utf8",
+        )
     except (pl.exceptions.PolarsError, ValueError) as err:
-        raise SideError(f"{where}: not a readable CSV ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from err
+        raise SideError(
+            f"{where}: not a readable CSV ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
+        ) from err
 
 
 def _json(data: bytes, where: str) -> Any:
@@ -155,6 +172,7 @@ def load_side(spec: str, repo: Path) -> Side:
                 if "not found" in str(err):
                     return None
                 raise
+
         label = spec
     elif is_git_ref(repo, spec):
         files = _git_files(repo, spec)
@@ -218,8 +236,17 @@ def _canonical(schema: dict[str, Any], name: str, source: str | None = None) -> 
     if kind in ("integer", "number"):
         return pl.coalesce(value.cast(pl.Float64, strict=False).cast(pl.String), value)
     if kind == "boolean":
-        true_values, false_values = f.get("trueValues", ["true", "True", "TRUE", "1"]), f.get("falseValues", ["false", "False", "FALSE", "0"])
-        return pl.when(value.is_in(true_values)).then(pl.lit("true")).when(value.is_in(false_values)).then(pl.lit("false")).otherwise(value)
+        true_values, false_values = (
+            f.get("trueValues", ["true", "True", "TRUE", "1"]),
+            f.get("falseValues", ["false", "False", "FALSE", "0"]),
+        )
+        return (
+            pl.when(value.is_in(true_values))
+            .then(pl.lit("true"))
+            .when(value.is_in(false_values))
+            .then(pl.lit("false"))
+            .otherwise(value)
+        )
     return value
 
 
@@ -264,8 +291,16 @@ class Diff:
             "old": {"label": self.old.label, "version": self.old.version},
             "new": {"label": self.new.label, "version": self.new.version},
             "required_bump": self.bump,
-            "tables": {name: {"rows_added": r.added, "rows_removed": r.removed, "rows_changed": r.changed, "ids_reused": r.reused}
-                       for name, r in sorted(self.rows.items()) if r.added or r.removed or r.changed or r.reused},
+            "tables": {
+                name: {
+                    "rows_added": r.added,
+                    "rows_removed": r.removed,
+                    "rows_changed": r.changed,
+                    "ids_reused": r.reused,
+                }
+                for name, r in sorted(self.rows.items())
+                if r.added or r.removed or r.changed or r.reused
+            },
             "changes": [{k: v for k, v in vars(c).items() if v not in (None, "")} for c in self.changes],
         }
 
@@ -282,7 +317,9 @@ def _describe(value: Any) -> str:
 def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed: dict[str, str]) -> list[Change]:
     out: list[Change] = []
     of, nf = _fields(old), _fields(new)
-    add = lambda bump, kind, message, column="", o=None, n=None: out.append(Change(bump, kind, name, column, "", o, n, message))  # noqa: E731
+    add = lambda bump, kind, message, column="", o=None, n=None: out.append(
+        Change(bump, kind, name, column, "", o, n, message)
+    )
     for old_name, new_name in renamed.items():
         add("major", "column_renamed", f"column {old_name} renamed to {new_name}", new_name, old_name, new_name)
     for col in of.keys() - nf.keys() - renamed.keys():
@@ -292,37 +329,85 @@ def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed
     common_old = [c for c in of if c in nf]
     common_new = [c for c in nf if c in of]
     if common_old != common_new:
-        add("major", "columns_reordered", "columns reordered: code reading columns by position breaks", "", common_old, common_new)
+        add(
+            "major",
+            "columns_reordered",
+            "columns reordered: code reading columns by position breaks",
+            "",
+            common_old,
+            common_new,
+        )
     for col in common_new:
         a, b = of[col], nf[col]
         for prop in ("type", "format"):
             default = "string" if prop == "type" else "default"
             if a.get(prop, default) != b.get(prop, default):
-                add("major", f"{prop}_changed", f"{col}: {prop} {a.get(prop, default)} -> {b.get(prop, default)}", col,
-                    a.get(prop, default), b.get(prop, default))
+                add(
+                    "major",
+                    f"{prop}_changed",
+                    f"{col}: {prop} {a.get(prop, default)} -> {b.get(prop, default)}",
+                    col,
+                    a.get(prop, default),
+                    b.get(prop, default),
+                )
         ac, bc = a.get("constraints", {}), b.get("constraints", {})
         ae, be = ac.get("enum"), bc.get("enum")
         if ae != be:
             withdrawn = [v for v in (ae or []) if v not in (be or [])] if be is not None else []
             granted = [v for v in (be or []) if v not in (ae or [])] if ae is not None else []
             if withdrawn:
-                add("major", "allowed_values_removed", f"{col}: allowed values removed: {', '.join(map(str, withdrawn))}", col, ae, be)
+                add(
+                    "major",
+                    "allowed_values_removed",
+                    f"{col}: allowed values removed: {', '.join(map(str, withdrawn))}",
+                    col,
+                    ae,
+                    be,
+                )
             elif be is not None and ae is None:
                 add("minor", "constraint_changed", f"{col}: allowed values now restricted", col, ae, be)
             if granted or (ae is not None and be is None):
-                add("minor", "allowed_values_added", f"{col}: allowed values added: {', '.join(map(str, granted)) or 'any'}", col, ae, be)
+                add(
+                    "minor",
+                    "allowed_values_added",
+                    f"{col}: allowed values added: {', '.join(map(str, granted)) or 'any'}",
+                    col,
+                    ae,
+                    be,
+                )
         others_a = {k: v for k, v in ac.items() if k != "enum"}
         others_b = {k: v for k, v in bc.items() if k != "enum"}
         if others_a != others_b:
-            add("minor", "constraint_changed", f"{col}: constraints {_describe(others_a)} -> {_describe(others_b)}", col, others_a, others_b)
+            add(
+                "minor",
+                "constraint_changed",
+                f"{col}: constraints {_describe(others_a)} -> {_describe(others_b)}",
+                col,
+                others_a,
+                others_b,
+            )
         if a.get("missingValues") != b.get("missingValues"):
-            add("minor", "missing_values_changed", f"{col}: missing values changed", col, a.get("missingValues"), b.get("missingValues"))
+            add(
+                "minor",
+                "missing_values_changed",
+                f"{col}: missing values changed",
+                col,
+                a.get("missingValues"),
+                b.get("missingValues"),
+            )
         skip = {"name", "type", "format", "constraints", "missingValues", "categories"}
         for prop in sorted((a.keys() | b.keys()) - skip):
             if a.get(prop) != b.get(prop):
                 add("patch", "field_metadata_changed", f"{col}: {prop} changed", col, a.get(prop), b.get(prop))
     if _key(old) != _key(new):
-        add("major", "primary_key_changed", f"primary key {', '.join(_key(old))} -> {', '.join(_key(new))}", "", _key(old), _key(new))
+        add(
+            "major",
+            "primary_key_changed",
+            f"primary key {', '.join(_key(old))} -> {', '.join(_key(new))}",
+            "",
+            _key(old),
+            _key(new),
+        )
     fk = lambda s: sorted(json.dumps(k, sort_keys=True) for k in s.get("foreignKeys", []))  # noqa: E731
     for gone in sorted(set(fk(old)) - set(fk(new))):
         add("major", "foreign_key_removed", f"foreign key removed: {gone}", "", json.loads(gone), None)
@@ -331,7 +416,9 @@ def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed
     for prop in ("uniqueKeys", "missingValues"):
         if old.get(prop) != new.get(prop):
             add("minor", "constraint_changed", f"{prop} changed", "", old.get(prop), new.get(prop))
-    for prop in sorted((old.keys() | new.keys()) - {"fields", "primaryKey", "foreignKeys", "uniqueKeys", "missingValues"}):
+    for prop in sorted(
+        (old.keys() | new.keys()) - {"fields", "primaryKey", "foreignKeys", "uniqueKeys", "missingValues"}
+    ):
         if old.get(prop) != new.get(prop):
             add("patch", "table_metadata_changed", f"{prop} changed", "", old.get(prop), new.get(prop))
     return out
@@ -351,8 +438,16 @@ def _renames(old: Side, new: Side, name: str) -> dict[str, str]:
                 continue
             if g not in old.header(name) or c not in new.header(name):
                 continue
-            pairs = (old.frames[name].select([*key, pl.col(g).alias(OLD + g)]).unique(subset=key, keep="last")
-                     .join(new.frames[name].select([*key, pl.col(c).alias(NEW + c)]).unique(subset=key, keep="last"), on=key, how="inner"))
+            pairs = (
+                old.frames[name]
+                .select([*key, pl.col(g).alias(OLD + g)])
+                .unique(subset=key, keep="last")
+                .join(
+                    new.frames[name].select([*key, pl.col(c).alias(NEW + c)]).unique(subset=key, keep="last"),
+                    on=key,
+                    how="inner",
+                )
+            )
             if pairs.height and pairs.select(pl.col(OLD + g).eq_missing(pl.col(NEW + c)).all()).item():
                 out[g] = c
                 break
@@ -367,40 +462,82 @@ def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tu
     rows, changes = TableRows(), []
     key = _key(new.schemas[name])
     if not key or any(k not in old.header(name) for k in key) or any(k not in new.header(name) for k in key):
-        changes.append(Change("major", "rows_not_comparable", name, message="the primary key's fields are not on both sides: rows cannot be matched"))
+        changes.append(
+            Change(
+                "major",
+                "rows_not_comparable",
+                name,
+                message="the primary key's fields are not on both sides: rows cannot be matched",
+            )
+        )
         return rows, changes
     back = {v: k for k, v in renamed.items()}
     columns = [c for c in new.header(name) if back.get(c, c) in old.header(name) and c not in key]
     identity = [c for c in new.schemas[name].get(IDENTITY, []) if c in columns]
-    o = old.frames[name].unique(subset=key, keep="last").select(
-        *key, *[pl.col(back.get(c, c)).alias(OLD + c) for c in columns], pl.lit(True).alias(IN_OLD))
-    n = new.frames[name].unique(subset=key, keep="last").select(
-        *key, *[pl.col(c).alias(NEW + c) for c in columns], pl.lit(True).alias(IN_NEW))
-    joined = o.join(n, on=key, how="full", coalesce=True).with_columns(pl.concat_str([pl.col(k) for k in key], separator="|").alias("\x00key"))
+    o = (
+        old.frames[name]
+        .unique(subset=key, keep="last")
+        .select(*key, *[pl.col(back.get(c, c)).alias(OLD + c) for c in columns], pl.lit(True).alias(IN_OLD))
+    )
+    n = (
+        new.frames[name]
+        .unique(subset=key, keep="last")
+        .select(*key, *[pl.col(c).alias(NEW + c) for c in columns], pl.lit(True).alias(IN_NEW))
+    )
+    joined = o.join(n, on=key, how="full", coalesce=True).with_columns(
+        pl.concat_str([pl.col(k) for k in key], separator="|").alias("\x00key")
+    )
     rows.added = sorted(joined.filter(pl.col(IN_OLD).is_null())["\x00key"].to_list())
     rows.removed = sorted(joined.filter(pl.col(IN_NEW).is_null())["\x00key"].to_list())
     both = joined.filter(pl.col(IN_OLD) & pl.col(IN_NEW))
     if columns:
-        differs = {c: ~_canonical(old.schemas[name], back.get(c, c), OLD + c).eq_missing(_canonical(new.schemas[name], c, NEW + c)) for c in columns}
-        both = (both.with_columns([d.alias("\x00differs:" + c) for c, d in differs.items()])
-                .filter(pl.any_horizontal([pl.col("\x00differs:" + c) for c in columns])).sort("\x00key"))
+        differs = {
+            c: ~_canonical(old.schemas[name], back.get(c, c), OLD + c).eq_missing(
+                _canonical(new.schemas[name], c, NEW + c)
+            )
+            for c in columns
+        }
+        both = (
+            both.with_columns([d.alias("\x00differs:" + c) for c, d in differs.items()])
+            .filter(pl.any_horizontal([pl.col("\x00differs:" + c) for c in columns]))
+            .sort("\x00key")
+        )
         for row in both.iter_rows(named=True):
             diff = {c: [row[OLD + c], row[NEW + c]] for c in columns if row["\x00differs:" + c]}
             k = row["\x00key"]
             entry = {"key": k, "columns": diff}
             if any(c in diff for c in identity):
                 rows.reused.append(entry)
-                moved = ", ".join(f"{c} {diff[c][0] or '(empty)'} -> {diff[c][1] or '(empty)'}" for c in identity if c in diff)
-                changes.append(Change("major", "id_reused", name, ",".join(c for c in identity if c in diff), k,
-                                      message=f"{k} now means another thing ({moved}): a reused id, not a correction"))
+                moved = ", ".join(
+                    f"{c} {diff[c][0] or '(empty)'} -> {diff[c][1] or '(empty)'}" for c in identity if c in diff
+                )
+                changes.append(
+                    Change(
+                        "major",
+                        "id_reused",
+                        name,
+                        ",".join(c for c in identity if c in diff),
+                        k,
+                        message=f"{k} now means another thing ({moved}): a reused id, not a correction",
+                    )
+                )
             else:
                 rows.changed.append(entry)
     if rows.added:
         changes.append(Change("minor", "rows_added", name, message=f"{len(rows.added)} row(s) added"))
     if rows.removed:
-        changes.append(Change("major", "rows_removed", name, message=f"{len(rows.removed)} row(s) removed: {', '.join(rows.removed[:10])}"))
+        changes.append(
+            Change(
+                "major",
+                "rows_removed",
+                name,
+                message=f"{len(rows.removed)} row(s) removed: {', '.join(rows.removed[:10])}",
+            )
+        )
     if rows.changed:
-        changes.append(Change("patch", "values_corrected", name, message=f"{len(rows.changed)} row(s) with corrected values"))
+        changes.append(
+            Change("patch", "values_corrected", name, message=f"{len(rows.changed)} row(s) with corrected values")
+        )
     return rows, changes
 
 
@@ -408,8 +545,11 @@ def _twins(descriptor: dict[str, Any]) -> set[str]:
     """Resources that share a CSV table's schema (its Parquet twin): they come and go with the table."""
     schemas = {schema for _, schema in _tables(descriptor).values() if isinstance(schema, str)}
     tables = set(_tables(descriptor))
-    return {r.get("name") for r in descriptor.get("resources") or [] if isinstance(r, dict)
-            and r.get("schema") in schemas and r.get("name") not in tables}
+    return {
+        r.get("name")
+        for r in descriptor.get("resources") or []
+        if isinstance(r, dict) and r.get("schema") in schemas and r.get("name") not in tables
+    }
 
 
 def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[str]) -> list[Change]:
@@ -419,18 +559,40 @@ def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[st
     for prop in sorted((old.keys() | new.keys()) - {"resources", "version"}):
         if old.get(prop) != new.get(prop):
             bump = "major" if prop in ("name", "licenses") else "patch"
-            out.append(Change(bump, "descriptor_changed", column=prop, old=old.get(prop), new=new.get(prop),
-                              message=f"datapackage.json: {prop} changed" + (" (file names or terms of use change)" if bump == "major" else "")))
+            out.append(
+                Change(
+                    bump,
+                    "descriptor_changed",
+                    column=prop,
+                    old=old.get(prop),
+                    new=new.get(prop),
+                    message=f"datapackage.json: {prop} changed"
+                    + (" (file names or terms of use change)" if bump == "major" else ""),
+                )
+            )
     res = lambda d: {r.get("name"): r for r in d.get("resources") or [] if isinstance(r, dict)}  # noqa: E731
     ro, rn = res(old), res(new)
     for name in sorted(ro.keys() - rn.keys() - tables - _twins(old)):
-        out.append(Change("major", "resource_removed", name, message=f"resource {name} ({ro[name].get('path')}) removed"))
+        out.append(
+            Change("major", "resource_removed", name, message=f"resource {name} ({ro[name].get('path')}) removed")
+        )
     for name in sorted(rn.keys() - ro.keys() - tables - _twins(new)):
         out.append(Change("minor", "resource_added", name, message=f"resource {name} ({rn[name].get('path')}) added"))
     for name in sorted((ro.keys() & rn.keys()) - tables):
         for prop in ("path", "format"):
             if ro[name].get(prop) != rn[name].get(prop):
-                out.append(Change("major", "resource_changed", name, prop, "", ro[name].get(prop), rn[name].get(prop), f"resource {name}: {prop} changed"))
+                out.append(
+                    Change(
+                        "major",
+                        "resource_changed",
+                        name,
+                        prop,
+                        "",
+                        ro[name].get(prop),
+                        rn[name].get(prop),
+                        f"resource {name}: {prop} changed",
+                    )
+                )
     return out
 
 
@@ -438,8 +600,16 @@ def diff(old: Side, new: Side) -> Diff:
     """The changes from `old` to `new`; raises SideError when a schema is too malformed to compare."""
     try:
         return _diff(old, new)
-    except (AttributeError, TypeError, KeyError, ValueError, pl.exceptions.PolarsError) as err:  # a hand-edited or hostile schema, not a bug to show as one
-        raise SideError(f"{old.label} -> {new.label}: a schema or descriptor is malformed ({type(err).__name__}: {err})") from err
+    except (
+        AttributeError,
+        TypeError,
+        KeyError,
+        ValueError,
+        pl.exceptions.PolarsError,
+    ) as err:  # a hand-edited or hostile schema, not a bug to show as one
+        raise SideError(
+            f"{old.label} -> {new.label}: a schema or descriptor is malformed ({type(err).__name__}: {err})"
+        ) from err
 
 
 def _diff(old: Side, new: Side) -> Diff:
@@ -448,7 +618,9 @@ def _diff(old: Side, new: Side) -> Diff:
     for name in gone:
         result.changes.append(Change("major", "table_removed", name, message=f"table {name} removed"))
     for name in came:
-        result.changes.append(Change("minor", "table_added", name, message=f"table {name} added ({new.frames[name].height} rows)"))
+        result.changes.append(
+            Change("minor", "table_added", name, message=f"table {name} added ({new.frames[name].height} rows)")
+        )
         key = [k for k in _key(new.schemas[name]) if k in new.header(name)] or new.header(name)[:1]
         result.rows[name] = TableRows(added=_keys(new.frames[name], key))
     for name in sorted(old.schemas.keys() & new.schemas.keys()):
@@ -484,7 +656,11 @@ def version_bump(old: str, new: str) -> str | None:
 
 def next_version(old: str, bump: str) -> str:
     major, minor, patch = parse_version(old) or (0, 0, 0)
-    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}.get(bump, old)
+    return {
+        "major": f"{major + 1}.0.0",
+        "minor": f"{major}.{minor + 1}.0",
+        "patch": f"{major}.{minor}.{patch + 1}",
+    }.get(bump, old)
 
 
 # --- showing --------------------------------------------------------------------------------------------------
@@ -533,9 +709,13 @@ def _md(value: str | None) -> str:
 def markdown(d: Diff) -> str:
     """A summary for people: the bump, then each change, then the rows by table."""
     name = lambda side: side.version if side.label == side.version else f"{side.version or 'no version'} ({side.label})"  # noqa: E731
-    lines = [f"# Changes from {name(d.old)} to {name(d.new)}", "",
-             f"Required version bump: **{d.bump}** (major: a user's code can break; minor: new data, tables or columns; "
-             "patch: corrections of values).", ""]
+    lines = [
+        f"# Changes from {name(d.old)} to {name(d.new)}",
+        "",
+        f"Required version bump: **{d.bump}** (major: a user's code can break; minor: new data, tables or columns; "
+        "patch: corrections of values).",
+        "",
+    ]
     if not d.changes:
         lines += ["No change to the data, the schemas or the descriptor.", ""]
         return "\n".join(lines)
@@ -564,8 +744,15 @@ def changelog_section(d: Diff, version: str, date: str) -> str:
     groups: dict[str, list[str]] = {"Added": [], "Changed": [], "Removed": [], "Fixed": []}
     for c in d.changes:
         where = f"`{c.table}`: " if c.table else ""
-        group = ("Added" if c.kind.endswith("_added") else "Removed" if c.kind.endswith("_removed")
-                 else "Fixed" if c.kind == "values_corrected" else "Changed")
+        group = (
+            "Added"
+            if c.kind.endswith("_added")
+            else "Removed"
+            if c.kind.endswith("_removed")
+            else "Fixed"
+            if c.kind == "values_corrected"
+            else "Changed"
+        )
         groups[group].append(f"- {where}{c.message}.")
     lines = [f"## [{version}] - {date}", ""]
     for group, items in groups.items():

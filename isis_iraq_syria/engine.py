@@ -8,9 +8,10 @@ rule's failing rows become failures here: the row's key and CSV line, and the me
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -99,8 +100,15 @@ class Engine:
         values, message = rule.describe(row)
         position = row.get(ROW)
         table = row.get("tbl") or ""
-        return Failure(table, row["key_"] if row.get("key_") is not None else self.key(table, position), row.get("col") or "",
-                       None if position is None else int(position) + 2, rule.id, values, message)
+        return Failure(
+            table,
+            row["key_"] if row.get("key_") is not None else self.key(table, position),
+            row.get("col") or "",
+            None if position is None else int(position) + 2,
+            rule.id,
+            values,
+            message,
+        )
 
 
 def transpile(sql: str, dialect: str) -> str:
@@ -116,16 +124,22 @@ def listing(package: Package, dialect: str = "duckdb") -> str:
     """Every declared rule as a commented query in `dialect`: what a warehouse runs to find the failing rows."""
     from .rules import DERIVED, RULES
 
-    out = [f"-- isis-iraq-syria {package.version}: each query returns a rule's failing rows (tbl, row_, col, values).",
-           "-- Every table has a row_ column: its row's position in the CSV (line - 2).",
-           f"-- Tables computed in Python that the queries join: {', '.join(sorted(DERIVED)) or 'none'}.", ""]
+    out = [
+        f"-- isis-iraq-syria {package.version}: each query returns a rule's failing rows (tbl, row_, col, values).",
+        "-- Every table has a row_ column: its row's position in the CSV (line - 2).",
+        f"-- Tables computed in Python that the queries join: {', '.join(sorted(DERIVED)) or 'none'}.",
+        "",
+    ]
     for rule in RULES:
         if not isinstance(rule, Rule):
             continue
         sql = rule.query(package)
         out.append(f"-- {rule.id}: {rule.reason}")
         if sql is None:
-            out += [f"-- (reads the {'archived documents' if rule.stage == 'archive' else 'files'} in Python: no query)", ""]
+            out += [
+                f"-- (reads the {'archived documents' if rule.stage == 'archive' else 'files'} in Python: no query)",
+                "",
+            ]
             continue
         out += [transpile(sql, dialect).rstrip().rstrip(";") + ";", ""]
     return "\n".join(out)

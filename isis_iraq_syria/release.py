@@ -160,9 +160,11 @@ def previous_side(package: Package, current: diffs.Side, previous: Path | None) 
             since = diffs.diff(diffs.load_side(tag, package.root), current)
             if since.changes:
                 first = next(c for c in since.changes if c.bump == since.bump)
-                raise ReleaseRefused(f"version {package.version} is already released as tag {tag} and the package has changed since "
-                                     f"({first.table + ': ' if first.table else ''}{first.message}): release "
-                                     f"{diffs.next_version(package.version, since.bump)}")
+                raise ReleaseRefused(
+                    f"version {package.version} is already released as tag {tag} and the package has changed since "
+                    f"({first.table + ': ' if first.table else ''}{first.message}): release "
+                    f"{diffs.next_version(package.version, since.bump)}"
+                )
         elif tagged > version:
             raise ReleaseRefused(f"version {package.version} is below the latest release, {tag}")
     below = [tag for tagged, tag in tags if tagged < version]
@@ -231,17 +233,32 @@ def release_readme(package: Package, name: str, db: str, has_previous: bool) -> 
     """The README inside the zip: what is in it, how to load it, how to check it. It names only files it holds."""
     d = package.descriptor
     table, column, parent, parent_key = _load_example(package)
-    tables = "\n".join(f"- `data/{t.name}.csv` and `data/{t.name}.parquet`: {t.description}" for t in sorted(package.tables.values(), key=lambda t: t.name))
-    licenses = ", ".join(x.get("name", "") for x in d.get("licenses", []) if isinstance(x, dict)) or "see LICENSE-DATA.md"
-    join = (f"SELECT t.*, p.* FROM {table} t JOIN {parent} p ON t.{column} = p.{parent_key};" if parent else f"SELECT * FROM {table};")
-    duck = (f"SELECT * FROM 'data/{table}.parquet' t JOIN 'data/{parent}.parquet' p ON t.{column} = p.{parent_key};" if parent
-            else f"SELECT * FROM 'data/{table}.parquet';")
-    changes = ("`CHANGES.md` (for people) and `CHANGES.json` (for programs) list what changed since the previous release: "
-               "rows added, removed and changed by primary key, schema changes, and the version bump they needed."
-               if has_previous else "This is the first release: `CHANGES.md` and `CHANGES.json` list every table as new.")
-    return f"""# {d.get('title', package.name)}, version {package.version}
+    tables = "\n".join(
+        f"- `data/{t.name}.csv` and `data/{t.name}.parquet`: {t.description}"
+        for t in sorted(package.tables.values(), key=lambda t: t.name)
+    )
+    licenses = (
+        ", ".join(x.get("name", "") for x in d.get("licenses", []) if isinstance(x, dict)) or "see LICENSE-DATA.md"
+    )
+    join = (
+        f"SELECT t.*, p.* FROM {table} t JOIN {parent} p ON t.{column} = p.{parent_key};"
+        if parent
+        else f"SELECT * FROM {table};"
+    )
+    duck = (
+        f"SELECT * FROM 'data/{table}.parquet' t JOIN 'data/{parent}.parquet' p ON t.{column} = p.{parent_key};"
+        if parent
+        else f"SELECT * FROM 'data/{table}.parquet';"
+    )
+    changes = (
+        "`CHANGES.md` (for people) and `CHANGES.json` (for programs) list what changed since the previous release: "
+        "rows added, removed and changed by primary key, schema changes, and the version bump they needed."
+        if has_previous
+        else "This is the first release: `CHANGES.md` and `CHANGES.json` list every table as new."
+    )
+    return f"""# {d.get("title", package.name)}, version {package.version}
 
-{d.get('description', '')}
+{d.get("description", "")}
 
 This archive is a [Frictionless Data Package v2](https://datapackage.org/): `datapackage.json` describes every
 file, with its Table Schema, its sha256 and (for CSVs) its size.
@@ -338,8 +355,10 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         if not report.valid:
             failures = report.sorted_failures()
             first = failures[0]
-            raise ReleaseRefused(f"the package does not validate ({len(failures)} failures, the first: {first.resource} {first.key} "
-                                 f"{first.rule}): run scripts/validate.py" + (f" --archive {archive}" if archive else ""))
+            raise ReleaseRefused(
+                f"the package does not validate ({len(failures)} failures, the first: {first.resource} {first.key} "
+                f"{first.rule}): run scripts/validate.py" + (f" --archive {archive}" if archive else "")
+            )
         if any(read_inside(root, path) != data for path, data in files.items()):
             raise ReleaseRefused("a file changed while the package was being validated: run the release again")
         current = package_side(package, package.version)
@@ -358,15 +377,21 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         made = diffs.version_bump(before.version, package.version)
         need = change.bump
         if made is None:
-            raise ReleaseRefused(f"version {package.version} is below the previous release's, {before.version} ({before.label})")
+            raise ReleaseRefused(
+                f"version {package.version} is below the previous release's, {before.version} ({before.label})"
+            )
         if diffs.BUMPS.index(made) < diffs.BUMPS.index(need):
             first = next(c for c in change.changes if c.bump == need)
             where = f"{first.table}: " if first.table else ""
             what = "no bump" if made == "none" else f"a {made} bump"
-            raise ReleaseRefused(f"{before.version} -> {package.version} is {what}, but the changes since {before.label} need a "
-                                 f"{need} bump ({where}{first.message}); release {diffs.next_version(before.version, need)} instead")
+            raise ReleaseRefused(
+                f"{before.version} -> {package.version} is {what}, but the changes since {before.label} need a "
+                f"{need} bump ({where}{first.message}); release {diffs.next_version(before.version, need)} instead"
+            )
         if made == "none":
-            raise ReleaseRefused(f"version {package.version} is already released ({before.label}) and nothing changed since")
+            raise ReleaseRefused(
+                f"version {package.version} is already released ({before.label}) and nothing changed since"
+            )
     db = database_name(package)
     try:
         database = sqlite_bytes(package, {t: files[f"data/{t}.parquet"] for t in package.tables})
@@ -390,7 +415,9 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
     data = zip_bytes(members)
     out = {f"{name}.zip": data, f"{db}.sqlite": database, f"{db}.datasette.json": meta, "CHANGES.md": changes_md}
     out["SHA256SUMS"] = "".join(f"{_sha256(out[n])}  {n}\n" for n in sorted(out)).encode()
-    return Release(name, out, change, diffs.changelog_section(change, package.version, release_date(root)), before is None)
+    return Release(
+        name, out, change, diffs.changelog_section(change, package.version, release_date(root)), before is None
+    )
 
 
 # --- dist/ ------------------------------------------------------------------------------------------------------
@@ -435,18 +462,29 @@ def refuse(console: Console, out_dir: Path, reason: str) -> int:
     if removed and out_dir.is_dir() and not any(out_dir.iterdir()):
         out_dir.rmdir()
     line = Text("release refused", style="red")
-    line.append(f": {reason}; nothing was written" + (f" and the {len(removed)} stale files of dist/ were removed." if removed else "."))
+    line.append(
+        f": {reason}; nothing was written"
+        + (f" and the {len(removed)} stale files of dist/ were removed." if removed else ".")
+    )
     console.print(line, soft_wrap=True)
     return EXIT_INVALID
 
 
-def run(root: Path, console: Console, out_dir: Path | None = None, archive: Path | None = None, previous: Path | None = None) -> int:
+def run(
+    root: Path, console: Console, out_dir: Path | None = None, archive: Path | None = None, previous: Path | None = None
+) -> int:
     package = Package.load(root)
     out_dir = out_dir or package.root / "dist"
     if previous is not None and previous.resolve().parent == out_dir.resolve():
         # dist/ is replaced by each release: the previous one would be deleted with it
-        console.print(Text(f"release refused: the previous release {previous} is in {out_dir}, which a release replaces: "
-                           "move it elsewhere; nothing was written.", style="red"), soft_wrap=True)
+        console.print(
+            Text(
+                f"release refused: the previous release {previous} is in {out_dir}, which a release replaces: "
+                "move it elsewhere; nothing was written.",
+                style="red",
+            ),
+            soft_wrap=True,
+        )
         return EXIT_INVALID
     try:
         _dist(out_dir)
@@ -459,8 +497,12 @@ def run(root: Path, console: Console, out_dir: Path | None = None, archive: Path
     if release.first:
         console.print(Text("first release: no previous release to compare with, so no version bump was checked"))
     else:
-        console.print(Text(f"changes since {release.diff.old.label}: {release.diff.bump} bump required, "
-                           f"{diffs.version_bump(release.diff.old.version, package.version)} made"))
+        console.print(
+            Text(
+                f"changes since {release.diff.old.label}: {release.diff.bump} bump required, "
+                f"{diffs.version_bump(release.diff.old.version, package.version)} made"
+            )
+        )
     console.print(Text("A CHANGELOG.md section drafted from the diff, to edit and paste:\n"))
     console.print(Text(release.changelog), soft_wrap=True)
     return EXIT_VALID

@@ -55,7 +55,9 @@ class Report:
         return EXIT_VALID if self.valid else EXIT_INVALID
 
     def sorted_failures(self) -> list[Failure]:
-        return sorted(set(self.failures), key=lambda f: (f.resource, f.line or 0, f.key, f.column, f.rule, f.values, f.message))
+        return sorted(
+            set(self.failures), key=lambda f: (f.resource, f.line or 0, f.key, f.column, f.rule, f.values, f.message)
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -73,7 +75,9 @@ class Report:
     def render(self, console: Console) -> None:
         rows = sum(self.rows_checked.values())
         if self.valid:
-            console.print(f"[green]valid[/]: {len(self.rules_run)} rules over {rows} rows in {len(self.rows_checked)} tables")
+            console.print(
+                f"[green]valid[/]: {len(self.rules_run)} rules over {rows} rows in {len(self.rows_checked)} tables"
+            )
             return
         failures = self.sorted_failures()
         table = RichTable(title=f"{len(failures)} failures", show_lines=False)
@@ -81,7 +85,20 @@ class Report:
             table.add_column(column, overflow="fold")
         for f in failures:
             # Text, never markup: a cell holding "[/]" or ":x:" is shown as typed
-            table.add_row(*(Text(v) for v in (f.resource, "" if f.line is None else str(f.line), f.key, f.column, f.rule, f.values, f.message)))
+            table.add_row(
+                *(
+                    Text(v)
+                    for v in (
+                        f.resource,
+                        "" if f.line is None else str(f.line),
+                        f.key,
+                        f.column,
+                        f.rule,
+                        f.values,
+                        f.message,
+                    )
+                )
+            )
         console.print(table)
         console.print(f"[red]invalid[/]: {len(failures)} failures; {len(self.rules_run)} rules over {rows} rows")
 
@@ -100,8 +117,11 @@ def one_line(message: str) -> str:
 def cannot_run(console: Console, message: str, what: str = "cannot validate", as_json: bool = False) -> int:
     """Exit 2 with a one-line message naming the file; as JSON when the caller asked for JSON."""
     if as_json:
-        json.dump({"valid": False, "could_not_run": True, "message": one_line(message), "failure_count": 0, "failures": []},
-                  console.file, ensure_ascii=False)
+        json.dump(
+            {"valid": False, "could_not_run": True, "message": one_line(message), "failure_count": 0, "failures": []},
+            console.file,
+            ensure_ascii=False,
+        )
         console.file.write("\n")
     else:
         console.print(Text.assemble((what, "red"), ": ", one_line(message)), soft_wrap=True)

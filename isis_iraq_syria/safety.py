@@ -23,7 +23,9 @@ class Unsafe(Exception):
 
 def safe_name(name: object, what: str = "name") -> str:
     if not isinstance(name, str) or not NAME.match(name) or ".." in name:
-        raise Unsafe(f"datapackage.json: {what} {name!r} is not a safe name (lower-case letters, digits, '.', '-', '_')")
+        raise Unsafe(
+            f"datapackage.json: {what} {name!r} is not a safe name (lower-case letters, digits, '.', '-', '_')"
+        )
     return name
 
 
@@ -52,12 +54,14 @@ def read_inside(root: Path, path: str, where: str = "datapackage.json") -> bytes
         except FileNotFoundError:
             raise Unsafe(f"{path}: file not found in the package") from None
         if stat.S_ISLNK(info.st_mode):
-            raise Unsafe(f"{path}: is a symbolic link ({'/'.join(parts[:i + 1])}); a release packs only the package's own files")
+            raise Unsafe(
+                f"{path}: is a symbolic link ({'/'.join(parts[: i + 1])}); a release packs only the package's own files"
+            )
         last = i == len(parts) - 1
         if last and not stat.S_ISREG(info.st_mode):
             raise Unsafe(f"{path}: not a regular file")
         if not last and not stat.S_ISDIR(info.st_mode):
-            raise Unsafe(f"{path}: {'/'.join(parts[:i + 1])} is not a folder")
+            raise Unsafe(f"{path}: {'/'.join(parts[: i + 1])} is not a folder")
     # O_NOFOLLOW: a symlink swapped in after the check is still not followed
     fd = os.open(current, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pyarrow as pa
 
-from .loaders import DESCRIPTOR, arrow_type, root as _package_root
+from .loaders import DESCRIPTOR, arrow_type
+from .loaders import root as _package_root
 
 if TYPE_CHECKING:
     import pandera.polars as pdr
@@ -35,8 +36,14 @@ SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-
 
 # Table Schema type -> (Arrow type of the Parquet twin, polars type used while validating).
 TYPES: dict[str, tuple[pa.DataType, pl.DataType]] = {
-    name: (arrow_type(name), polars) for name, polars in
-    {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean, "date": pl.Date}.items()
+    name: (arrow_type(name), polars)
+    for name, polars in {
+        "string": pl.String,
+        "integer": pl.Int64,
+        "number": pl.Float64,
+        "boolean": pl.Boolean,
+        "date": pl.Date,
+    }.items()
 }
 
 
@@ -61,11 +68,15 @@ def package_path(root: Path, relative: str, folder: bool = False) -> Path:
         except OSError as err:
             raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
         if stat.S_ISLNK(mode):
-            raise CannotRun(f"{current.relative_to(root)}: is a symbolic link; the package reads only its own files, not links")
+            raise CannotRun(
+                f"{current.relative_to(root)}: is a symbolic link; the package reads only its own files, not links"
+            )
     if folder and not stat.S_ISDIR(mode):
         raise CannotRun(f"{relative}: not a folder")
     if not folder and not stat.S_ISREG(mode):
-        raise CannotRun(f"{relative}: not a regular file ({'a folder' if stat.S_ISDIR(mode) else 'a FIFO, socket or device'})")
+        raise CannotRun(
+            f"{relative}: not a regular file ({'a folder' if stat.S_ISDIR(mode) else 'a FIFO, socket or device'})"
+        )
     return path
 
 
@@ -76,7 +87,9 @@ def _load_json(root: Path, relative: str) -> Any:
     except OSError as err:
         raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
-        raise CannotRun(f"{relative}: not valid JSON ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from err
+        raise CannotRun(
+            f"{relative}: not valid JSON ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
+        ) from err
 
 
 def _as_list(value: Any) -> list:
@@ -86,6 +99,7 @@ def _as_list(value: Any) -> list:
 def _check_table_schema(path: str, d: Any) -> None:
     """Refuse a Table Schema this validator cannot apply faithfully, naming the file and what is wrong: a check
     that cannot be built must stop the run, never be silently skipped."""
+
     def refuse(what: str) -> None:
         raise CannotRun(f"{path}: {what}")
 
@@ -113,14 +127,20 @@ def _check_table_schema(path: str, d: Any) -> None:
                 re.compile(c["pattern"])
                 pl.Series([""]).str.contains(c["pattern"])
             except (TypeError, re.error, pl.exceptions.PolarsError) as err:
-                refuse(f"field {name!r}: pattern {c['pattern']!r} is not a valid regular expression ({type(err).__name__})")
+                refuse(
+                    f"field {name!r}: pattern {c['pattern']!r} is not a valid regular expression ({type(err).__name__})"
+                )
         if "enum" in c and not (isinstance(c["enum"], list) and c["enum"]):
             refuse(f"field {name!r}: enum must be a non-empty list")
         for key in ("minLength", "maxLength"):
             if key in c and (not isinstance(c[key], int) or isinstance(c[key], bool) or c[key] < 0):
                 refuse(f"field {name!r}: {key} must be a non-negative integer")
         for key in ("minimum", "maximum"):
-            if key in c and (f.get("type") not in ("integer", "number") or not isinstance(c[key], (int, float)) or isinstance(c[key], bool)):
+            if key in c and (
+                f.get("type") not in ("integer", "number")
+                or not isinstance(c[key], (int, float))
+                or isinstance(c[key], bool)
+            ):
                 refuse(f"field {name!r}: {key} is supported only as a number on an integer or number field")
         for key in ("required", "unique"):
             if key in c and not isinstance(c[key], bool):
@@ -129,14 +149,14 @@ def _check_table_schema(path: str, d: Any) -> None:
             if key in f and not (isinstance(f[key], list) and all(isinstance(v, str) for v in f[key])):
                 refuse(f"field {name!r}: {key} must be a list of strings")
         if "missingValues" in f and not _missing_values_ok(f["missingValues"]):
-            refuse(f"field {name!r}: missingValues must be a list of strings or of {{\"value\": string}}")
+            refuse(f'field {name!r}: missingValues must be a list of strings or of {{"value": string}}')
         names.append(name)
     if len(set(names)) != len(names):
         refuse(f"field names are not unique ({', '.join(sorted({n for n in names if names.count(n) > 1}))})")
     if "x-vocabulary" in d and not isinstance(d["x-vocabulary"], bool):
         refuse("x-vocabulary must be true or false")
     if "missingValues" in d and not _missing_values_ok(d["missingValues"]):
-        refuse("missingValues must be a list of strings or of {\"value\": string}")
+        refuse('missingValues must be a list of strings or of {"value": string}')
     keys = [("primaryKey", _as_list(d.get("primaryKey", [])))]
     if not isinstance(d.get("uniqueKeys", []), list):
         refuse("uniqueKeys must be a list")
@@ -159,7 +179,9 @@ def _check_table_schema(path: str, d: Any) -> None:
 
 
 def _missing_values_ok(values: Any) -> bool:
-    return isinstance(values, list) and all(isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("value"), str)) for v in values)
+    return isinstance(values, list) and all(
+        isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("value"), str)) for v in values
+    )
 
 
 @dataclass(frozen=True)
@@ -205,10 +227,18 @@ def _member_of(allowed: pl.Series) -> pdr.Check:
 
     def check(data) -> pl.LazyFrame:
         rows = data.lazyframe.select(pl.col(data.key)).with_row_index("row_")
-        missing = (rows.filter(pl.col(data.key).is_not_null())
-                   .join(reference, left_on=data.key, right_on="reference_", how="anti").select("row_").collect().to_series())
+        missing = (
+            rows.filter(pl.col(data.key).is_not_null())
+            .join(reference, left_on=data.key, right_on="reference_", how="anti")
+            .select("row_")
+            .collect()
+            .to_series()
+        )
         index = pl.int_range(pl.len(), dtype=pl.UInt32)
-        return data.lazyframe.select((~index.is_in(missing.implode()) if len(missing) else pl.repeat(True, pl.len())).alias(data.key))
+        return data.lazyframe.select(
+            (~index.is_in(missing.implode()) if len(missing) else pl.repeat(True, pl.len())).alias(data.key)
+        )
+
     return pdr.Check(check, name="foreign_key")
 
 
@@ -219,13 +249,18 @@ def _length_between(shortest: int | None, longest: int | None) -> pdr.Check:
 
     def check(data) -> pl.LazyFrame:
         column = pl.col(data.key)
-        length = column.cat.len_chars() if data.lazyframe.collect_schema()[data.key] == pl.Categorical else column.str.len_chars()
+        length = (
+            column.cat.len_chars()
+            if data.lazyframe.collect_schema()[data.key] == pl.Categorical
+            else column.str.len_chars()
+        )
         ok = pl.lit(True)
         if shortest is not None:
             ok = ok & (length >= shortest)
         if longest is not None:
             ok = ok & (length <= longest)
         return data.lazyframe.select(ok.fill_null(True).alias(data.key))
+
     return pdr.Check(check, name="str_length")
 
 
@@ -239,6 +274,7 @@ def _matches(pattern: str) -> pdr.Check:
         distinct = data.lazyframe.select(column.unique().drop_nulls()).collect().to_series()
         failing = distinct.filter(~distinct.cast(pl.String).str.contains(f"^{pattern}"))
         return data.lazyframe.select((column.is_null() | ~column.is_in(failing.implode())).alias(data.key))
+
     return pdr.Check(check, name="str_matches")
 
 
@@ -266,8 +302,11 @@ def _unique_rows(key: list[str]) -> pdr.Check:
             duplicated = frame.select(pl.struct(key).is_duplicated()).to_series()
         else:
             same_as_prev = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in key])
-            duplicated = frame.select(same_as_prev.fill_null(False) | same_as_prev.shift(-1).fill_null(False)).to_series()
+            duplicated = frame.select(
+                same_as_prev.fill_null(False) | same_as_prev.shift(-1).fill_null(False)
+            ).to_series()
         return pl.LazyFrame({"primary_key": ~duplicated})
+
     return pdr.Check(check, name="primary_key")
 
 
@@ -285,7 +324,9 @@ class Table:
     name: str
     root: Path
     descriptor: dict[str, Any]
-    categorical: frozenset[tuple[str, str]] | None = None  # the package's (table, column) held as categoricals (Package.load)
+    categorical: frozenset[tuple[str, str]] | None = (
+        None  # the package's (table, column) held as categoricals (Package.load)
+    )
 
     @classmethod
     def load(cls, root: Path, name: str) -> Table:
@@ -336,11 +377,13 @@ class Table:
             ref = fk["reference"]
             fields = fk["fields"]
             ref_fields = ref["fields"]
-            out.append(ForeignKey(
-                tuple([fields] if isinstance(fields, str) else fields),
-                ref.get("resource") or self.name,
-                tuple([ref_fields] if isinstance(ref_fields, str) else ref_fields),
-            ))
+            out.append(
+                ForeignKey(
+                    tuple([fields] if isinstance(fields, str) else fields),
+                    ref.get("resource") or self.name,
+                    tuple([ref_fields] if isinstance(ref_fields, str) else ref_fields),
+                )
+            )
         return out
 
     @property
@@ -351,13 +394,23 @@ class Table:
     @property
     def prose(self) -> list[str]:
         """Free-text columns (quotes, descriptions, notes): strings that no key, enum or pattern constrains."""
-        keyed = set(self.primary_key) | {f for key in self.unique_keys for f in key} | {f for fk in self.foreign_keys for f in fk.fields}
-        return [f.name for f in self.fields if f.type == "string" and f.enum is None and "pattern" not in f.constraints and f.name not in keyed]
+        keyed = (
+            set(self.primary_key)
+            | {f for key in self.unique_keys for f in key}
+            | {f for fk in self.foreign_keys for f in fk.fields}
+        )
+        return [
+            f.name
+            for f in self.fields
+            if f.type == "string" and f.enum is None and "pattern" not in f.constraints and f.name not in keyed
+        ]
 
     def held_as_categorical(self, name: str) -> bool:
         """Whether a text column is a categorical by its own kind: an enum, free text, or a vocabulary's key."""
         field = self.field(name)
-        return field.type == "string" and (field.enum is not None or name in self.prose or (self.vocabulary and self.primary_key == [name]))
+        return field.type == "string" and (
+            field.enum is not None or name in self.prose or (self.vocabulary and self.primary_key == [name])
+        )
 
     def polars_dtype(self, field: Field) -> pl.DataType:
         """The type a field's column has in the validator's frames. An enum, free text and the keys of a vocabulary
@@ -368,7 +421,11 @@ class Table:
         distinct ids would stay in polars' global dictionary for good."""
         if field.type != "string":
             return TYPES[field.type][1]
-        categorical = (self.name, field.name) in self.categorical if self.categorical is not None else self.held_as_categorical(field.name)
+        categorical = (
+            (self.name, field.name) in self.categorical
+            if self.categorical is not None
+            else self.held_as_categorical(field.name)
+        )
         return pl.Categorical if categorical else pl.String
 
     @property
@@ -395,7 +452,9 @@ class Table:
     def to_pyarrow(self) -> pa.Schema:
         return pa.schema([f.to_pyarrow() for f in self.fields], metadata={b"table_schema": self.schema_bytes()})
 
-    def to_pandera(self, references: dict[str, pl.Series] | None = None) -> tuple[pdr.DataFrameSchema, dict[tuple[str, int], str]]:
+    def to_pandera(
+        self, references: dict[str, pl.Series] | None = None
+    ) -> tuple[pdr.DataFrameSchema, dict[tuple[str, int], str]]:
         """Pandera schema for the typed frame, and the rule id of each (column, check number).
 
         `references` maps "table.field" to the referenced key values, so that a
@@ -412,8 +471,14 @@ class Table:
             if field.enum is not None:
                 checks.append(("schema.enum", pdr.Check.isin(field.enum)))
             if "pattern" in c:
-                checks.append(("schema.pattern", _matches(f"(?:{c['pattern']})$") if self.polars_dtype(field) == pl.Categorical
-                               else pdr.Check.str_matches(f"(?:{c['pattern']})$")))
+                checks.append(
+                    (
+                        "schema.pattern",
+                        _matches(f"(?:{c['pattern']})$")
+                        if self.polars_dtype(field) == pl.Categorical
+                        else pdr.Check.str_matches(f"(?:{c['pattern']})$"),
+                    )
+                )
             if "minLength" in c or "maxLength" in c:
                 checks.append(("schema.length", _length_between(c.get("minLength"), c.get("maxLength"))))
             if "minimum" in c:
@@ -437,12 +502,20 @@ class Table:
         # uniqueKeys (Table Schema v2): rows with a null in the key are not duplicates of each other.
         frame_checks = [_unique_rows(self.primary_key)] if self.primary_key else []
         frame_checks += [
-            pdr.Check(lambda data, key=key: data.lazyframe.select(
-                ~pl.struct(key).is_duplicated() | pl.any_horizontal(pl.col(key).is_null())), name="unique_key:" + ",".join(key))
+            pdr.Check(
+                lambda data, key=key: data.lazyframe.select(
+                    ~pl.struct(key).is_duplicated() | pl.any_horizontal(pl.col(key).is_null())
+                ),
+                name="unique_key:" + ",".join(key),
+            )
             for key in self.unique_keys
         ]
         schema = pdr.DataFrameSchema(
-            columns, checks=frame_checks, strict=True, ordered=True, name=self.name,
+            columns,
+            checks=frame_checks,
+            strict=True,
+            ordered=True,
+            name=self.name,
         )
         return schema, rule_ids
 
@@ -450,13 +523,19 @@ class Table:
 def _categorical_columns(tables: dict[str, Table]) -> frozenset[tuple[str, str]]:
     """The (table, column) pairs held as categoricals: those that are by their own kind, and each single-field
     reference whose key is, followed from reference to reference (a cycle ends where it closes)."""
+
     def categorical(name: str, column: str, seen: frozenset[tuple[str, str]]) -> bool:
         fk = tables[name].foreign_key_of.get(column)
         if fk is None or (name, column) in seen:
             return tables[name].held_as_categorical(column)
         return categorical(fk.resource, fk.ref_fields[0], seen | {(name, column)})
-    return frozenset((name, f.name) for name, table in tables.items() for f in table.fields
-                     if f.type == "string" and categorical(name, f.name, frozenset()))
+
+    return frozenset(
+        (name, f.name)
+        for name, table in tables.items()
+        for f in table.fields
+        if f.type == "string" and categorical(name, f.name, frozenset())
+    )
 
 
 @dataclass(frozen=True)
@@ -483,7 +562,9 @@ class Package:
             raise CannotRun(f"schemas/: no *.schema.json in {root}")
         for name in found:
             if not TABLE_NAME.match(name):
-                raise CannotRun(f"schemas/{name}.schema.json: a table name is lower-case letters, digits and _, starting with a letter")
+                raise CannotRun(
+                    f"schemas/{name}.schema.json: a table name is lower-case letters, digits and _, starting with a letter"
+                )
         tables = {name: Table.load(root, name) for name in found}
         for table in tables.values():
             for fk in table.foreign_keys:
@@ -491,7 +572,9 @@ class Package:
                     raise CannotRun(f"{table.schema_path}: foreign key to unknown table {fk.resource!r}")
                 unknown = [f for f in fk.ref_fields if f not in tables[fk.resource].field_names]
                 if unknown:
-                    raise CannotRun(f"{table.schema_path}: foreign key {list(fk.fields)} references field(s) {', '.join(unknown)} that {fk.resource} does not have")
+                    raise CannotRun(
+                        f"{table.schema_path}: foreign key {list(fk.fields)} references field(s) {', '.join(unknown)} that {fk.resource} does not have"
+                    )
         categorical = _categorical_columns(tables)
         return cls(root, descriptor, {name: replace(table, categorical=categorical) for name, table in tables.items()})
 

@@ -34,7 +34,9 @@ def create_statement(table: Table, package: Package) -> str:
     if table.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(map(_q, table.primary_key))})")
     for fk in table.foreign_keys:
-        lines.append(f"FOREIGN KEY ({', '.join(map(_q, fk.fields))}) REFERENCES {_q(fk.resource)} ({', '.join(map(_q, fk.ref_fields))})")
+        lines.append(
+            f"FOREIGN KEY ({', '.join(map(_q, fk.fields))}) REFERENCES {_q(fk.resource)} ({', '.join(map(_q, fk.ref_fields))})"
+        )
     return f"CREATE TABLE {_q(table.name)} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
@@ -67,7 +69,9 @@ def sqlite_bytes(package: Package, parquet: dict[str, bytes]) -> bytes:
             con.execute(create_statement(package.tables[name], package))
         for parent, keys in sorted(_parent_keys(package).items()):
             for i, key in enumerate(sorted(keys)):
-                con.execute(f"CREATE UNIQUE INDEX {_q(f'{parent}_key_{i}')} ON {_q(parent)} ({', '.join(map(_q, key))})")
+                con.execute(
+                    f"CREATE UNIQUE INDEX {_q(f'{parent}_key_{i}')} ON {_q(parent)} ({', '.join(map(_q, key))})"
+                )
         for name in sorted(package.tables):
             table = package.tables[name]
             arrow = pq.read_table(pa.BufferReader(parquet[name]))
@@ -89,7 +93,9 @@ def check(con: sqlite3.Connection) -> None:
     broken = con.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         table, rowid, parent, _ = broken[0]
-        raise SQLiteFailed(f"PRAGMA foreign_key_check: {len(broken)} broken keys, the first in {table} row {rowid} to {parent}")
+        raise SQLiteFailed(
+            f"PRAGMA foreign_key_check: {len(broken)} broken keys, the first in {table} row {rowid} to {parent}"
+        )
 
 
 def datasette_metadata(package: Package, database: str) -> dict[str, Any]:

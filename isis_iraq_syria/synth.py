@@ -29,8 +29,7 @@ import pyarrow as pa
 
 from .build import descriptor_bytes, parquet_twin
 from .rules import RULES
-from .rules.model import EVIDENCE
-from .rules.model import TEXT_CHANGES, Change, Rule, apply_changes
+from .rules.model import EVIDENCE, TEXT_CHANGES, Change, Rule, apply_changes
 from .schema import DESCRIPTOR, PACKAGE_ROOT, CannotRun, Package
 from .tables import parquet_bytes, read_csv, to_arrow
 
@@ -40,7 +39,10 @@ REPLICATED: dict[str, tuple[str, dict[str, str]]] = {
     "statistic_evidence": ("stat", {"statistic_id": "num"}),
     "derivation_inputs": ("stat", {"statistic_id": "num", "input_statistic_id": "num"}),
     "claims": ("stat", {"claim_id": "num", "statistic_id": "num"}),
-    "discrepancies": ("stat", {"discrepancy_id": "num", "statistic_id": "num", "other_statistic_id": "num", "claim_id": "num"}),
+    "discrepancies": (
+        "stat",
+        {"discrepancy_id": "num", "statistic_id": "num", "other_statistic_id": "num", "claim_id": "num"},
+    ),
     "indicators": ("stat", {"indicator_id": "slug", "part_of_indicator_id": "slug", "name": "label"}),
     "events": ("event", {"event_id": "num"}),
     "event_evidence": ("event", {"event_id": "num"}),
@@ -48,7 +50,10 @@ REPLICATED: dict[str, tuple[str, dict[str, str]]] = {
     "event_geographies": ("event", {"event_id": "num"}),
 }
 # bases are replicated with the side of their subject; those of sources are shared
-BASES_SIDES = {"statistic_id": ("stat", {"basis_id": "num", "statistic_id": "num"}), "event_id": ("event", {"basis_id": "num", "event_id": "num"})}
+BASES_SIDES = {
+    "statistic_id": ("stat", {"basis_id": "num", "statistic_id": "num"}),
+    "event_id": ("event", {"basis_id": "num", "event_id": "num"}),
+}
 
 
 def _raw(path: Path) -> pd.DataFrame:
@@ -80,7 +85,8 @@ def _replicate(frame: pd.DataFrame, id_columns: dict[str, str], copies: int) -> 
 
 # the id columns of each table that replicas rename, and how (bases rename both subjects' ids)
 ID_KINDS = {name: kinds for name, (_, kinds) in REPLICATED.items()} | {
-    "bases": {"basis_id": "num", "statistic_id": "num", "event_id": "num"}}
+    "bases": {"basis_id": "num", "statistic_id": "num", "event_id": "num"}
+}
 SIDE_OF = {name: side for name, (side, _) in REPLICATED.items()}
 
 
@@ -94,6 +100,7 @@ class Plant:
 
 
 EVERY = -1  # an example that changes replicated rows but breaks only shared ones (a whole document's coverage)
+
 
 def _map_id(table: str, column: str, value: str, replica: int) -> str:
     kind = ID_KINDS.get(table, {}).get(column)
@@ -112,8 +119,12 @@ def _map_change(change: Change, first_key: str, replica: int | None) -> Change:
     if change.op in TEXT_CHANGES:
         raise ValueError(f"a change of {change.table}'s text cannot be made in one replica")
     where = {first_key: change.where} if isinstance(change.where, str) else dict(change.where)
-    return Change(change.table, change.op, {c: _map_id(change.table, c, v, replica) for c, v in where.items()},
-                  {c: _map_id(change.table, c, v, replica) for c, v in change.cells.items()})
+    return Change(
+        change.table,
+        change.op,
+        {c: _map_id(change.table, c, v, replica) for c, v in where.items()},
+        {c: _map_id(change.table, c, v, replica) for c, v in change.cells.items()},
+    )
 
 
 def _sides(rule: Rule, base: dict[str, pd.DataFrame], package: Package) -> set[str]:
@@ -121,7 +132,11 @@ def _sides(rule: Rule, base: dict[str, pd.DataFrame], package: Package) -> set[s
     sides = set()
     for change in rule.example.changes:
         if change.table == "bases":
-            where = {package.tables["bases"].primary_key[0]: change.where} if isinstance(change.where, str) else change.where
+            where = (
+                {package.tables["bases"].primary_key[0]: change.where}
+                if isinstance(change.where, str)
+                else change.where
+            )
             rows = base["bases"][np.logical_and.reduce([base["bases"][c] == v for c, v in where.items()])]
             sides |= {"stat" for _ in rows[rows["statistic_id"] != ""].index[:1]}
             sides |= {"event" for _ in rows[rows["event_id"] != ""].index[:1]}
@@ -164,8 +179,10 @@ def _shared_rows(plants: list[Plant]) -> None:
             for column in change.cells if change.op == "edit" else ["*"] if change.op == "delete" else []:
                 where = (change.table, repr(change.where), column)
                 if where in seen and seen[where] != p.rule.id:
-                    raise ValueError(f"the examples of {seen[where]} and {p.rule.id} both change {change.table} "
-                                     f"{change.where!r}: give one of them another row")
+                    raise ValueError(
+                        f"the examples of {seen[where]} and {p.rule.id} both change {change.table} "
+                        f"{change.where!r}: give one of them another row"
+                    )
                 seen[where] = p.rule.id
 
 
@@ -183,12 +200,15 @@ def expected(plant: Plant, package: Package, copies: dict[str, int], base: dict[
         if plant.replica not in (None, EVERY) and rule_id == "basis.document_coverage" and table not in ID_KINDS:
             continue  # every replica quotes the same documents: a number one replica no longer records, others do
         if plant.replica not in (None, EVERY) and table not in ID_KINDS:
-            raise ValueError(f"{plant.rule.id}'s example breaks shared rows of {table}: it cannot be planted in one replica")
+            raise ValueError(
+                f"{plant.rule.id}'s example breaks shared rows of {table}: it cannot be planted in one replica"
+            )
         columns = package.tables[table].primary_key if table in package.tables else []
         replicas = [plant.replica]
         if plant.replica is None and table in ID_KINDS:
-            side = SIDE_OF.get(table) or ("stat" if key in set(base["bases"].loc[base["bases"]["statistic_id"] != "",
-                                                                                  "basis_id"]) else "event")
+            side = SIDE_OF.get(table) or (
+                "stat" if key in set(base["bases"].loc[base["bases"]["statistic_id"] != "", "basis_id"]) else "event"
+            )
             replicas = list(range(copies[side]))
         out += [{"rule": rule_id, "resource": table, "key": _map_key(table, key, columns, r)} for r in replicas]
     return out
@@ -198,8 +218,9 @@ def _apply_rows(frames: dict[str, pd.DataFrame], change: Change, package: Packag
     table = package.tables[change.table]
     frame = frames[change.table]
     rows = frame.to_dict("records")
-    frames[change.table] = pd.DataFrame(change.apply(rows, table.field_names, table.primary_key[0]),
-                                        columns=frame.columns, dtype=str)
+    frames[change.table] = pd.DataFrame(
+        change.apply(rows, table.field_names, table.primary_key[0]), columns=frame.columns, dtype=str
+    )
 
 
 MARKER = ".synth-package"
@@ -220,7 +241,9 @@ def prepare_output(out: Path, source: Path = PACKAGE_ROOT) -> None:
         if any(out.iterdir()):
             marker = out / MARKER
             if marker.is_symlink() or not marker.is_file():
-                raise CannotRun(f"{out}: is not empty and was not made by synth.py (no {MARKER}); give synth a new or empty folder")
+                raise CannotRun(
+                    f"{out}: is not empty and was not made by synth.py (no {MARKER}); give synth a new or empty folder"
+                )
             shutil.rmtree(out)  # rmtree removes links, never what they point to
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("Written by scripts/synth.py, which may replace this folder.\n", encoding="utf-8")
@@ -233,8 +256,10 @@ def _replicas(base: dict[str, pd.DataFrame], copies: dict[str, int]) -> dict[str
             side, columns = REPLICATED[name]
             frames[name] = _replicate(frame, columns, copies[side])
         elif name == "bases":
-            parts = [_replicate(frame[frame[subject] != ""], columns, copies[side])
-                     for subject, (side, columns) in BASES_SIDES.items()]
+            parts = [
+                _replicate(frame[frame[subject] != ""], columns, copies[side])
+                for subject, (side, columns) in BASES_SIDES.items()
+            ]
             shared = frame[(frame["statistic_id"] == "") & (frame["event_id"] == "")]
             frames[name] = pd.concat([*parts, shared], ignore_index=True)
         else:
@@ -256,7 +281,7 @@ def _documents(frames: dict[str, pd.DataFrame]) -> dict[str, str]:
             start = int(start)
             if len(chars) < start + len(quote):
                 chars += [" "] * (start + len(quote) - len(chars))
-            chars[start:start + len(quote)] = list(quote)
+            chars[start : start + len(quote)] = list(quote)
     return {doc: "".join(chars) for doc, chars in documents.items()}
 
 
@@ -319,8 +344,10 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
     `plant`, every rule's example is planted (plan_plants) and planted.json lists what each must be reported as."""
     real = Package.load(source)
     base = {name: _raw(table.csv_path) for name, table in real.tables.items()}
-    copies = {"stat": max(1, math.ceil(n / len(base["statistics"]))),
-              "event": max(1, math.ceil(n / len(base["events"])))}
+    copies = {
+        "stat": max(1, math.ceil(n / len(base["statistics"]))),
+        "event": max(1, math.ceil(n / len(base["events"]))),
+    }
     plants = plan_plants(RULES, base, real) if plant else []
     if min(copies.values()) < replicas_needed(plants):
         rows = max(len(base["statistics"]), len(base["events"])) * replicas_needed(plants)
@@ -333,8 +360,13 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
     for name, table in real.tables.items():  # replicas in key order; shared tables keep the real order
         if name in ID_KINDS:
             numeric = {f.name for f in table.fields if f.type == "integer"}
-            frames[name] = frames[name].sort_values(table.primary_key, kind="stable", key=lambda c: (
-                c.astype("int64") if c.name in numeric else c)).reset_index(drop=True)
+            frames[name] = (
+                frames[name]
+                .sort_values(
+                    table.primary_key, kind="stable", key=lambda c: c.astype("int64") if c.name in numeric else c
+                )
+                .reset_index(drop=True)
+            )
     for p in plants:  # after the sort, so that a row an example moves out of order stays there
         for change in p.rule.example.changes:
             if _late(p, change):
@@ -354,9 +386,12 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
         frame.to_csv(out / "data" / f"{name}.csv", index=False, lineterminator="\n")
     _twins(out)
     for p in plants:  # after the twins and the descriptor are written, so that only these edits break parity
-        apply_changes(out, tuple(_map_change(c, _first_key(real, c.table), p.replica)
-                                 for c in p.rule.example.changes if _late(p, c)))
+        apply_changes(
+            out,
+            tuple(_map_change(c, _first_key(real, c.table), p.replica) for c in p.rule.example.changes if _late(p, c)),
+        )
     planted = [e for p in plants for e in expected(p, real, copies, base)]
-    (out / "planted.json").write_text(json.dumps(sorted(planted, key=lambda e: (e["rule"], e["resource"], e["key"])),
-                                                 indent=2) + "\n")
+    (out / "planted.json").write_text(
+        json.dumps(sorted(planted, key=lambda e: (e["rule"], e["resource"], e["key"])), indent=2) + "\n"
+    )
     return {name: len(frame) for name, frame in frames.items()}

@@ -14,9 +14,10 @@ import re
 import stat
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import numpy as np
 import polars as pl
@@ -144,7 +145,11 @@ class FileScan:
     def control_free(self, records: int) -> bool:
         """Whether no cell can hold a control character: the only control bytes are the line breaks that end the
         file's `records` (header and rows), so none is inside a quoted cell."""
-        return self.other_controls == 0 and not self.c1 and self.line_breaks == records - (0 if self.ends_with_line_break else 1)
+        return (
+            self.other_controls == 0
+            and not self.c1
+            and self.line_breaks == records - (0 if self.ends_with_line_break else 1)
+        )
 
 
 def _decode(table: Table, scan: FileScan) -> tuple[str | None, list[Failure]]:
@@ -153,10 +158,21 @@ def _decode(table: Table, scan: FileScan) -> tuple[str | None, list[Failure]]:
         return None, [_file_failure(table, "file.empty", "The file is empty: it needs at least the header row.")]
     failures = []
     if scan.bom:
-        failures.append(_file_failure(table, "file.encoding", "The file starts with a byte-order mark; save it as UTF-8 without BOM."))
+        failures.append(
+            _file_failure(
+                table, "file.encoding", "The file starts with a byte-order mark; save it as UTF-8 without BOM."
+            )
+        )
     if scan.first_cr_line is not None:
         line = scan.first_cr_line
-        failures.append(_file_failure(table, "file.line_endings", f"Line {line} ends with a carriage return; use LF line endings only.", line=line))
+        failures.append(
+            _file_failure(
+                table,
+                "file.line_endings",
+                f"Line {line} ends with a carriage return; use LF line endings only.",
+                line=line,
+            )
+        )
     try:
         text = scan.header.decode("utf-8")
     except UnicodeDecodeError:  # the rest of the file is checked for UTF-8 by the CSV parser
@@ -176,7 +192,13 @@ def _utf8_error(raw: bytes) -> int | None:
 def _utf8_failure(table: Table, raw: bytes) -> Failure:
     start = _utf8_error(raw) or 0
     line = raw[:start].count(b"\n") + 1
-    return _file_failure(table, "file.encoding", f"Line {line} is not UTF-8 (byte {start}); save the file as UTF-8.", repr(raw[start:start + 4]), line)
+    return _file_failure(
+        table,
+        "file.encoding",
+        f"Line {line} is not UTF-8 (byte {start}); save the file as UTF-8.",
+        repr(raw[start : start + 4]),
+        line,
+    )
 
 
 def _check_header(table: Table, text: str) -> list[Failure]:
@@ -190,7 +212,9 @@ def _check_header(table: Table, text: str) -> list[Failure]:
     missing = [n for n in expected if n not in header]
     unknown = [n for n in header if n not in expected]
     if missing or unknown:
-        parts = ([f"missing column(s) {', '.join(missing)}"] if missing else []) + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+        parts = ([f"missing column(s) {', '.join(missing)}"] if missing else []) + (
+            [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+        )
         message = f"The header has {' and '.join(parts)}; it must match {table.schema_path}."
     else:
         message = f"The columns are out of order; {table.schema_path} orders them {', '.join(expected)}."
@@ -205,10 +229,14 @@ def _read_fast(table: Table) -> pl.DataFrame | None:
     categorical = {f.name for f in table.fields if table.polars_dtype(f) == pl.Categorical}
     try:
         # from the path: polars maps the file rather than copying it
-        return pl.read_csv(table.csv_path, schema={n: pl.Categorical if n in categorical else pl.String for n in names},
-                           null_values=table.missing_values, quote_char='"')
+        return pl.read_csv(
+            table.csv_path,
+            schema={n: pl.Categorical if n in categorical else pl.String for n in names},
+            null_values=table.missing_values,
+            quote_char='"',
+        )
     except (Exception, pl.exceptions.PanicException):  # it reads every file, even one the scan refuses: the strict
-        return None                                     # reader says what is wrong
+        return None  # reader says what is wrong
 
 
 def _parse_fast(table: Table, frame: pl.DataFrame | None, commas: int) -> pl.DataFrame | None:
@@ -232,7 +260,12 @@ def _commas(column: pl.Series) -> int:
     """The commas inside a column's values; a categorical's are counted once per distinct text, times its rows."""
     if column.dtype == pl.Categorical:
         counts = column.drop_nulls().value_counts(name="rows_")
-        return counts.select((pl.col(column.name).cast(pl.String).str.count_matches(",", literal=True) * pl.col("rows_")).sum()).item() or 0
+        return (
+            counts.select(
+                (pl.col(column.name).cast(pl.String).str.count_matches(",", literal=True) * pl.col("rows_")).sum()
+            ).item()
+            or 0
+        )
     return column.str.count_matches(",", literal=True).sum() or 0
 
 
@@ -243,14 +276,23 @@ def _strict_read(table: Table, names: list[str], on_invalid: Callable) -> pa.Tab
     return pacsv.read_csv(
         table.csv_path,
         read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+        ),
         # the schema's missing values become nulls while parsing: no copy of the text columns afterwards
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=table.missing_values,
-                                             strings_can_be_null=True, quoted_strings_can_be_null=True, check_utf8=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=table.missing_values,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=True,
+        ),
     )
 
 
-def _parse_rows(table: Table, fast: pl.DataFrame | None, commas: int, loose_quote: bool = False) -> tuple[pl.DataFrame | None, list[Failure]]:
+def _parse_rows(
+    table: Table, fast: pl.DataFrame | None, commas: int, loose_quote: bool = False
+) -> tuple[pl.DataFrame | None, list[Failure]]:
     """All cells as text: the fast reader's (`fast`) when the file is well formed, else pyarrow's, which is strict
     about cell counts and says which row is wrong (pandas and polars pad short rows)."""
     fast = None if loose_quote else _parse_fast(table, fast, commas)
@@ -282,15 +324,24 @@ def _parse_rows(table: Table, fast: pl.DataFrame | None, commas: int, loose_quot
             return None, [_utf8_failure(table, raw)]
         return None, [_file_failure(table, "file.ragged_row", f"The file cannot be parsed as CSV ({arrow}).")]
     if bad_rows:  # the reader cannot number lines when cells may hold newlines: show the row's text
-        return None, [_file_failure(table, "file.ragged_row", f"A row has {actual} cells; every row must have the header's {expected}.",
-                                    values=text_[:80], line=line)
-                      for line, actual, expected, text_ in bad_rows[:20]]
+        return None, [
+            _file_failure(
+                table,
+                "file.ragged_row",
+                f"A row has {actual} cells; every row must have the header's {expected}.",
+                values=text_[:80],
+                line=line,
+            )
+            for line, actual, expected, text_ in bad_rows[:20]
+        ]
     frame = pl.from_arrow(arrow)
     del arrow
     blank = frame.select(pl.all_horizontal(pl.all().is_null())).to_series()
     if blank.any():
-        return None, [_file_failure(table, "file.ragged_row", f"Line {i + 2} is blank; remove it.", line=int(i) + 2)
-                      for i in blank.arg_true().head(20).to_list()]
+        return None, [
+            _file_failure(table, "file.ragged_row", f"Line {i + 2} is blank; remove it.", line=int(i) + 2)
+            for i in blank.arg_true().head(20).to_list()
+        ]
     return frame, []
 
 
@@ -310,7 +361,9 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
         extra = [v for v in field.missing_values(table.missing_values) if v not in table.missing_values]
         present = text.is_not_null() & (~text.is_in(extra) if extra else pl.lit(True))
         if field.type == "string":
-            columns.append((pl.when(present).then(text) if extra else text).cast(table.polars_dtype(field)).alias(field.name))
+            columns.append(
+                (pl.when(present).then(text) if extra else text).cast(table.polars_dtype(field)).alias(field.name)
+            )
             continue
         # a non-strict cast turns what it cannot convert into a null: each kept value is checked to exist, so
         # nothing that fails to convert (beyond int64, beyond float64, year 0) passes as a missing value. Converted
@@ -328,7 +381,9 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
         else:  # boolean: null exactly when the text is neither a true nor a false value
             true_values = field.descriptor.get("trueValues", ["true"])
             false_values = field.descriptor.get("falseValues", ["false"])
-            typed = pl.when(text.is_in(true_values)).then(True).when(text.is_in(false_values)).then(False).otherwise(None)
+            typed = (
+                pl.when(text.is_in(true_values)).then(True).when(text.is_in(false_values)).then(False).otherwise(None)
+            )
         columns.append(typed.alias(field.name))
         checks.append(present.alias(field.name))
     # in one chunk a column: the CSV reader leaves one per block (249 for a 489 MB file), and every later gather,
@@ -346,8 +401,17 @@ def _typed(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Failure]
                 for field in table.fields:
                     if field.name in bad.columns and bad[field.name][i]:
                         cell = raw[field.name][i]
-                        failures.append(Failure(table.name, keys[i], field.name, i + 2, "schema.type", cell,
-                                                f"{cell!r} is not a valid {field.type}{TYPE_HINTS.get(field.type, '')}."))
+                        failures.append(
+                            Failure(
+                                table.name,
+                                keys[i],
+                                field.name,
+                                i + 2,
+                                "schema.type",
+                                cell,
+                                f"{cell!r} is not a valid {field.type}{TYPE_HINTS.get(field.type, '')}.",
+                            )
+                        )
     return frame, failures
 
 
@@ -388,8 +452,12 @@ def _read(table: Table) -> tuple[pl.DataFrame | None, list[Failure], bool]:
     return *_typed(table, raw), scan.control_free(raw.height + 1)
 
 
-def read_package(package: Package, workers: int = 2, on_step: Callable[[str], None] | None = None,
-                 then: Callable[[], object] | None = None) -> tuple[dict[str, pl.DataFrame], list[Failure], frozenset[str]]:
+def read_package(
+    package: Package,
+    workers: int = 2,
+    on_step: Callable[[str], None] | None = None,
+    then: Callable[[], object] | None = None,
+) -> tuple[dict[str, pl.DataFrame], list[Failure], frozenset[str]]:
     """Every table, two at a time: the parser is threaded but the byte checks around it are not (2.2 s against 2.6 s at 1M rows).
     `then` runs on the first thread the tables leave free, while the last table is still read.
 
@@ -427,6 +495,13 @@ def to_arrow(table: Table, frame: pl.DataFrame) -> pa.Table:
 def parquet_bytes(arrow_table: pa.Table) -> bytes:
     """Parquet bytes that depend only on the table and the pinned pyarrow version."""
     sink = io.BytesIO()
-    pq.write_table(arrow_table, sink, compression="zstd", compression_level=9, use_dictionary=True,
-                   write_statistics=True, version="2.6")
+    pq.write_table(
+        arrow_table,
+        sink,
+        compression="zstd",
+        compression_level=9,
+        use_dictionary=True,
+        write_statistics=True,
+        version="2.6",
+    )
     return sink.getvalue()

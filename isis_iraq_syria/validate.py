@@ -6,9 +6,10 @@ Every failure is collected and reported together. The validator only reads; it n
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import polars as pl
 
@@ -27,17 +28,30 @@ def run(rule: Rule, table: Table, column: str, value: object, **more: object) ->
     field = table.field(column) if column in table.field_names else None
     c = field.constraints if field else {}
     allowed = [str(v) for v in c.get("enum", [])]
-    return rule.describe({
-        "column": column, "value": value, "allowed": ", ".join(allowed[:10]) + (", ..." if len(allowed) > 10 else ""),
-        "pattern": c.get("pattern"), "length": len(fmt(value)), "shortest": c.get("minLength", 0),
-        "longest": c.get("maxLength", "any number of"), "minimum": c.get("minimum", ""), "maximum": c.get("maximum", ""),
-        "type": field.type if field else "", "hint": TYPE_HINTS.get(field.type, "") if field else "", **more})
+    return rule.describe(
+        {
+            "column": column,
+            "value": value,
+            "allowed": ", ".join(allowed[:10]) + (", ..." if len(allowed) > 10 else ""),
+            "pattern": c.get("pattern"),
+            "length": len(fmt(value)),
+            "shortest": c.get("minLength", 0),
+            "longest": c.get("maxLength", "any number of"),
+            "minimum": c.get("minimum", ""),
+            "maximum": c.get("maximum", ""),
+            "type": field.type if field else "",
+            "hint": TYPE_HINTS.get(field.type, "") if field else "",
+            **more,
+        }
+    )
 
 
-def schema_failures(package: Package, frames: dict[str, pl.DataFrame], workers: int = 2,
-                    on_step: Step | None = None) -> list[Failure]:
+def schema_failures(
+    package: Package, frames: dict[str, pl.DataFrame], workers: int = 2, on_step: Step | None = None
+) -> list[Failure]:
     """Failures of the Pandera schemas derived from the Table Schemas, two tables at a time (pandera's polars
     backend releases the GIL)."""
+
     def check(name: str) -> list[Failure]:
         if on_step:
             on_step(f"schema {name}")
@@ -70,7 +84,9 @@ def _schema_failures_of(table: Table, frame: pl.DataFrame) -> list[Failure]:
             else:
                 fields, what = [column], "unique field"
             column = ",".join(fields)
-            shown, message = run(RULES_BY_ID["schema.unique"], table, column, value, what=what, fields=", ".join(fields))
+            shown, message = run(
+                RULES_BY_ID["schema.unique"], table, column, value, what=what, fields=", ".join(fields)
+            )
             out.append(Failure(table.name, key, column, line, "schema.unique", shown, message))
             continue
         if check == "not_nullable":
@@ -88,8 +104,17 @@ def _run_rule(rule: Rule, runner: engine.Engine) -> list[Failure]:
     try:
         return runner.failures(rule)
     except Exception as err:  # a rule meeting data it cannot handle must still not end in a traceback
-        return [Failure("", "", "", None, rule.id, "", f"The rule could not run on this data ({type(err).__name__}: "
-                        f"{err}); fix the other failures first.")]
+        return [
+            Failure(
+                "",
+                "",
+                "",
+                None,
+                rule.id,
+                "",
+                f"The rule could not run on this data ({type(err).__name__}: {err}); fix the other failures first.",
+            )
+        ]
 
 
 def _archive(archive: Path | None) -> dict[str, str] | None:
@@ -102,14 +127,22 @@ def _archive(archive: Path | None) -> dict[str, str] | None:
     return load_archive(Path(archive))
 
 
-def validate(package: Package, archive: Path | None = None, parity: bool = True, on_step: Step | None = None,
-             workers: int = 2, keep_frames: bool = False) -> Report:
+def validate(
+    package: Package,
+    archive: Path | None = None,
+    parity: bool = True,
+    on_step: Step | None = None,
+    workers: int = 2,
+    keep_frames: bool = False,
+) -> Report:
     """Validate the package; raises CannotRun when a file or the archive is missing or unreadable as a whole.
 
     With keep_frames, the report keeps every typed frame (the build writes them)."""
     if os.path.lexists(package.root / STAGING):
-        raise CannotRun(f"{STAGING}/: a build was interrupted and left its staging folder; run make (scripts/build.py) "
-                        "to finish or undo it")
+        raise CannotRun(
+            f"{STAGING}/: a build was interrupted and left its staging folder; run make (scripts/build.py) "
+            "to finish or undo it"
+        )
     documents = _archive(archive)
     report = Report()
     frames, failures, _ = read_package(package, on_step=on_step)
@@ -120,8 +153,11 @@ def validate(package: Package, archive: Path | None = None, parity: bool = True,
     if len(frames) < len(package.tables):  # a file could not be parsed: fix it before anything else
         return report
     typed = {(f.resource, f.line, f.column) for f in failures}  # a cell that failed to parse is not also "required"
-    report.failures += [f for f in schema_failures(package, frames, workers, on_step)
-                        if not (f.rule == "schema.required" and (f.resource, f.line, f.column) in typed)]
+    report.failures += [
+        f
+        for f in schema_failures(package, frames, workers, on_step)
+        if not (f.rule == "schema.required" and (f.resource, f.line, f.column) in typed)
+    ]
     runner = engine.Engine(engine.Context(package, frames, documents, DERIVED))
     wanted = {"file": False, "schema": True, "rules": True, "archive": documents is not None, "parity": parity}
     for rule in RULES:

@@ -19,9 +19,12 @@ if __name__ == "__main__":
         sys.exit(cannot)
     from isis_iraq_syria.report import cannot_run, make_console
     from isis_iraq_syria.synth import write
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n", type=int, help="rows in statistics and in events")
-    parser.add_argument("out", type=Path, help="folder to write: new, empty, or one synth.py wrote before (then replaced)")
+    parser.add_argument(
+        "out", type=Path, help="folder to write: new, empty, or one synth.py wrote before (then replaced)"
+    )
     parser.add_argument("--plant", action="store_true", help="plant one violation of each rule (but the file rules)")
     args = parser.parse_args()
     try:

@@ -84,7 +84,7 @@ def make_archive(root: Path, dest: Path) -> Path:
     for source_id, passages in sorted(placed.items()):
         text = [" "] * max(s + len(q) for s, q in passages)
         for s, q in sorted(passages):
-            text[s:s + len(q)] = q
+            text[s : s + len(q)] = q
         data = "".join(text).encode()
         (dest / f"{source_id}.txt").write_bytes(data)
         edit(root, "sources", source_id, text_sha256=hashlib.sha256(data).hexdigest())
@@ -102,4 +102,3 @@ def rule_hits(report: Report, rule: str) -> list:
 @pytest.fixture
 def pkg(tmp_path: Path) -> Path:
     return copy_package(tmp_path / "pkg")
-

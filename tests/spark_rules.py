@@ -17,10 +17,16 @@ from pathlib import Path
 def main(folder: Path) -> None:
     from pyspark.sql import SparkSession
 
-    spark = (SparkSession.builder.master("local[2]").appName("isis-iraq-syria-rules")
-             .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("isis-iraq-syria-rules")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     # DuckDB's nfc_normalize, which Spark lacks: a warehouse registers it the same way
     spark.udf.register("nfc_normalize", lambda s: None if s is None else unicodedata.normalize("NFC", s))
@@ -39,6 +45,7 @@ def main(folder: Path) -> None:
         if isinstance(value, datetime.date):
             return value.isoformat()
         raise TypeError(type(value).__name__)
+
     (folder / "results.json").write_text(json.dumps(results, default=plain), encoding="utf-8")
 
 

@@ -40,15 +40,36 @@ def test_a_failing_row_becomes_a_failure_with_key_line_and_message(tmp_path) -> 
     from isis_iraq_syria.tables import read_package
 
     root = copy_package(tmp_path / "pkg")
-    apply_changes(root, (append("events", event_id="E999", event_type="attack", status="occurred",
-                                date_precision="unknown", description="An attack no document reports."),))
+    apply_changes(
+        root,
+        (
+            append(
+                "events",
+                event_id="E999",
+                event_type="attack",
+                status="occurred",
+                date_precision="unknown",
+                description="An attack no document reports.",
+            ),
+        ),
+    )
     package = Package.load(root)
     frames, _, _ = read_package(package)
-    rule = Rule("test.event_without_evidence", "An event has evidence.", message="{event_id} has no evidence.",
-                values="{event_id}", sql="SELECT 'events' AS tbl, row_, 'event_id' AS col, event_id FROM events e "
-                "WHERE NOT EXISTS (SELECT 1 FROM event_evidence v WHERE v.event_id = e.event_id)")
+    rule = Rule(
+        "test.event_without_evidence",
+        "An event has evidence.",
+        message="{event_id} has no evidence.",
+        values="{event_id}",
+        sql="SELECT 'events' AS tbl, row_, 'event_id' AS col, event_id FROM events e "
+        "WHERE NOT EXISTS (SELECT 1 FROM event_evidence v WHERE v.event_id = e.event_id)",
+    )
     [failure] = engine.Engine(engine.Context(package, frames)).failures(rule)
-    assert (failure.resource, failure.key, failure.column, failure.line) == ("events", "E999", "event_id", frames["events"].height + 1)
+    assert (failure.resource, failure.key, failure.column, failure.line) == (
+        "events",
+        "E999",
+        "event_id",
+        frames["events"].height + 1,
+    )
     assert (failure.rule, failure.values, failure.message) == (rule.id, "E999", "E999 has no evidence.")
 
 

@@ -25,8 +25,10 @@ SPARK_PYTHON = ROOT / ".venv-spark" / "bin" / "python"
 
 def _seen(rule: Rule, rows: list[dict]) -> set[tuple]:
     """The failures as a user sees them: where, and the rendered values and message."""
+
     def plain(row: dict) -> dict:
         return {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in row.items()}
+
     return {(row["tbl"], row.get("row_"), row["col"], *rule.describe(plain(row))) for row in rows}
 
 
@@ -41,7 +43,9 @@ def _compare(root: Path, folder: Path) -> int:
     queries = {r.id: engine.transpile(r.query(package), "spark") for r in declared}
     (folder / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}  # Spark listens on the loopback address only
-    subprocess.run([str(SPARK_PYTHON), str(ROOT / "tests" / "spark_rules.py"), str(folder)], check=True, timeout=900, env=env)
+    subprocess.run(
+        [str(SPARK_PYTHON), str(ROOT / "tests" / "spark_rules.py"), str(folder)], check=True, timeout=900, env=env
+    )
     spark = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     errors = {rule: result["error"] for rule, result in spark.items() if isinstance(result, dict)}
     assert not errors, f"Spark could not run these rules' queries: {errors}"

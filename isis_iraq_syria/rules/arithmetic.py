@@ -110,9 +110,11 @@ RULES: list[Rule] = [
     Rule(
         "arith.parts_sum_to_total",
         "The parts of an aggregate geography, or sub-periods tiling a period, sum to the total.",
-        message={"geography": "The total for {geography_id} is {value} but its parts {ids} sum to {total}.",
-                 "period": "The total for {period_start} to {period_end} is {value} but its sub-periods {ids} sum to "
-                           "{total}."},
+        message={
+            "geography": "The total for {geography_id} is {value} but its parts {ids} sum to {total}.",
+            "period": "The total for {period_start} to {period_end} is {value} but its sub-periods {ids} sum to "
+            "{total}.",
+        },
         values="{value} != {total} ({ids})",
         sql=f"""
         WITH {ADDITIVE}, {GEOGRAPHY_PARTS}, {SUB_PERIODS}
@@ -131,15 +133,19 @@ RULES: list[Rule] = [
         """,
         # Iraq's operations and operatives killed swapped: neither IRQ_SYR total is the sum of its parts (a changed
         # value would also leave its document's number unaccounted for, a failure on a row synth does not replicate)
-        example=Example((edit("statistics", "S004", indicator_id="isis_operatives_killed"),
-                         edit("statistics", "S007", indicator_id="defeat_isis_operations")),
-                        (("statistics", "S003", "value"), ("statistics", "S006", "value"))),
+        example=Example(
+            (
+                edit("statistics", "S004", indicator_id="isis_operatives_killed"),
+                edit("statistics", "S007", indicator_id="defeat_isis_operations"),
+            ),
+            (("statistics", "S003", "value"), ("statistics", "S006", "value")),
+        ),
     ),
     Rule(
         "arith.part_not_above_whole",
         "A figure never exceeds the figure of the indicator it is part of, for the same geography and period.",
         message="{indicator_id} ({part}) exceeds the figure of the indicator it is part of, {part_of_indicator_id} "
-                "({whole}, {whole_id}).",
+        "({whole}, {whole_id}).",
         values="{part} > {whole} ({whole_id})",
         sql="""
         WITH parts AS (  -- the figures of indicators that are part of another, each at its least
@@ -155,27 +161,37 @@ RULES: list[Rule] = [
         WHERE p.part - COALESCE(w.value, w.upper_bound) > 0.0
         """,
         # the SDF's detainees and its foreign detainees swapped: the part (10,000) exceeds the whole (2,000)
-        example=Example((edit("statistics", "S016", indicator_id="sdf_held_foreign_is_fighters"),
-                         edit("statistics", "S017", indicator_id="sdf_held_is_fighters")),
-                        (("statistics", "S016", "value"),)),
+        example=Example(
+            (
+                edit("statistics", "S016", indicator_id="sdf_held_foreign_is_fighters"),
+                edit("statistics", "S017", indicator_id="sdf_held_is_fighters"),
+            ),
+            (("statistics", "S016", "value"),),
+        ),
     ),
     Rule(
         "arith.qualifier_bounds",
         "Bounds are those the qualifier implies ('around' a band, 'over' a lower bound) and lower <= value <= upper.",
-        message={"no_value": "Qualifier {qualifier_id!r} qualifies a number, but value is empty.",
-                 "magnitude": "Qualifier {qualifier_id!r} is a magnitude word with no number, but value is {value}.",
-                 "bound": "'{qualifier_id}' {value} implies {col} {implied:empty}, not {bound:empty}.",
-                 "outside": "The value lies outside its own lower and upper bounds."},
-        values={"no_value": "", "magnitude": "{value}", "bound": "{bound} (implied {implied})",
-                "outside": "{lower_bound} <= {value} <= {upper_bound}"},
+        message={
+            "no_value": "Qualifier {qualifier_id!r} qualifies a number, but value is empty.",
+            "magnitude": "Qualifier {qualifier_id!r} is a magnitude word with no number, but value is {value}.",
+            "bound": "'{qualifier_id}' {value} implies {col} {implied:empty}, not {bound:empty}.",
+            "outside": "The value lies outside its own lower and upper bounds.",
+        },
+        values={
+            "no_value": "",
+            "magnitude": "{value}",
+            "bound": "{bound} (implied {implied})",
+            "outside": "{lower_bound} <= {value} <= {upper_bound}",
+        },
         sql=f"""
         WITH {IMPLIED}
         SELECT 'statistics' AS tbl, row_, 'value' AS col,
                CASE WHEN bound_rule = 'magnitude' THEN 'magnitude' ELSE 'no_value' END AS case_, qualifier_id, value,
                NULL AS bound, NULL AS implied, lower_bound, upper_bound
         FROM implied WHERE misfit
-        UNION ALL {_bound('lower_bound', 'implied_lower')}
-        UNION ALL {_bound('upper_bound', 'implied_upper')}
+        UNION ALL {_bound("lower_bound", "implied_lower")}
+        UNION ALL {_bound("upper_bound", "implied_upper")}
         UNION ALL
         SELECT 'statistics', row_, 'value', 'outside', qualifier_id, value, NULL, NULL, lower_bound, upper_bound
         FROM statistics WHERE lower_bound > value OR value > upper_bound
@@ -185,14 +201,21 @@ RULES: list[Rule] = [
     Rule(
         "arith.derivation_recomputes",
         "A derived figure equals its declared formula recomputed from its inputs.",
-        message={"no_formula": "A derived statistic needs a derivation formula.",
-                 "not_derived": "Only derived statistics have a derivation; this one's figure_kind is {figure_kind}.",
-                 "missing": "Formula {derivation} needs inputs with roles {roles} and a value for each in "
-                            "derivation_inputs.",
-                 "differs": "Recomputing {derivation} from its inputs gives {computed}, not {value}.",
-                 "nothing": "Recomputing {derivation} from its inputs gives nothing, not {value}."},
-        values={"no_formula": "", "not_derived": "{derivation}", "missing": "{derivation}",
-                "differs": "{value} != {computed}", "nothing": "{value} != nothing"},
+        message={
+            "no_formula": "A derived statistic needs a derivation formula.",
+            "not_derived": "Only derived statistics have a derivation; this one's figure_kind is {figure_kind}.",
+            "missing": "Formula {derivation} needs inputs with roles {roles} and a value for each in "
+            "derivation_inputs.",
+            "differs": "Recomputing {derivation} from its inputs gives {computed}, not {value}.",
+            "nothing": "Recomputing {derivation} from its inputs gives nothing, not {value}.",
+        },
+        values={
+            "no_formula": "",
+            "not_derived": "{derivation}",
+            "missing": "{derivation}",
+            "differs": "{value} != {computed}",
+            "nothing": "{value} != nothing",
+        },
         sql=f"""
         WITH {FORMULAS}
         SELECT 'statistics' AS tbl, row_, 'derivation' AS col,
@@ -208,15 +231,16 @@ RULES: list[Rule] = [
         FROM recomputed WHERE NOT missing AND COALESCE(ABS(value - computed) > 0.0005, TRUE)
         """,
         # S026 (a ratio) and S027 (a difference) are computed from S025: they no longer recompute either
-        example=Example((edit("statistics", "S025", value="300", lower_bound="300", upper_bound="300"),),
-                        (("statistics", "S025", "value"), ("statistics", "S026", "value"),
-                         ("statistics", "S027", "value"))),
+        example=Example(
+            (edit("statistics", "S025", value="300", lower_bound="300", upper_bound="300"),),
+            (("statistics", "S025", "value"), ("statistics", "S026", "value"), ("statistics", "S027", "value")),
+        ),
     ),
     Rule(
         "arith.words_match_numbers",
         "A claim in words ('on pace to double') holds for its statistic, or a discrepancy records that it does not.",
         message="The words claim {comparison} {claimed_value} but {statistic_id} is {stat_value}, and no discrepancy "
-                "records it.",
+        "records it.",
         values="{statistic_id} = {stat_value}; {comparison} {claimed_value}",
         sql="""
         WITH claimed AS (

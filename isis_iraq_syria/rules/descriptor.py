@@ -23,19 +23,43 @@ def _fail(column: str, values: Any, message: str, key: str = "") -> dict[str, An
 def check_profile(ctx: Any) -> list[dict[str, Any]]:
     descriptor = ctx.package.descriptor
     if not isinstance(descriptor, dict):
-        return [_fail("", type(descriptor).__name__, f"datapackage.json must hold a JSON object, not a JSON {type(descriptor).__name__}.")]
+        return [
+            _fail(
+                "",
+                type(descriptor).__name__,
+                f"datapackage.json must hold a JSON object, not a JSON {type(descriptor).__name__}.",
+            )
+        ]
     out = []
     if descriptor.get("$schema") != V2_PROFILE:
-        out.append(_fail("$schema", descriptor.get("$schema", ""),
-                         f"$schema must be {V2_PROFILE}: without it frictionless reads the package as Data Package v1."))
+        out.append(
+            _fail(
+                "$schema",
+                descriptor.get("$schema", ""),
+                f"$schema must be {V2_PROFILE}: without it frictionless reads the package as Data Package v1.",
+            )
+        )
     name, version = descriptor.get("name"), descriptor.get("version")
     if not (isinstance(name, str) and PACKAGE_NAME.match(name)):
-        out.append(_fail("name", repr(name), "The package name is lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-' (it names the release's files)."))
+        out.append(
+            _fail(
+                "name",
+                repr(name),
+                "The package name is lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-' (it names the release's files).",
+            )
+        )
     if not (isinstance(version, str) and SEMVER.match(version)):
-        out.append(_fail("version", repr(version), "The version is a SemVer version such as 1.2.3 (it names the release's files)."))
+        out.append(
+            _fail(
+                "version",
+                repr(version),
+                "The version is a SemVer version such as 1.2.3 (it names the release's files).",
+            )
+        )
     from frictionless import Package as FrictionlessPackage  # here, not at import: only this rule needs it
 
     from ..build import resources
+
     # The profile check sees the resources the build derives; descriptor.resources compares the stored ones to them.
     try:
         report = FrictionlessPackage.validate_descriptor({**descriptor, "resources": resources(ctx.package)})
@@ -56,42 +80,84 @@ def check_resources(ctx: Any) -> list[dict[str, Any]]:
     derived = {r["name"]: r for r in resources(ctx.package)}
     stored = descriptor.get("resources")
     if not isinstance(stored, list):
-        return [_fail("resources", type(stored).__name__, "resources must be the list of the package's tables: run make.")]
+        return [
+            _fail("resources", type(stored).__name__, "resources must be the list of the package's tables: run make.")
+        ]
     out, seen = [], set()
     for number, resource in enumerate(stored):
         if not isinstance(resource, dict):
             out.append(_fail("resources", f"#{number}", f"Resource #{number} is not a JSON object: run make."))
             continue
         name, path = resource.get("name"), resource.get("path")
-        if not (isinstance(name, str) and RESOURCE_NAME.match(name)) or not (isinstance(path, str) and RESOURCE_PATH.match(path)):
-            out.append(_fail("resources", f"{name!r}: {path!r}",
-                             "A resource is named after its table and its path is data/<table>.csv or .parquet, inside the package: run make.", key=str(name)))
+        if not (isinstance(name, str) and RESOURCE_NAME.match(name)) or not (
+            isinstance(path, str) and RESOURCE_PATH.match(path)
+        ):
+            out.append(
+                _fail(
+                    "resources",
+                    f"{name!r}: {path!r}",
+                    "A resource is named after its table and its path is data/<table>.csv or .parquet, inside the package: run make.",
+                    key=str(name),
+                )
+            )
         elif name not in derived:
             out.append(_fail("resources", name, f"Resource {name} describes no table of schemas/: run make.", key=name))
         elif name in seen:
             out.append(_fail("resources", name, f"Resource {name} is described twice: run make.", key=name))
         elif resource != derived[name]:
             keys = sorted(k for k in set(resource) | set(derived[name]) if resource.get(k) != derived[name].get(k))
-            out.append(_fail("resources", ", ".join(keys), f"Resource {name} differs from what the build derives from its files ({', '.join(keys)}): run make.", key=name))
+            out.append(
+                _fail(
+                    "resources",
+                    ", ".join(keys),
+                    f"Resource {name} differs from what the build derives from its files ({', '.join(keys)}): run make.",
+                    key=name,
+                )
+            )
         seen.add(name)
     for name in sorted(set(derived) - seen):
-        out.append(_fail("resources", derived[name]["path"], f"{derived[name]['path']} is not described in datapackage.json: run make.", key=name))
+        out.append(
+            _fail(
+                "resources",
+                derived[name]["path"],
+                f"{derived[name]['path']} is not described in datapackage.json: run make.",
+                key=name,
+            )
+        )
     described = {r["path"].removeprefix("data/") for r in derived.values()}
     for path in sorted((ctx.package.root / "data").iterdir()):
         if path.name not in described:
-            out.append(_fail("resources", f"data/{path.name}",
-                             f"data/{path.name} is in the package but no resource describes it: remove it, or add its schema.", key=path.name))
+            out.append(
+                _fail(
+                    "resources",
+                    f"data/{path.name}",
+                    f"data/{path.name} is in the package but no resource describes it: remove it, or add its schema.",
+                    key=path.name,
+                )
+            )
     return out
 
 
 RULES: list[Rule] = [
-    Rule("descriptor.profile", "datapackage.json is a JSON object that passes the Data Package v2 profile "
-         "(frictionless), with a v2 $schema, a safe name and a SemVer version.", message="{message}", values="{values}",
-         check=check_profile,
-         example=Example((edit(DESCRIPTOR, "", name="../../evil"),), ((DESCRIPTOR, "", "name"),))),
-    Rule("descriptor.resources", "datapackage.json describes every CSV and twin in data/, and nothing else, exactly as "
-         "the build derives them, with safe names and paths.", message="{message}", values="{values}",
-         check=check_resources, stage="parity",
-         example=Example((edit(DESCRIPTOR, "actors", path="../../../../etc/passwd"),),
-                         ((DESCRIPTOR, "actors", "resources"),))),
+    Rule(
+        "descriptor.profile",
+        "datapackage.json is a JSON object that passes the Data Package v2 profile "
+        "(frictionless), with a v2 $schema, a safe name and a SemVer version.",
+        message="{message}",
+        values="{values}",
+        check=check_profile,
+        example=Example((edit(DESCRIPTOR, "", name="../../evil"),), ((DESCRIPTOR, "", "name"),)),
+    ),
+    Rule(
+        "descriptor.resources",
+        "datapackage.json describes every CSV and twin in data/, and nothing else, exactly as "
+        "the build derives them, with safe names and paths.",
+        message="{message}",
+        values="{values}",
+        check=check_resources,
+        stage="parity",
+        example=Example(
+            (edit(DESCRIPTOR, "actors", path="../../../../etc/passwd"),), ((DESCRIPTOR, "actors", "resources"),)
+        ),
+    ),
 ]

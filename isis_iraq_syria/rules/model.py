@@ -13,9 +13,10 @@ column) the rule then reports. The rule tests and synth's planted violations are
 from __future__ import annotations
 
 import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..report import fmt
 
@@ -26,6 +27,7 @@ Where = tuple[str, str, str]  # (table, primary key as text, column) of a failur
 class Quoted:
     """A table of passages copied from archived documents: which column names the document, which holds the text,
     and which hold its span (the text is document[start:end])."""
+
     table: str
     document: str
     quote: str = "quote"
@@ -191,8 +193,11 @@ def _change_descriptor(path: Any, change: Change) -> None:
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     if change.op != "edit":
         raise ValueError(f"only edits of {DESCRIPTOR} are examples")
-    target = descriptor if not change.where else next(
-        (r for r in descriptor["resources"] if r.get("name") == change.where), None)
+    target = (
+        descriptor
+        if not change.where
+        else next((r for r in descriptor["resources"] if r.get("name") == change.where), None)
+    )
     if target is None:
         raise ValueError(f"{DESCRIPTOR} has no resource {change.where!r}")
     target.update(change.cells)
@@ -218,7 +223,9 @@ def apply_changes(root: Any, changes: tuple[Change, ...]) -> None:
             where = dict(change.where) if not isinstance(change.where, str) else {}
             if change.op == "replace" and where["old"] not in text:
                 raise ValueError(f"{change.table} holds no {where['old']!r}")
-            text = "" if change.op == "truncate" else text.replace(where["old"], change.cells["new"], int(where["count"]))
+            text = (
+                "" if change.op == "truncate" else text.replace(where["old"], change.cells["new"], int(where["count"]))
+            )
             table.csv_path.write_bytes(text.encode("utf-8"))
             continue
         with open(table.csv_path, newline="", encoding="utf-8") as handle:

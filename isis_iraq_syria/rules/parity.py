@@ -34,8 +34,10 @@ def _twin(table: Table, height: int) -> str | None:
     if not _nullable(got).equals(_nullable(want)):
         differ = [f"{f.name}: {f.type}" for f in got if f.name not in want.names or want.field(f.name).type != f.type]
         missing = [f"{n}: missing" for n in want.names if n not in got.names]
-        return (f"data/{table.name}.parquet has other columns or types than its schema "
-                f"({'; '.join(differ + missing)}): run make.")
+        return (
+            f"data/{table.name}.parquet has other columns or types than its schema "
+            f"({'; '.join(differ + missing)}): run make."
+        )
     if parquet.metadata.num_rows != height:
         return f"data/{table.name}.parquet has {parquet.metadata.num_rows} rows, the CSV {height}: run make."
     return None
@@ -48,17 +50,27 @@ def _differing(ctx: Any, table: Table) -> list[dict[str, Any]]:
     columns = table.field_names
     shown = ", ".join(f'c."{f}" AS "ours_{i}", p."{f}" AS "theirs_{i}"' for i, f in enumerate(columns))
     differs = " OR ".join(f'c."{f}" IS DISTINCT FROM p."{f}"' for f in columns)
-    rows = ctx.sql(f"SELECT c.row_, {shown} FROM \"{table.name}\" AS c JOIN read_parquet('{path}', "
-                   f"file_row_number = true) AS p ON p.file_row_number = c.row_ WHERE {differs} "
-                   f"ORDER BY c.row_").to_pylist()
+    rows = ctx.sql(
+        f"SELECT c.row_, {shown} FROM \"{table.name}\" AS c JOIN read_parquet('{path}', "
+        f"file_row_number = true) AS p ON p.file_row_number = c.row_ WHERE {differs} "
+        f"ORDER BY c.row_"
+    ).to_pylist()
     out, counts = [], dict.fromkeys(columns, 0)
     for row in rows:
         for i, column in enumerate(columns):
             ours, theirs = row[f"ours_{i}"], row[f"theirs_{i}"]
             if ours != theirs and counts[column] < SHOWN:
                 counts[column] += 1
-                out.append({"tbl": table.name, "row_": row["row_"], "col": column, "got": repr(theirs),
-                            "want": repr(ours), "case_": "cell"})
+                out.append(
+                    {
+                        "tbl": table.name,
+                        "row_": row["row_"],
+                        "col": column,
+                        "got": repr(theirs),
+                        "want": repr(ours),
+                        "case_": "cell",
+                    }
+                )
     return out
 
 
@@ -78,8 +90,13 @@ def check_parity(ctx: Any) -> list[dict[str, Any]]:
 
 
 RULES: list[Rule] = [
-    Rule("parity.parquet_matches_csv", "Each Parquet twin holds exactly its CSV's rows, types and Table Schema.",
-         message={"file": "{message}", "cell": "The Parquet cell differs from the CSV cell: run make."},
-         values={"file": "", "cell": "{got} != {want}"}, check=check_parity, stage="parity",
-         example=Example((edit("actors", "reuters", notes="a wire service"),), (("actors", "reuters", "notes"),))),
+    Rule(
+        "parity.parquet_matches_csv",
+        "Each Parquet twin holds exactly its CSV's rows, types and Table Schema.",
+        message={"file": "{message}", "cell": "The Parquet cell differs from the CSV cell: run make."},
+        values={"file": "", "cell": "{got} != {want}"},
+        check=check_parity,
+        stage="parity",
+        example=Example((edit("actors", "reuters", notes="a wire service"),), (("actors", "reuters", "notes"),)),
+    ),
 ]

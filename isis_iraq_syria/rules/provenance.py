@@ -10,12 +10,28 @@ from typing import Any
 
 import polars as pl
 
-from .model import EVIDENCE, Quoted
-from .model import Example, Rule, delete, edit
+from .model import EVIDENCE, Example, Quoted, Rule, delete, edit
 
-NUMBER_WORDS = {"once": 1, "one": 1, "single": 1, "double": 2, "twice": 2, "two": 2, "three": 3, "triple": 3, "four": 4,
-                "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "dozen": 12, "hundred": 100,
-                "thousand": 1000}
+NUMBER_WORDS = {
+    "once": 1,
+    "one": 1,
+    "single": 1,
+    "double": 2,
+    "twice": 2,
+    "two": 2,
+    "three": 3,
+    "triple": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "dozen": 12,
+    "hundred": 100,
+    "thousand": 1000,
+}
 _THOUSANDS = r"(\d),(\d{3})(\D|$)"
 _WORDS = r"(?i)\b(?:" + "|".join(NUMBER_WORDS) + r")\b"
 
@@ -26,7 +42,8 @@ def numbers_expr(text: pl.Expr) -> pl.Expr:
     plain = text.str.replace_all(_THOUSANDS, "${1}${2}${3}").str.replace_all(_THOUSANDS, "${1}${2}${3}")
     digits = plain.str.extract_all(r"\d+(?:\.\d+)?").cast(pl.List(pl.Float64))
     words = text.str.extract_all(_WORDS).list.eval(
-        pl.element().str.to_lowercase().replace_strict(NUMBER_WORDS, default=None, return_dtype=pl.Float64))
+        pl.element().str.to_lowercase().replace_strict(NUMBER_WORDS, default=None, return_dtype=pl.Float64)
+    )
     return pl.concat_list(digits, words.list.drop_nulls())
 
 
@@ -52,6 +69,7 @@ def archived_texts(ctx: Any) -> dict[str, str]:
 
 # Tables computed in Python, once per distinct quote of statistic_evidence, that the rules' queries join.
 
+
 def _quotes(ctx: Any) -> pl.DataFrame:
     return ctx.frames["statistic_evidence"].select(pl.col("quote").unique().drop_nulls().cast(pl.String))
 
@@ -65,8 +83,12 @@ def quote_qualifiers(ctx: Any) -> pl.DataFrame:
     """(quote, qualifier_id): the qualifiers whose words (phrase, a whole-word match in any case) each quote has."""
     quotes = _quotes(ctx)
     phrases = ctx.frames["qualifiers"].select(pl.col("qualifier_id").cast(pl.String), "phrase").drop_nulls().unique()
-    found = [quotes.filter(pl.col("quote").str.contains(rf"(?i)\b{re.escape(phrase)}\b"))
-             .with_columns(qualifier_id=pl.lit(qualifier)) for qualifier, phrase in phrases.iter_rows()]
+    found = [
+        quotes.filter(pl.col("quote").str.contains(rf"(?i)\b{re.escape(phrase)}\b")).with_columns(
+            qualifier_id=pl.lit(qualifier)
+        )
+        for qualifier, phrase in phrases.iter_rows()
+    ]
     return pl.concat([quotes.clear().with_columns(qualifier_id=pl.lit(None, pl.String)), *found])
 
 
@@ -75,6 +97,7 @@ DERIVED = {"quote_numbers": quote_numbers, "quote_qualifiers": quote_qualifiers}
 
 # The archive rules read the documents' texts: each distinct passage (quotes repeat across rows) is examined once,
 # and what is found goes with every row holding it.
+
 
 def _failing(ctx: Any, q: Quoted, columns: list[str], test: Callable[..., dict | None]) -> list[dict]:
     """Rows of q.table whose values in `columns` fail `test` (which returns the failure's values, or None)."""
@@ -92,8 +115,9 @@ def documents_not_archived(ctx: Any) -> list[dict]:
         return []
     sources = ctx.frames["sources"].with_row_index("row_").select("row_", "text_sha256")
     missing = sources.filter(pl.col("text_sha256").is_not_null() & ~pl.col("text_sha256").is_in(list(ctx.archive)))
-    return [{"tbl": "sources", "row_": row, "col": "text_sha256", "text_sha256": sha}
-            for row, sha in missing.iter_rows()]
+    return [
+        {"tbl": "sources", "row_": row, "col": "text_sha256", "text_sha256": sha} for row, sha in missing.iter_rows()
+    ]
 
 
 def quotes_not_archived(ctx: Any) -> list[dict]:
@@ -103,11 +127,13 @@ def quotes_not_archived(ctx: Any) -> list[dict]:
         if document in texts and quote is not None and quote not in texts[document]:
             return {"document": document, "quote": quote}
         return None
+
     return [{**row, "col": q.quote} for q in EVIDENCE for row in _failing(ctx, q, [q.document, q.quote], missing)]
 
 
 def _span_test(texts: dict[str, str], q: Quoted) -> Callable[..., dict | None]:
     """The test of one table's distinct (document, quote, start, end): the failure's values, or None."""
+
     def wrong(document: str | None, quote: str | None, start: int | None, end: int | None) -> dict | None:
         text = texts.get(document) if document is not None else None
         if text is None or quote is None or quote not in text:
@@ -115,10 +141,11 @@ def _span_test(texts: dict[str, str], q: Quoted) -> Callable[..., dict | None]:
         shown = {"document": document, "start": start, "end": end, "col": q.start, "length": len(text)}
         if start is None or end is None:
             return {**shown, "case_": "none", "found": None}
-        found = text[max(start, 0):end][:40]
+        found = text[max(start, 0) : end][:40]
         if start < 0 or end > len(text):  # a slice would silently stop at the end
             return {**shown, "case_": "outside", "found": found, "col": q.start if start < 0 else q.end}
         return None if text[start:end] == quote else {**shown, "case_": "elsewhere", "found": found}
+
     return wrong
 
 
@@ -126,14 +153,19 @@ def spans_not_quotes(ctx: Any) -> list[dict]:
     """A quote found nowhere in its document fails prov.quote_in_archive; this is for quotes that are there, but
     not where their span says, or whose span is missing or runs outside the document."""
     texts = archived_texts(ctx)
-    return [row for q in EVIDENCE
-            for row in _failing(ctx, q, [q.document, q.quote, q.start, q.end], _span_test(texts, q))]
+    return [
+        row for q in EVIDENCE for row in _failing(ctx, q, [q.document, q.quote, q.start, q.end], _span_test(texts, q))
+    ]
 
 
-_SAME = ("{statistic_id_a} and {statistic_id} state the same figure for the same indicator, geography and period: "
-         "make them one statistic with two evidence rows.")
-_DIFFER = ("{statistic_id_a} and {statistic_id} disagree for the same indicator, geography and period, and no "
-           "discrepancy records it.")
+_SAME = (
+    "{statistic_id_a} and {statistic_id} state the same figure for the same indicator, geography and period: "
+    "make them one statistic with two evidence rows."
+)
+_DIFFER = (
+    "{statistic_id_a} and {statistic_id} disagree for the same indicator, geography and period, and no "
+    "discrepancy records it."
+)
 
 RULES: list[Rule] = [
     Rule(
@@ -150,12 +182,16 @@ RULES: list[Rule] = [
           AND NOT EXISTS (SELECT 1 FROM statistic_evidence AS e JOIN quote_numbers AS n ON n.quote = e.quote
                           WHERE e.statistic_id = s.statistic_id AND n.number = s.value)
         """,
-        example=Example((edit("statistics", "S001", value="135", lower_bound="135", upper_bound="135"),),
-                        (("statistics", "S001", "value"),),
-                        # S025 is computed from S001; the documents' 153 is now recorded nowhere
-                        also=(("arith.derivation_recomputes", "statistics", "S025", "value"),
-                              ("basis.document_coverage", "sources", "doc-devdiscourse", "text_sha256"),
-                              ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"))),
+        example=Example(
+            (edit("statistics", "S001", value="135", lower_bound="135", upper_bound="135"),),
+            (("statistics", "S001", "value"),),
+            # S025 is computed from S001; the documents' 153 is now recorded nowhere
+            also=(
+                ("arith.derivation_recomputes", "statistics", "S025", "value"),
+                ("basis.document_coverage", "sources", "doc-devdiscourse", "text_sha256"),
+                ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
+            ),
+        ),
     ),
     Rule(
         "prov.qualifier_in_quote",
@@ -170,8 +206,10 @@ RULES: list[Rule] = [
           AND NOT EXISTS (SELECT 1 FROM statistic_evidence AS e JOIN quote_qualifiers AS f ON f.quote = e.quote
                           WHERE e.statistic_id = s.statistic_id AND f.qualifier_id = s.qualifier_id)
         """,
-        example=Example((edit("statistics", "S012", qualifier_id="over", upper_bound=""),),
-                        (("statistics", "S012", "qualifier_id"),)),
+        example=Example(
+            (edit("statistics", "S012", qualifier_id="over", upper_bound=""),),
+            (("statistics", "S012", "qualifier_id"),),
+        ),
     ),
     Rule(
         "prov.document_in_archive",
@@ -181,8 +219,11 @@ RULES: list[Rule] = [
         check=documents_not_archived,
         stage="archive",
         # a source that is no document given a hash, as if archived: no file of the archive has it
-        example=Example((edit("sources", "sudani-remarks", text_sha256="0" * 64),),
-                        (("sources", "sudani-remarks", "text_sha256"),), archive=True),
+        example=Example(
+            (edit("sources", "sudani-remarks", text_sha256="0" * 64),),
+            (("sources", "sudani-remarks", "text_sha256"),),
+            archive=True,
+        ),
     ),
     Rule(
         "prov.quote_in_archive",
@@ -191,23 +232,34 @@ RULES: list[Rule] = [
         values="{quote:.60}",
         check=quotes_not_archived,
         stage="archive",
-        example=Example((edit("claims", "C002", quote="attacks in Syria and Iraq are set to triple this year compared "
-                                                      "to last year"),),
-                        (("claims", "C002", "quote"),), archive=True),
+        example=Example(
+            (
+                edit(
+                    "claims",
+                    "C002",
+                    quote="attacks in Syria and Iraq are set to triple this year compared to last year",
+                ),
+            ),
+            (("claims", "C002", "quote"),),
+            archive=True,
+        ),
     ),
     Rule(
         "prov.quote_span",
         "With --archive: the text at each quote's recorded offsets (start, end) in its document is the quote.",
-        message={"elsewhere": "The text at {start}:{end} of {document} is not the quote.",
-                 "none": "The quote has no span: give its start and end offsets.",
-                 "outside": "The span {start}:{end} lies outside the archived text of {document}, which has {length} "
-                            "characters."},
+        message={
+            "elsewhere": "The text at {start}:{end} of {document} is not the quote.",
+            "none": "The quote has no span: give its start and end offsets.",
+            "outside": "The span {start}:{end} lies outside the archived text of {document}, which has {length} "
+            "characters.",
+        },
         values="{start}:{end} holds {found!r}",
         check=spans_not_quotes,
         stage="archive",
         # a quote's span shifted by one character: the quote is still verbatim there, but not where it says
-        example=Example((edit("claims", "C002", quote_start="806"),), (("claims", "C002", "quote_start"),),
-                        archive=True),
+        example=Example(
+            (edit("claims", "C002", quote_start="806"),), (("claims", "C002", "quote_start"),), archive=True
+        ),
     ),
     Rule(
         "agree.cross_source",

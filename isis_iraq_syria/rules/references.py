@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .model import EVIDENCE
-from .model import Example, Rule, delete, edit
+from .model import EVIDENCE, Example, Rule, delete, edit
 
 
 def union(template: str, items: list[dict[str, str]]) -> str:
@@ -15,8 +14,10 @@ RULES: list[Rule] = [
     Rule(
         "ref.statistic_has_evidence",
         "Every statistic has evidence from a document, or inputs if it is derived.",
-        message={"evidence": "No statistic_evidence row links this statistic to a document.",
-                 "inputs": "This derived statistic has no derivation_inputs row."},
+        message={
+            "evidence": "No statistic_evidence row links this statistic to a document.",
+            "inputs": "This derived statistic has no derivation_inputs row.",
+        },
         values="{statistic_id}",
         sql="""
         SELECT 'statistics' AS tbl, s.row_, 'statistic_id' AS col, s.statistic_id,
@@ -26,9 +27,11 @@ RULES: list[Rule] = [
                    THEN NOT EXISTS (SELECT 1 FROM derivation_inputs AS d WHERE d.statistic_id = s.statistic_id)
                    ELSE NOT EXISTS (SELECT 1 FROM statistic_evidence AS e WHERE e.statistic_id = s.statistic_id) END
         """,
-        example=Example((delete("statistic_evidence", {"statistic_id": "S014"}),),
-                        (("statistics", "S014", "statistic_id"),),
-                        also=(("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),)),
+        example=Example(
+            (delete("statistic_evidence", {"statistic_id": "S014"}),),
+            (("statistics", "S014", "statistic_id"),),
+            also=(("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),),
+        ),
     ),
     Rule(
         "ref.event_has_evidence",
@@ -47,15 +50,22 @@ RULES: list[Rule] = [
         "Quotes come from archived documents (sources with a text_sha256).",
         message="{source} is not an archived document (it has no text_sha256), so its quote cannot be checked.",
         values="{source}",
-        sql=union("""
+        sql=union(
+            """
         SELECT '{table}' AS tbl, q.row_, '{column}' AS col, q.{column} AS source
         FROM {table} AS q JOIN sources AS s ON s.source_id = q.{column}
-        WHERE s.text_sha256 IS NULL""", [{"table": q.table, "column": q.document} for q in EVIDENCE]),
-        example=Example((edit("statistic_evidence", {"statistic_id": "S015"}, source_id="kurilla-testimony"),),
-                        (("statistic_evidence", "S015|kurilla-testimony", "source_id"),),
-                        # the quote no longer counts for its document, and its basis row names a document that does
-                        # not report the statistic
-                        also=(("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
-                              ("basis.fits_cell", "bases", "B017", "document_id"))),
+        WHERE s.text_sha256 IS NULL""",
+            [{"table": q.table, "column": q.document} for q in EVIDENCE],
+        ),
+        example=Example(
+            (edit("statistic_evidence", {"statistic_id": "S015"}, source_id="kurilla-testimony"),),
+            (("statistic_evidence", "S015|kurilla-testimony", "source_id"),),
+            # the quote no longer counts for its document, and its basis row names a document that does
+            # not report the statistic
+            also=(
+                ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
+                ("basis.fits_cell", "bases", "B017", "document_id"),
+            ),
+        ),
     ),
 ]

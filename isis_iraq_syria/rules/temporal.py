@@ -19,8 +19,10 @@ def starts_unit(date: str, precision: str) -> str:
     """SQL: whether the date is the first day of a unit of its precision (false for a precision that is no unit):
     the first day of a month that many months after a January. Calendar fields, as every engine has them."""
     months = " ".join(f"WHEN '{unit}' THEN {n}" for unit, n in UNIT_MONTHS.items())
-    return (f"({precision} = 'day' OR COALESCE(EXTRACT(day FROM {date}) = 1 "
-            f"AND (EXTRACT(month FROM {date}) - 1) % (CASE {precision} {months} END) = 0, FALSE))")
+    return (
+        f"({precision} = 'day' OR COALESCE(EXTRACT(day FROM {date}) = 1 "
+        f"AND (EXTRACT(month FROM {date}) - 1) % (CASE {precision} {months} END) = 0, FALSE))"
+    )
 
 
 def ends_unit(date: str, precision: str) -> str:
@@ -44,13 +46,15 @@ def _precision(table: str, start: str, end: str, precision: str) -> str:
 def _after_report(table: str, subject: str, subject_table: str, dated: str, exempt: str = "FALSE") -> str:
     """The rows of an evidence table whose subject is dated after a source they name (either column) was published,
     unless `exempt` (over the subject's row `x`)."""
-    return union(f"""
+    return union(
+        f"""
     SELECT '{table}' AS tbl, v.row_, '{{column}}' AS col, v.{subject} AS subject, v.{{column}} AS source,
            x.{dated} AS dated, s.published_end AS reported
     FROM {table} AS v JOIN {subject_table} AS x ON x.{subject} = v.{subject}
     JOIN sources AS s ON s.source_id = v.{{column}}
     WHERE x.{dated} > s.published_end AND NOT COALESCE({exempt}, FALSE)""",
-                 [{"column": "source_id"}, {"column": "cited_source_id"}])
+        [{"column": "source_id"}, {"column": "cited_source_id"}],
+    )
 
 
 AFTER_REPORT = "{subject} is dated {dated}, after {source} was published ({reported})."
@@ -61,25 +65,35 @@ RULES: list[Rule] = [
         "A period or date range does not end before it starts.",
         message="{end_name} {end_value} is before {start_name} {start_value}.",
         values="{start_value} > {end_value}",
-        sql=union("""
+        sql=union(
+            """
         SELECT '{table}' AS tbl, row_, '{end}' AS col, '{start}' AS start_name, '{end}' AS end_name,
                {start} AS start_value, {end} AS end_value
-        FROM {table} WHERE {start} > {end}""", DATED),
-        example=Example((edit("statistics", "S002", period_start="2024-01-01"),),
-                        (("statistics", "S002", "period_end"),),
-                        also=(("basis.dates_stated", "statistics", "S002", "period_start"),)),
+        FROM {table} WHERE {start} > {end}""",
+            DATED,
+        ),
+        example=Example(
+            (edit("statistics", "S002", period_start="2024-01-01"),),
+            (("statistics", "S002", "period_end"),),
+            also=(("basis.dates_stated", "statistics", "S002", "period_start"),),
+        ),
     ),
     Rule(
         "time.precision_matches_dates",
         "Start and end fall on the first and last day of a unit of the stated precision; unknown precision means no "
         "dates.",
-        message={"unit": "{start_name} must be the first day and {end_name} the last day of a {precision}, and at "
-                         "least one of them is given.",
-                 "unknown": "with precision unknown, {start_name} and {end_name} must be empty."},
+        message={
+            "unit": "{start_name} must be the first day and {end_name} the last day of a {precision}, and at "
+            "least one of them is given.",
+            "unknown": "with precision unknown, {start_name} and {end_name} must be empty.",
+        },
         values="{start_value}..{end_value} {precision}",
         sql="\nUNION ALL\n".join(_precision(**dated) for dated in DATED),
-        example=Example((edit("events", "E009", date_end="2024-09-29"),), (("events", "E009", "date_precision"),),
-                        also=(("basis.dates_stated", "events", "E009", "date_start"),)),
+        example=Example(
+            (edit("events", "E009", date_end="2024-09-29"),),
+            (("events", "E009", "date_precision"),),
+            also=(("basis.dates_stated", "events", "E009", "date_start"),),
+        ),
     ),
     Rule(
         "time.period_before_report",
@@ -87,23 +101,32 @@ RULES: list[Rule] = [
         message=AFTER_REPORT,
         values="{dated} > {reported}",
         sql=_after_report("statistic_evidence", "statistic_id", "statistics", "period_end"),
-        example=Example((edit("statistics", "S015", period_start="2024-08-01", period_end="2024-08-31"),),
-                        (("statistic_evidence", "S015|doc-shafaq-news", "cited_source_id"),),
-                        also=(("basis.dates_stated", "statistics", "S015", "period_start"),)),
+        example=Example(
+            (edit("statistics", "S015", period_start="2024-08-01", period_end="2024-08-31"),),
+            (("statistic_evidence", "S015|doc-shafaq-news", "cited_source_id"),),
+            also=(("basis.dates_stated", "statistics", "S015", "period_start"),),
+        ),
     ),
     Rule(
         "time.event_before_report",
         "An event starts on or before the publication of each source that reports it, unless planned or announced.",
         message=AFTER_REPORT,
         values="{dated} > {reported}",
-        sql=_after_report("event_evidence", "event_id", "events", "date_start",
-                          exempt="x.status IN ('planned', 'announced')"),
-        example=Example((edit("events", "E017", date_start="2024-07-18", date_end="2024-07-18"),),
-                        (("event_evidence", "E017|doc-devdiscourse", "source_id"),
-                         ("event_evidence", "E017|doc-devdiscourse", "cited_source_id")),
-                        # E017's precision is unknown: dates given to it fail that rule too
-                        also=(("basis.dates_stated", "events", "E017", "date_expression"),
-                              ("time.precision_matches_dates", "events", "E017", "date_precision"))),
+        sql=_after_report(
+            "event_evidence", "event_id", "events", "date_start", exempt="x.status IN ('planned', 'announced')"
+        ),
+        example=Example(
+            (edit("events", "E017", date_start="2024-07-18", date_end="2024-07-18"),),
+            (
+                ("event_evidence", "E017|doc-devdiscourse", "source_id"),
+                ("event_evidence", "E017|doc-devdiscourse", "cited_source_id"),
+            ),
+            # E017's precision is unknown: dates given to it fail that rule too
+            also=(
+                ("basis.dates_stated", "events", "E017", "date_expression"),
+                ("time.precision_matches_dates", "events", "E017", "date_precision"),
+            ),
+        ),
     ),
     Rule(
         "time.citation_order",
@@ -118,9 +141,10 @@ RULES: list[Rule] = [
         JOIN sources AS citing ON citing.source_id = c.citing_source_id
         WHERE cited.published_start > citing.published_end
         """,
-        example=Example((edit("sources", "centcom-statement", published_start="2024-07-18",
-                              published_end="2024-07-18"),),
-                        (("citations", "doc-devdiscourse|centcom-statement", "cited_source_id"),),
-                        also=(("basis.dates_stated", "sources", "centcom-statement", "published_start"),)),
+        example=Example(
+            (edit("sources", "centcom-statement", published_start="2024-07-18", published_end="2024-07-18"),),
+            (("citations", "doc-devdiscourse|centcom-statement", "cited_source_id"),),
+            also=(("basis.dates_stated", "sources", "centcom-statement", "published_start"),),
+        ),
     ),
 ]

@@ -13,9 +13,23 @@ def _sub_periods(q1: str, q2: str) -> Mutation:
     def mutate(root: Path) -> None:
         quarters = (("S028", "2024-01-01", "2024-03-31", q1), ("S029", "2024-04-01", "2024-06-30", q2))
         for sid, start, end, value in quarters:
-            append(root, "statistics", statistic_id=sid, indicator_id="isis_attacks", value=value, qualifier_id="exact",
-                   lower_bound=value, upper_bound=value, geography_id="IRQ_SYR", period_start=start, period_end=end,
-                   period_precision="quarter", figure_kind="claim", asserted_by_actor_id="centcom")
+            append(
+                root,
+                "statistics",
+                statistic_id=sid,
+                indicator_id="isis_attacks",
+                value=value,
+                qualifier_id="exact",
+                lower_bound=value,
+                upper_bound=value,
+                geography_id="IRQ_SYR",
+                period_start=start,
+                period_end=end,
+                period_precision="quarter",
+                figure_kind="claim",
+                asserted_by_actor_id="centcom",
+            )
+
     return mutate
 
 

@@ -59,8 +59,16 @@ def test_a_dangling_reference_is_reported_once(pkg: Path) -> None:
 
 
 def test_a_basis_row_for_an_empty_cell_is_rejected(pkg: Path) -> None:
-    append(pkg, "bases", basis_id="B999", field="statistics.geography_id", statistic_id="S012",
-           document_id="doc-shafaq-news", basis="inferred", note="x")
+    append(
+        pkg,
+        "bases",
+        basis_id="B999",
+        field="statistics.geography_id",
+        statistic_id="S012",
+        document_id="doc-shafaq-news",
+        basis="inferred",
+        note="x",
+    )
     assert ("bases", "B999", "field") in _hits(pkg, "basis.fits_cell")
 
 

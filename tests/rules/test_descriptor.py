@@ -4,8 +4,8 @@ contributor might fails it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -15,41 +15,50 @@ from rules.conftest import Mutation
 
 def descriptor_edit(change: Callable[[dict], object]) -> Mutation:
     """A mutation of datapackage.json: `change` edits the parsed descriptor in place, or returns a replacement."""
+
     def mutate(root: Path) -> None:
         path = root / "datapackage.json"
         descriptor = json.loads(path.read_text(encoding="utf-8"))
         replaced = change(descriptor)
         path.write_text(json.dumps(descriptor if replaced is None else replaced, indent=2), encoding="utf-8")
+
     return mutate
 
 
 def _resource(name: str, **changes) -> Callable[[dict], None]:
     def change(descriptor: dict) -> None:
         next(r for r in descriptor["resources"] if r["name"] == name).update(changes)
+
     return change
 
 
-@pytest.mark.parametrize(("change", "column"), [
-    (lambda d: [d], ""),  # a JSON array, which frictionless would read as nothing to check
-    (lambda d: d.pop("$schema") and None, "$schema"),  # without $schema v2, frictionless reads the package as v1
-    (lambda d: d.update(name="/etc/evil"), "name"),
-    (lambda d: d.update(version="../1.0"), "version"),
-    (lambda d: d.update(licenses="CC-BY-4.0"), ""),
-    (lambda d: d.update(created="yesterday"), ""),
-])
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        (lambda d: [d], ""),  # a JSON array, which frictionless would read as nothing to check
+        (lambda d: d.pop("$schema") and None, "$schema"),  # without $schema v2, frictionless reads the package as v1
+        (lambda d: d.update(name="/etc/evil"), "name"),
+        (lambda d: d.update(version="../1.0"), "version"),
+        (lambda d: d.update(licenses="CC-BY-4.0"), ""),
+        (lambda d: d.update(created="yesterday"), ""),
+    ],
+)
 def test_descriptor_outside_the_v2_profile_or_with_unsafe_names_is_invalid(change, column: str, pkg: Path) -> None:
     descriptor_edit(change)(pkg)
     hits = rule_hits(run(pkg, parity=False), "descriptor.profile")
     assert column in {f.column for f in hits}, hits
 
 
-@pytest.mark.parametrize("change", [
-    lambda d: d["resources"].pop(0) and None,  # a CSV not described
-    lambda d: d["resources"].append(dict(d["resources"][0])),  # described twice
-    lambda d: d["resources"].append({**d["resources"][0], "name": "passwd", "path": "/etc/passwd"}),
-    _resource("statistics-parquet", schema="schemas/actors.schema.json"),  # a wrong schema
-    lambda d: d.update(resources={}),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["resources"].pop(0) and None,  # a CSV not described
+        lambda d: d["resources"].append(dict(d["resources"][0])),  # described twice
+        lambda d: d["resources"].append({**d["resources"][0], "name": "passwd", "path": "/etc/passwd"}),
+        _resource("statistics-parquet", schema="schemas/actors.schema.json"),  # a wrong schema
+        lambda d: d.update(resources={}),
+    ],
+)
 def test_descriptor_resources_that_are_not_the_packages_files_are_invalid(change, pkg: Path) -> None:
     descriptor_edit(change)(pkg)
     assert rule_hits(run(pkg), "descriptor.resources")

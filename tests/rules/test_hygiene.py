@@ -10,15 +10,18 @@ import pytest
 from conftest import edit, rule_hits, run
 
 
-@pytest.mark.parametrize(("change", "rule_id"), [
-    (dict(notes="\u2066isolated\u2069"), "hygiene.bidi_controls"),
-    (dict(notes="a\u200fb"), "hygiene.bidi_controls"),
-    (dict(notes="soft\u00adhyphen"), "hygiene.invisible_chars"),
-    (dict(notes="word\u2060joiner"), "hygiene.invisible_chars"),
-    (dict(notes="bom\ufeffinside"), "hygiene.invisible_chars"),
-    (dict(notes="tag\U000e0041"), "hygiene.invisible_chars"),
-    (dict(notes="\uff1dHYPERLINK(1)"), "hygiene.formula_injection"),  # full-width =
-])
+@pytest.mark.parametrize(
+    ("change", "rule_id"),
+    [
+        (dict(notes="\u2066isolated\u2069"), "hygiene.bidi_controls"),
+        (dict(notes="a\u200fb"), "hygiene.bidi_controls"),
+        (dict(notes="soft\u00adhyphen"), "hygiene.invisible_chars"),
+        (dict(notes="word\u2060joiner"), "hygiene.invisible_chars"),
+        (dict(notes="bom\ufeffinside"), "hygiene.invisible_chars"),
+        (dict(notes="tag\U000e0041"), "hygiene.invisible_chars"),
+        (dict(notes="\uff1dHYPERLINK(1)"), "hygiene.formula_injection"),  # full-width =
+    ],
+)
 def test_each_unicode_class_is_caught_in_free_text(change: dict, rule_id: str, pkg: Path) -> None:
     edit(pkg, "actors", "reuters", **change)
     assert [(f.key, f.column) for f in rule_hits(run(pkg, parity=False), rule_id)] == [("reuters", "notes")]

@@ -12,10 +12,16 @@ def test_reports_each_differing_cell_whether_text_code_or_number(pkg: Path) -> N
     from conftest import rule_hits, run
 
     edit(pkg, "actors", "reuters", notes="a wire service")  # free text
-    edit(pkg, "statistics", "S001", geography_id="SYR", indicator_id="isis_attacks_annualised", value="154")  # a vocabulary key, an id, a number
+    edit(
+        pkg, "statistics", "S001", geography_id="SYR", indicator_id="isis_attacks_annualised", value="154"
+    )  # a vocabulary key, an id, a number
     hits = {(f.resource, f.key, f.column): f.values for f in rule_hits(run(pkg), "parity.parquet_matches_csv")}
-    assert set(hits) == {("actors", "reuters", "notes"), ("statistics", "S001", "geography_id"),
-                         ("statistics", "S001", "indicator_id"), ("statistics", "S001", "value")}
+    assert set(hits) == {
+        ("actors", "reuters", "notes"),
+        ("statistics", "S001", "geography_id"),
+        ("statistics", "S001", "indicator_id"),
+        ("statistics", "S001", "value"),
+    }
     assert hits[("statistics", "S001", "geography_id")].endswith("!= 'SYR'")
 
 
@@ -28,4 +34,6 @@ def test_reports_a_corrupt_parquet_page_as_unreadable(pkg: Path) -> None:
     raw[40:56] = bytes(b ^ 0xFF for b in raw[40:56])  # inside the first column's data page
     path.write_bytes(bytes(raw))
     hits = rule_hits(run(pkg), "parity.parquet_matches_csv")
-    assert [(f.resource, f.message.split(" (")[0]) for f in hits] == [("qualifiers", "data/qualifiers.parquet cannot be read")]
+    assert [(f.resource, f.message.split(" (")[0]) for f in hits] == [
+        ("qualifiers", "data/qualifiers.parquet cannot be read")
+    ]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from conftest import ROOT
 from isis_iraq_syria.rules import FAMILIES, RULES
 from isis_iraq_syria.rules.model import Rule as Declared
-from isis_iraq_syria.schema import Package
 
 
 def _family_tests(family) -> object:

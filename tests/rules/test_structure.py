@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import edit, read_rows, rule_hits, run, write_rows
 
+
 def test_a_vocabulary_key_held_as_a_categorical_is_matched_against_its_pattern(pkg: Path) -> None:
     rows = read_rows(pkg, "actors")
     write_rows(pkg, "actors", rows + [{**rows[-1], "actor_id": "zz Bad_Id", "name": "A new actor"}])
@@ -26,7 +27,9 @@ def test_a_stray_space_in_an_enum_or_foreign_key_is_reported_once(pkg: Path) -> 
     edit(pkg, "statistics", "S001", asserted_by_actor_id="centcom ")
     report = run(pkg, parity=False)
     assert [(f.rule, f.resource, f.key, f.column) for f in report.failures] == [
-        ("schema.enum", "events", "E001", "status"), ("ref.foreign_key", "statistics", "S001", "asserted_by_actor_id")]
+        ("schema.enum", "events", "E001", "status"),
+        ("ref.foreign_key", "statistics", "S001", "asserted_by_actor_id"),
+    ]
 
 
 def test_every_failure_is_reported_not_only_the_first(pkg: Path) -> None:
@@ -34,4 +37,8 @@ def test_every_failure_is_reported_not_only_the_first(pkg: Path) -> None:
     edit(pkg, "events", "E002", status="happened")
     edit(pkg, "statistics", "S001", indicator_id="isis_attack")
     report = run(pkg, parity=False)
-    assert {(f.rule, f.key) for f in report.failures} >= {("schema.enum", "E001"), ("schema.enum", "E002"), ("ref.foreign_key", "S001")}
+    assert {(f.rule, f.key) for f in report.failures} >= {
+        ("schema.enum", "E001"),
+        ("schema.enum", "E002"),
+        ("ref.foreign_key", "S001"),
+    }

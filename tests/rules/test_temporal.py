@@ -20,10 +20,16 @@ def test_unit_starts_and_ends_agree_with_calendar_truncation() -> None:
     con.register("frame", frame.to_arrow())
     for name, unit in every.items():
         rows = frame.filter(pl.col("p") == name)
-        truncated = rows.select(start=pl.col("d") == pl.col("d").dt.truncate(unit),
-                                end=pl.col("d") == pl.col("d").dt.truncate(unit).dt.offset_by(unit).dt.offset_by("-1d"))
-        ours = pl.from_arrow(con.sql(f"SELECT {starts_unit('d', 'p')} AS start, {ends_unit('d', 'p')} AS end "
-                                     f"FROM frame WHERE p = '{name}' ORDER BY d").to_arrow_table())
+        truncated = rows.select(
+            start=pl.col("d") == pl.col("d").dt.truncate(unit),
+            end=pl.col("d") == pl.col("d").dt.truncate(unit).dt.offset_by(unit).dt.offset_by("-1d"),
+        )
+        ours = pl.from_arrow(
+            con.sql(
+                f"SELECT {starts_unit('d', 'p')} AS start, {ends_unit('d', 'p')} AS end "
+                f"FROM frame WHERE p = '{name}' ORDER BY d"
+            ).to_arrow_table()
+        )
         assert ours.equals(truncated), name
         assert ours["start"].sum() == {"day": 1096, "month": 36, "quarter": 12, "half_year": 6, "year": 3}[name]
 
@@ -34,8 +40,14 @@ def test_a_repeated_statistic_is_checked_in_each_of_its_rows(pkg) -> None:
     from conftest import read_rows, run, write_rows
 
     rows = read_rows(pkg, "statistics")
-    copy = {**rows[0], "period_start": "2025-01-01", "period_end": "2025-06-30",
-            "value": "999", "lower_bound": "999", "upper_bound": "999"}
+    copy = {
+        **rows[0],
+        "period_start": "2025-01-01",
+        "period_end": "2025-06-30",
+        "value": "999",
+        "lower_bound": "999",
+        "upper_bound": "999",
+    }
     write_rows(pkg, "statistics", [*rows[:1], copy, *rows[1:]])
     failures = run(pkg, parity=False).failures
     hits = {(f.rule, f.key, f.line) for f in failures}
