@@ -11,12 +11,11 @@ dates and the coverage of each document are in basis_dates.py.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
+from .basis_texts import kind_words, mentions, name_lists
 from .model import Example, Rule, edit
 
 SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_id"}
@@ -66,13 +65,16 @@ def passages(field: str) -> str:
 
 
 def inferred(field: str, subject: str, item: str | None = None, document: str | None = None) -> str:
-    """A condition: the cell has an inferred basis (for its item, or the document of its evidence row). The bases
-    rows are keyed first: a correlated match on an expression of them is slow."""
-    keyed = (f"SELECT {BASIS_SUBJECT.format(b='i')} AS subject, {BASIS_ITEM.format(b='i')} AS item, i.document_id "
-             f"FROM bases AS i WHERE i.field = '{field}' AND i.basis = 'inferred'")
-    return (f"EXISTS (SELECT 1 FROM ({keyed}) AS i WHERE i.subject = {subject}"
-            + (f" AND i.item = {item}" if item else "")
-            + (f" AND i.document_id = {document}" if document else "") + ")")
+    """A condition: the cell has an inferred basis (for its item, or the document of its evidence row). A match in
+    the keyed bases rows (IN) rather than a correlated EXISTS: that one first lists every distinct subject."""
+    keys = ["subject"] + (["item"] if item else []) + (["document_id"] if document else [])
+    cells = [subject] + ([item] if item else []) + ([document] if document else [])
+    known = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    keyed = (f"SELECT {', '.join(keys)} FROM (SELECT {BASIS_SUBJECT.format(b='i')} AS subject, "
+             f"{BASIS_ITEM.format(b='i')} AS item, i.document_id FROM bases AS i "
+             f"WHERE i.field = '{field}' AND i.basis = 'inferred') AS i WHERE {known}")
+    cell = cells[0] if len(cells) == 1 else f"({', '.join(cells)})"
+    return f"coalesce({cell} IN ({keyed}), FALSE)"
 
 
 def evidenced(family: str, subject: str, own_key: bool = False) -> str:
@@ -83,106 +85,38 @@ def evidenced(family: str, subject: str, own_key: bool = False) -> str:
         return "TRUE"
     table, column, _ = PASSAGE_TABLES[family]
     keys = {"statistic": "statistics", "event": "events"}[family]
-    known = "" if own_key else f"JOIN {keys} AS k ON k.{column} = v.{column} "
-    return f"EXISTS (SELECT 1 FROM {table} AS v {known}WHERE v.{column} = {subject})"
+    known = "" if own_key else f" JOIN {keys} AS k ON k.{column} = v.{column}"
+    return f"coalesce({subject} IN (SELECT v.{column} FROM {table} AS v{known}), FALSE)"
 
 
-# --- what each distinct passage states, found in Python ----------------------------------------------------------
-
-def _texts(ctx: Any) -> pl.DataFrame:
-    """Each distinct passage text once (text): names are searched for in these only."""
-    tables = [table for table, _, _ in PASSAGE_TABLES.values()] + ["bases"]
-    return pl.concat([ctx.frames[t].select(text=pl.col("quote").cast(pl.String)) for t in tables]).drop_nulls().unique()
-
-
-def _word_pattern(words: list[str]) -> str:
-    """One regex for all the words, longest first: at each place the longest name wins ('Iraqi Security Forces' is not
-    'Iraqi'), and whole words only, with the case as written."""
-    alternatives = []
-    for word in sorted(set(words), key=lambda w: (-len(w), w)):
-        left = r"\b" if word[:1].isalnum() else ""
-        right = r"\b" if word[-1:].isalnum() else ""
-        alternatives.append(f"{left}{re.escape(word)}{right}")
-    return "(?:" + "|".join(alternatives) + ")" if alternatives else "(?!)"
-
-
-def _names(ctx: Any) -> pl.DataFrame:
-    """Every name of a geography or actor (its own name and its declared names): (name, geography_id, actor_id)."""
-    f = ctx.frames
-    parts = [f[t].select(pl.col(key).cast(pl.String), name=pl.col("name").cast(pl.String))
-             for key, tables in (("geography_id", ("geographies", "geography_names")),
-                                 ("actor_id", ("actors", "actor_names")))
-             for t in tables]
-    return pl.concat(parts, how="diagonal").select("name", "geography_id", "actor_id").unique()
-
-
-def _found(ctx: Any, words: pl.DataFrame, column: str) -> pl.DataFrame:
-    """(text, the words' other columns) for every word of `words[column]` found in a distinct passage text."""
-    pattern = _word_pattern(words[column].to_list())
-    found = (_texts(ctx).select("text", **{column: pl.col("text").str.extract_all(pattern)})
-             .explode(column).drop_nulls(column).unique())
-    return found.join(words, on=column).drop(column).unique()
-
-
-def mentions(ctx: Any) -> pl.DataFrame:
-    """(text, geography_id, actor_id): the geographies and actors each distinct passage names."""
-    return _found(ctx, _names(ctx), "name")
-
-
-def kind_words(ctx: Any) -> pl.DataFrame:
-    """(text, figure_kind): the figure kinds whose words each distinct passage has."""
-    kinds = (ctx.frames["figure_kinds"].select(figure_kind=pl.col("figure_kind_id").cast(pl.String),
-                                               word=pl.col("words").cast(pl.String).str.split("|"))
-             .explode("word").filter(pl.col("word").str.len_chars() > 0))
-    return _found(ctx, kinds, "word")
-
-
-def name_lists(ctx: Any) -> pl.DataFrame:
-    """(kind, id, shown): the names of each geography and actor, and the words of each figure kind, as a message
-    shows them (each quoted as Python quotes it)."""
-    names = _names(ctx)
-    rows = [(kind, key, ", ".join(repr(n) for n in sorted(group["name"])))
-            for kind, column in (("geography", "geography_id"), ("actor", "actor_id"))
-            for (key,), group in names.drop_nulls(column).group_by(column)]
-    kinds = ctx.frames["figure_kinds"].select(pl.col("figure_kind_id").cast(pl.String), pl.col("words").cast(pl.String))
-    rows += [("figure_kind", key, " | ".join(repr(w) for w in (words or "").split("|")))
-             for key, words in kinds.iter_rows()]
-    return pl.DataFrame(rows, schema={"kind": pl.String, "id": pl.String, "shown": pl.String}, orient="row")
-
-
+# what each distinct passage states, found in Python (basis_texts.py)
 DERIVED = {"mentions": mentions, "kind_words": kind_words, "name_lists": name_lists}
 
 
 # --- the rules ---------------------------------------------------------------------------------------------------
 
-def _stated(name: str, field: str, entity: str, placed: str = "mentions") -> str:
-    """A named query of the (subject, value) pairs that the passages of cells of `field` state; a context quote counts
-    only for its own item. The pairs are built first and the cells matched to them: a cell joined to its passages
-    one by one is a nested loop."""
-    return (f"{name} AS (SELECT DISTINCT p.subject, m.{entity} AS value FROM ({passages(field)}) AS p "
-            f"JOIN {placed} AS m ON m.text = p.text "
-            f"WHERE m.{entity} IS NOT NULL AND (p.item IS NULL OR p.item = m.{entity}))")
-
-
-def _named(name: str, cell: str, value: str) -> str:
-    """A condition: the cell's value is among the pairs its subject's passages state (the query `name`)."""
-    return f"EXISTS (SELECT 1 FROM {name} AS n WHERE n.subject = {cell} AND n.value = {value})"
+def _stated(c: dict[str, str], entity: str, placed: str = "mentions") -> str:
+    """A condition: a passage of the cell's subject names its value (a context quote only for its own item). The
+    cells are joined to their passages, then each (text, value) looked up in what the texts name: building the
+    (subject, value) pairs first joined every passage to every name in it."""
+    column = c["column"]
+    return (f"x.row_ IN (SELECT s.row_ FROM {c['table']} AS s JOIN ({passages(c['field'])}) AS p "
+            f"ON p.subject = s.{c['subject']} WHERE (p.item IS NULL OR p.item = s.{column}) "
+            f"AND (p.text, s.{column}) IN (SELECT m.text, m.{entity} FROM {placed} AS m WHERE m.{entity} IS NOT NULL))")
 
 
 def _stated_names(cells: list[dict[str, str]]) -> str:
     """The cells of each kind (table, key, column) that no passage names and no inferred basis covers."""
-    stated = ", ".join(_stated(f"stated_{i}", c["field"], c["key"], c.get("placed", "mentions"))
-                       for i, c in enumerate(cells))
-    return f"WITH {stated}\n" + "\nUNION ALL\n".join(f"""
+    return "\nUNION ALL\n".join(f"""
         SELECT '{c["table"]}' AS tbl, x.row_, '{c["column"]}' AS col, x.{c["column"]} AS value,
                coalesce(l.shown, 'no names') AS names, '{c["table"]}' AS case_
         FROM {c["table"]} AS x LEFT JOIN name_lists AS l ON l.kind = '{c["kind"]}' AND l.id = x.{c["column"]}
         WHERE x.{c["column"]} IS NOT NULL {c.get("where", "")}
-          AND EXISTS (SELECT 1 FROM {c["keys"]} AS k WHERE k.{c["key"]} = x.{c["column"]})
+          AND x.{c["column"]} IN (SELECT k.{c["key"]} FROM {c["keys"]} AS k)
           AND {evidenced(CELL[c["field"]].family, "x." + c["subject"], c["table"] == "statistics")}
-          AND NOT {_named(f"stated_{i}", "x." + c["subject"], "x." + c["column"])}
+          AND NOT {_stated(c, c["key"], c.get("placed", "mentions"))}
           AND NOT {inferred(c["field"], "x." + c["subject"], "x." + c["column"] if CELL[c["field"]].item else None)}
-          {c.get("and", "")}""" for i, c in enumerate(cells))
+          {c.get("and", "")}""" for c in cells)
 
 
 # naming an aggregate geography names each of its parts too: an event 'in Iraq and Syria' took place in each,
@@ -191,30 +125,40 @@ PLACED = """(SELECT text, geography_id FROM mentions WHERE geography_id IS NOT N
             UNION SELECT m.text, g.part_geography_id FROM mentions AS m
             JOIN geography_parts AS g ON g.aggregate_geography_id = m.geography_id)"""
 # a statistic reported in its own voice (no cited source) by a document its asserting actor publishes
-OWN_VOICE = """EXISTS (SELECT 1 FROM statistic_evidence AS o JOIN sources AS d ON d.source_id = o.source_id
-               WHERE o.statistic_id = x.statistic_id AND o.cited_source_id IS NULL
-                 AND d.publisher_actor_id = x.asserted_by_actor_id)"""
+OWN_VOICE = """coalesce((x.statistic_id, x.asserted_by_actor_id) IN (
+               SELECT o.statistic_id, d.publisher_actor_id FROM statistic_evidence AS o
+               JOIN sources AS d ON d.source_id = o.source_id
+               WHERE o.cited_source_id IS NULL AND o.statistic_id IS NOT NULL AND d.publisher_actor_id IS NOT NULL),
+               FALSE)"""
 STAT = {"table": "statistics", "subject": "statistic_id", "where": "AND x.figure_kind <> 'derived'"}
 GEOGRAPHY = {"kind": "geography", "keys": "geographies", "key": "geography_id"}
 ACTOR = {"kind": "actor", "keys": "actors", "key": "actor_id"}
 GEOGRAPHY_MESSAGE = ("No quote of the row's evidence or basis names {value} ({names}): give a context quote that does, "
                      "or an inferred basis with a note, or leave it empty.")
 
-CITED = ("EXISTS (SELECT 1 FROM mentions AS m WHERE m.text = {text} "
-         "AND (m.actor_id = s.issuer_actor_id OR m.actor_id = s.publisher_actor_id))")
+# (text, row_ of a source): the texts that name the source's issuer or publisher
+NAMES_SOURCE = """SELECT m.text, n.row_ FROM mentions AS m JOIN sources AS n ON n.issuer_actor_id = m.actor_id
+    UNION SELECT m.text, n.row_ FROM mentions AS m JOIN sources AS n ON n.publisher_actor_id = m.actor_id"""
+
+
+def _names_source(keys: str, among: str) -> str:
+    """A condition: `among` (its text, or its subject, document and text) names the cited source `s`'s issuer or
+    publisher. Matched as (keys, the source's row) IN a small table of what names whom: a correlated match on
+    either actor was slow, and Spark reads no correlation two subqueries deep."""
+    return f"NOT coalesce(({keys}, s.row_) IN ({among}), FALSE)"
 
 
 def _cited(table: str, subject: str) -> str:
     """Evidence rows whose cited source neither their quote nor a context quote kept for the cell names."""
     field = f"{table}.cited_source_id"
+    context = (f"SELECT {BASIS_SUBJECT.format(b='c')}, c.document_id, n.row_ FROM bases AS c "
+               f"JOIN ({NAMES_SOURCE}) AS n ON n.text = c.quote WHERE c.field = '{field}'")
     return f"""
         SELECT '{table}' AS tbl, x.row_, 'cited_source_id' AS col, x.cited_source_id, s.issuer_actor_id AS issuer,
                s.publisher_actor_id AS publisher, 'evidence' AS case_
         FROM {table} AS x JOIN sources AS s ON s.source_id = x.cited_source_id
-        WHERE NOT {CITED.format(text="x.quote")}
-          AND NOT EXISTS (SELECT 1 FROM bases AS c WHERE c.field = '{field}' AND c.quote IS NOT NULL
-                          AND {BASIS_SUBJECT.format(b="c")} = x.{subject} AND c.document_id = x.source_id
-                          AND {CITED.format(text="c.quote")})
+        WHERE {_names_source("x.quote", NAMES_SOURCE)}
+          AND {_names_source(f"x.{subject}, x.source_id", context)}
           AND NOT {inferred(field, "x." + subject, document="x.source_id")}"""
 
 
@@ -239,7 +183,6 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
 OTHER = {field: ("b.document_id" if other == "source_id" else BASIS_ITEM.format(b="b"))
          for field, (_, _, other, _) in FILLED.items() if other}
 TABLES = """
-filled AS ({filled}),
 reports AS (SELECT 'statistic' AS family, statistic_id AS subject, source_id AS document_id FROM statistic_evidence
             UNION ALL SELECT 'event', event_id, source_id FROM event_evidence
             UNION ALL SELECT 'source', cited_source_id, citing_source_id FROM citations
@@ -254,40 +197,49 @@ def _case(column: str, values: dict[str, str]) -> str:
     return f"CASE {column} " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in values.items()) + " END"
 
 
+def _filled() -> str:
+    """The row_ of each bases row whose cell is filled: the rows joined to each table once (the rows are the side
+    the join builds), rather than every filled cell of the package listed and the rows matched to them."""
+    tables: dict[tuple[str, str, str | None], dict[str, str]] = {}
+    for f, (table, subject, other, cond) in FILLED.items():
+        tables.setdefault((table, subject, other), {})[f] = cond
+    return " UNION ALL ".join(
+        f"SELECT k.row_ FROM keyed AS k JOIN {table} AS c ON c.{subject} = k.subject"
+        + (f" AND c.{other} IS NOT DISTINCT FROM k.other" if other else "")
+        + f" WHERE k.field IN ({', '.join(repr(f) for f in conds)}) AND {_case('k.field', conds)}"
+        for (table, subject, other), conds in tables.items())
+
+
 def _fits_cell() -> str:
     """Every kind of misfit, from the bases rows keyed by their family, subject, item and the other column that
-    names their cell; the filled cells, the documents reporting each subject and the subjects with evidence are
-    tables of their own, which the rows are matched to."""
+    names their cell. The rows whose cell is filled, or whose document reports the subject, are found by joining
+    the rows to the tables (the rows are the side the join builds); the others are kept by their row_."""
     shape = _case("b.field", {f: " AND ".join(f"b.{c} IS {'NOT ' if c in need else ''}NULL" for c in NAMING)
                               for f, need in SHAPE.items()})
     needed = _case("b.field", {f: "'" + " and ".join(sorted(need)) + "'" for f, need in SHAPE.items()})
-    filled = " UNION ALL ".join(f"SELECT '{f}' AS field, {s} AS subject, {other or 'CAST(NULL AS VARCHAR)'} AS other "
-                                f"FROM {t} WHERE {cond}" for f, (t, s, other, cond) in FILLED.items())
-    keyed = (f"SELECT b.*, {BASIS_SUBJECT.format(b='b')} AS subject, {BASIS_ITEM.format(b='b')} AS item, "
+    keyed = (f"SELECT b.row_, b.field, b.document_id, b.basis, b.quote IS NOT NULL AS quoted, b.quote_start, "
+             f"b.quote_end, {BASIS_SUBJECT.format(b='b')} AS subject, {BASIS_ITEM.format(b='b')} AS item, "
              f"{_case('b.field', {c.field: repr(c.family) for c in CELLS})} AS family, "
              f"{_case('b.field', OTHER)} AS other, {needed} AS needed, NOT coalesce({shape}, TRUE) AS misshapen "
              f"FROM bases AS b")
     row = ("SELECT 'bases' AS tbl, b.row_, b.field, b.needed, b.quote_start, b.quote_end, b.document_id, b.subject, "
            "coalesce(' (' || b.item || ')', '') AS item_shown")
-    quoted = "(b.quote IS NOT NULL)"
     return f"""
-        WITH keyed AS ({keyed}), {TABLES.format(filled=filled)}
+        WITH keyed AS ({keyed}), {TABLES}
         {row}, 'field' AS col, 'shape' AS case_ FROM keyed AS b WHERE b.misshapen
         UNION ALL
         {row}, 'quote_start', 'span' FROM keyed AS b
-        WHERE {quoted} <> (b.quote_start IS NOT NULL) OR {quoted} <> (b.quote_end IS NOT NULL)
+        WHERE b.quoted <> (b.quote_start IS NOT NULL) OR b.quoted <> (b.quote_end IS NOT NULL)
         UNION ALL
-        {row}, 'quote', 'unquoted' FROM keyed AS b WHERE b.basis = 'stated' AND b.quote IS NULL
+        {row}, 'quote', 'unquoted' FROM keyed AS b WHERE b.basis = 'stated' AND NOT b.quoted
         UNION ALL
         {row}, 'document_id', 'unreported' FROM keyed AS b
-        WHERE (b.family = 'source' OR EXISTS (SELECT 1 FROM evidenced AS e WHERE e.family = b.family
-                                                AND e.subject = b.subject))
-          AND NOT EXISTS (SELECT 1 FROM reports AS r WHERE r.family = b.family AND r.subject = b.subject
-                          AND r.document_id = b.document_id)
+        WHERE b.row_ NOT IN (SELECT k.row_ FROM keyed AS k JOIN reports AS r
+                             ON r.family = k.family AND r.subject = k.subject AND r.document_id = k.document_id)
+          AND (b.family = 'source' OR coalesce((b.family, b.subject) IN (SELECT family, subject FROM evidenced), FALSE))
         UNION ALL
         {row}, 'field', 'empty' FROM keyed AS b
-        WHERE NOT EXISTS (SELECT 1 FROM filled AS c WHERE c.field = b.field AND c.subject = b.subject
-                          AND c.other IS NOT DISTINCT FROM b.other)"""
+        WHERE b.row_ NOT IN ({_filled()})"""
 
 
 RULES: list[Rule] = [
@@ -330,13 +282,13 @@ RULES: list[Rule] = [
                           "context quote, or an inferred basis with a note."},
         values="{figure_kind}",
         sql=f"""
-        WITH {_stated("stated", "statistics.figure_kind", "figure_kind", "kind_words")}
         SELECT 'statistics' AS tbl, x.row_, 'figure_kind' AS col, x.figure_kind, l.shown AS words,
                CASE WHEN k.own_voice THEN 'own_voice' ELSE 'words' END AS case_
         FROM statistics AS x JOIN figure_kinds AS k ON k.figure_kind_id = x.figure_kind
         LEFT JOIN name_lists AS l ON l.kind = 'figure_kind' AND l.id = x.figure_kind
         WHERE (k.words IS NOT NULL OR coalesce(k.own_voice, FALSE)) AND {evidenced("statistic", "x.statistic_id", True)}
-          AND NOT {_named("stated", "x.statistic_id", "x.figure_kind")}
+          AND NOT {_stated({**STAT, "column": "figure_kind", "field": "statistics.figure_kind"}, "figure_kind",
+                           "kind_words")}
           AND NOT (coalesce(k.own_voice, FALSE) AND {OWN_VOICE})
           AND NOT {inferred("statistics.figure_kind", "x.statistic_id")}
         """,
@@ -356,7 +308,7 @@ RULES: list[Rule] = [
         SELECT 'citations' AS tbl, x.row_, 'cited_source_id' AS col, x.cited_source_id, s.issuer_actor_id,
                s.publisher_actor_id, 'citation'
         FROM citations AS x JOIN sources AS s ON s.source_id = x.cited_source_id
-        WHERE NOT {CITED.format(text="x.quote")}""",
+        WHERE {_names_source("x.quote", NAMES_SOURCE)}""",
         example=Example((edit("statistic_evidence", "S016", cited_source_id="agencies-inputs"),),
                         (("statistic_evidence", "S016|doc-devdiscourse", "cited_source_id"),),
                         also=(("basis.actor_stated", "statistics", "S016", "asserted_by_actor_id"),

@@ -62,45 +62,52 @@ def _text(column: str) -> pl.Expr:
 
 
 def _dated_rows(ctx: Any, d: Dated) -> pl.DataFrame:
-    """The rows the dates rule checks (subject, expression): their anchor is a source (a dangling one fails
-    ref.foreign_key), they are not derived (a derived period is the derivation's), and they have evidence."""
+    """The rows with an expression that the dates rule checks (subject, expression): their anchor is a source (a
+    dangling one fails ref.foreign_key), they are not derived (a derived period is the derivation's), and they have
+    evidence. The expression stays categorical: its codes are compared, not its text."""
     f = ctx.frames
-    rows = f[d.table].select(subject=_text(d.subject), expression=_text(d.expression), anchor=_text(d.anchor),
-                             derived=(_text("figure_kind") == "derived") if d.table == "statistics" else pl.lit(False))
-    known = pl.col("anchor").is_null() | pl.col("anchor").is_in(f["sources"]["source_id"].cast(pl.String).implode())
-    rows = rows.filter(known & ~pl.col("derived"))
+    rows = f[d.table].select(subject=_text(d.subject), expression=d.expression, anchor=d.anchor,
+                             derived=(pl.col("figure_kind") == "derived") if d.table == "statistics" else pl.lit(False))
+    known = pl.col("anchor").is_null() | pl.col("anchor").is_in(f["sources"]["source_id"].implode())
+    rows = rows.filter(pl.col("expression").is_not_null() & known & ~pl.col("derived").fill_null(False))
     if d.family in ("statistic", "event"):
         table, column, _ = PASSAGE_TABLES[d.family]
-        rows = rows.filter(pl.col("subject").is_in(f[table][column].cast(pl.String).implode()))
+        rows = rows.join(f[table].select(subject=column), on="subject", how="semi")
     return rows.select("subject", "expression")
 
 
 def _passages(ctx: Any, d: Dated) -> pl.DataFrame:
     """(subject, text, start, document_id): the passages a row's dates may be stated in (as basis.passages)."""
     table, subject, document = PASSAGE_TABLES[d.family]
-    evidence = ctx.frames[table].select(subject=_text(subject), text=_text("quote"), start="quote_start",
-                                        document_id=_text(document))
-    context = (ctx.frames["bases"].filter((_text("field") == d.field) & pl.col("quote").is_not_null())
-               .select(subject=pl.coalesce(*[_text(c) for c in SUBJECT.values()]), text=_text("quote"),
-                       start="quote_start", document_id=_text("document_id")))
+    evidence = ctx.frames[table].select(subject=_text(subject), text="quote", start="quote_start", document_id=document)
+    context = (ctx.frames["bases"].filter((pl.col("field") == d.field) & pl.col("quote").is_not_null())
+               .select(subject=pl.coalesce(*[_text(c) for c in SUBJECT.values()]), text="quote",
+                       start="quote_start", document_id="document_id"))
     return pl.concat([evidence, context])
 
 
 def _expression_passages(ctx: Any) -> pl.DataFrame:
-    """(expression, text, start, document_id): each row's expression with each of its passages."""
-    return pl.concat([_dated_rows(ctx, d).drop_nulls("expression").join(_passages(ctx, d), on="subject")
-                      for d in DATED]).drop("subject")
+    """(expression, text, start, document_id): each distinct expression of a row with each distinct passage of it.
+    Distinct while categorical, then cast: a string per row of the join is what took the time."""
+    found = pl.concat([_dated_rows(ctx, d).join(_passages(ctx, d), on="subject")
+                       .select("expression", "text", "start", "document_id").unique() for d in DATED]).unique()
+    return found.select(_text("expression"), _text("text"), "start", _text("document_id"))
+
+
+def _places(pairs: pl.DataFrame) -> pl.DataFrame:
+    """date_places of the distinct (text, expression) pairs."""
+    found = [(text, e, m.start(), w if (w := bounded_before(text, m.start())) and not e.lower().startswith(w) else None)
+             for text, e in pairs.select("text", "expression").unique().iter_rows()
+             for m in re.finditer(re.escape(e), text)]
+    return pl.DataFrame(found, orient="row", schema={"text": pl.String, "expression": pl.String, "position": pl.Int64,
+                                                     "bound": pl.String})
 
 
 def date_places(ctx: Any) -> pl.DataFrame:
     """(text, expression, position, bound): every place in a passage that holds an expression recorded for a row
     the passage may state, with the bounding word before it that the expression leaves out ('by' before a year
     recorded as '2019'), if any."""
-    found = [(text, e, m.start(), w if (w := bounded_before(text, m.start())) and not e.lower().startswith(w) else None)
-             for text, e in _expression_passages(ctx).select("text", "expression").unique().iter_rows()
-             for m in re.finditer(re.escape(e), text)]
-    return pl.DataFrame(found, orient="row", schema={"text": pl.String, "expression": pl.String, "position": pl.Int64,
-                                                     "bound": pl.String})
+    return _places(_expression_passages(ctx))
 
 
 def date_resolutions(ctx: Any) -> pl.DataFrame:
@@ -143,34 +150,46 @@ def _dated(d: Dated) -> str:
           AND {evidenced(d.family, "x." + d.subject, True)}"""
 
 
-HIT = "EXISTS (SELECT 1 FROM hits AS h WHERE h.tbl = d.tbl AND h.row_ = d.row_{})"
 SHOWN = "coalesce(strftime(z.resolved_{0}, '%Y-%m-%d'), 'no {0}')"
+# the columns of `dated`, which every case returns first
+COLUMNS = ("tbl, row_, field, subject, d_start, d_end, precision, expression, anchor, future, inferred, dated, "
+           "expression_col, anchor_col, start_col")
 DATES_SQL = f"""
 WITH dated AS ({" UNION ALL ".join(_dated(d) for d in DATED)}),
 passages AS ({" UNION ALL ".join(f"SELECT '{d.field}' AS field, p.* FROM ({passages(d.field)}) AS p" for d in DATED)}),
-hits AS (SELECT d.tbl, d.row_, p.document_id, x.bound FROM dated AS d
-         JOIN passages AS p ON p.field = d.field AND p.subject = d.subject
-         JOIN date_places AS x ON x.text = p.text AND x.expression = d.expression),
-bounds AS (SELECT tbl, row_, min(bound) AS word FROM hits WHERE bound IS NOT NULL GROUP BY tbl, row_),
+-- each row with each of its passages that holds its expression; a semi-join, so that no row meets every passage
+-- that holds its expression, whoever's it is
+placed AS (SELECT d.tbl, d.row_, d.anchor, d.expression, p.text, p.document_id FROM dated AS d
+           JOIN passages AS p ON p.field = d.field AND p.subject = d.subject
+           WHERE d.expression IS NOT NULL
+             AND EXISTS (SELECT 1 FROM date_places AS x WHERE x.text = p.text AND x.expression = d.expression)),
+-- per row: whether the anchor's own document holds it, and the bounding word before it, if any
+hits AS (SELECT h.tbl, h.row_, max(CASE WHEN h.document_id = h.anchor THEN 1 ELSE 0 END) AS anchored,
+                min(x.bound) AS word
+         FROM placed AS h LEFT JOIN date_places AS x
+           ON x.text = h.text AND x.expression = h.expression AND x.bound IS NOT NULL
+         GROUP BY h.tbl, h.row_),
+checked AS (SELECT d.*, h.row_ IS NOT NULL AS quoted, coalesce(h.anchored, 0) = 1 AS anchored, h.word AS bound
+            FROM dated AS d LEFT JOIN hits AS h ON h.tbl = d.tbl AND h.row_ = d.row_),
 failing AS (
-    SELECT d.*, d.expression_col AS col, 'no_words' AS case_ FROM dated AS d
-    WHERE d.dated AND d.expression IS NULL AND NOT d.inferred
+    SELECT {COLUMNS}, expression_col AS col, 'no_words' AS case_, NULL AS word FROM checked
+    WHERE dated AND expression IS NULL AND NOT inferred
     UNION ALL
-    SELECT d.*, d.expression_col, 'no_dates' FROM dated AS d WHERE NOT d.dated AND d.expression IS NOT NULL
+    SELECT {COLUMNS}, expression_col, 'no_dates', NULL FROM checked WHERE NOT dated AND expression IS NOT NULL
     UNION ALL
-    SELECT d.*, d.expression_col, 'not_quoted' FROM dated AS d WHERE d.expression IS NOT NULL AND NOT {HIT.format("")}
+    SELECT {COLUMNS}, expression_col, 'not_quoted', NULL FROM checked WHERE expression IS NOT NULL AND NOT quoted
     UNION ALL
     -- a stated relative expression is resolved against the date of the document that states it
-    SELECT d.*, d.anchor_col, 'relative' FROM dated AS d
-    WHERE d.expression IS NOT NULL AND NOT d.inferred AND NOT regexp_matches(d.expression, '[0-9]{{4}}')
-      AND {HIT.format("")} AND NOT {HIT.format(" AND h.document_id = d.anchor")})
-SELECT f.*, NULL AS word, NULL AS error, NULL AS want_start, NULL AS want_end, NULL AS want_precision,
+    SELECT {COLUMNS}, anchor_col, 'relative', NULL FROM checked
+    WHERE expression IS NOT NULL AND NOT inferred AND NOT regexp_matches(expression, '[0-9]{{4}}')
+      AND quoted AND NOT anchored
+    UNION ALL
+    SELECT {COLUMNS}, expression_col, 'bound', bound FROM checked WHERE bound IS NOT NULL)
+SELECT f.*, NULL AS error, NULL AS want_start, NULL AS want_end, NULL AS want_precision,
        NULL AS shown_start, NULL AS shown_end FROM failing AS f
 UNION ALL
-SELECT d.*, d.expression_col, 'bound', b.word, NULL, NULL, NULL, NULL, NULL, NULL
-FROM dated AS d JOIN bounds AS b ON b.tbl = d.tbl AND b.row_ = d.row_
-UNION ALL
-SELECT d.*, CASE WHEN z.error IS NULL THEN d.start_col ELSE d.expression_col END,
+SELECT {", ".join("d." + c for c in COLUMNS.split(", "))},
+       CASE WHEN z.error IS NULL THEN d.start_col ELSE d.expression_col END,
        CASE WHEN z.error IS NOT NULL THEN 'unresolvable' WHEN d.expression IS NULL THEN 'wrong_as_of'
             WHEN d.anchor IS NULL THEN 'wrong' ELSE 'wrong_against' END,
        NULL, z.error, z.resolved_start, z.resolved_end, z.resolved_precision, {SHOWN.format("start")},
@@ -212,8 +231,8 @@ def document_tokens(text: str) -> list[tuple[int, int, str, float | None]]:
 
 def date_expression_spans(ctx: Any) -> pl.DataFrame:
     """Where in each document a recorded date expression stands: (document_id, start, end)."""
-    places = date_places(ctx).select("text", "expression", "position")
-    found = _expression_passages(ctx).join(places, on=["text", "expression"])
+    passages = _expression_passages(ctx)
+    found = passages.join(_places(passages).select("text", "expression", "position"), on=["text", "expression"])
     start = pl.col("start") + pl.col("position")
     end = start + pl.col("expression").str.len_chars()
     return found.select("document_id", start=start, end=end).drop_nulls().unique()
