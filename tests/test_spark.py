@@ -68,5 +68,5 @@ def spark_python() -> Path:
 
 def test_spark_finds_what_duckdb_finds_on_the_real_and_a_planted_package(spark_python: Path, tmp_path: Path) -> None:
     assert _compare(copy_package(tmp_path / "real"), tmp_path / "real-tables") == 0
-    synth(tmp_path / "planted", 650, plant=True)  # planting needs 23 replicas of each side
+    synth(tmp_path / "planted", 1000, plant=True)  # enough replicas for every example
     assert _compare(tmp_path / "planted", tmp_path / "planted-tables") > 0

@@ -312,7 +312,8 @@ RULES: list[Rule] = [
         values="{token!r} at {start}",
         check=uncovered_tokens,
         stage="archive",
-        example=Example((delete("statistic_evidence", {"statistic_id": "S001", "source_id": "doc-devdiscourse"}),),
+        # an omission removed: the clock time it accounted for is now recorded nowhere
+        example=Example((delete("omissions", {"document_id": "doc-devdiscourse", "start": "507"}),),
                         (("sources", "doc-devdiscourse", "text_sha256"),), archive=True),
     ),
 ]
