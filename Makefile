@@ -1,7 +1,7 @@
 # make        build the Parquet twins and descriptors from the CSVs, validate, regenerate the docs (a no-op when nothing changed)
 # make test   the tests a maintainer runs before each commit (about a minute: the tests marked slow are left out)
 # make check  every test, the slow ones too (as CI runs them: several minutes)
-# make lint   ruff (lint and format) and mypy on the files they cover (see LINTED)
+# make lint   ruff (lint and format) over the repository, and mypy on the files pyproject.toml names
 # make dist   the wheel and sdist of the Python package, in dist/
 # make diff   what changed since the last release (make diff OLD=<zip, folder or git ref> NEW=<same>)
 # make release  the release in dist/;  make serve  browse its SQLite database in Datasette on localhost
@@ -86,13 +86,11 @@ test: $(STAMP)
 check: $(STAMP) $(CFF_STAMP) $(SPARK_STAMP)
 	CFFCONVERT=$(CFF_VENV)/bin/cffconvert $(PYTEST)
 
-# The files kept clean so far: the public API and the tests outside the rules. Others join the list once clean.
-LINTED := isis_iraq_syria/__init__.py isis_iraq_syria/loaders.py tests/versions.py $(addprefix tests/test_,$(addsuffix .py,\
-  build charts cli codebook datasette dates diff fidelity fuzz hostile install kill loaders readers readme release \
-  schema tables))
+# ruff over every file of the repository (its settings in pyproject.toml); mypy, strict, on the files [tool.mypy]
+# names
 lint: $(STAMP)
-	$(VENV)/bin/ruff check $(LINTED)
-	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 # dist/isis_iraq_syria-<version>-py3-none-any.whl and the sdist: the package with its data, schemas and descriptors.

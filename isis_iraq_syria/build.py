@@ -241,7 +241,8 @@ def commit(root: Path, files: dict[Path, bytes]) -> list[Path]:
             shutil.rmtree(staging, ignore_errors=True)
             raise CannotRun(f"{where}: {err.strerror or err}; nothing was written") from err
         raise CannotRun(
-            f"{where}: {err.strerror or err}; the build was committed but not every file was moved: run make again to finish it"
+            f"{where}: {err.strerror or err}; the build was committed but not every file was moved: "
+            "run make again to finish it"
         ) from err
     recover(root)  # fsyncs the folders and removes the staging folder
     return [root / name for name in names]

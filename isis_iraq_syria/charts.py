@@ -153,7 +153,8 @@ def svg(chart: Chart, package: Package) -> str:
         width = max(1.0, value * scale)
         out.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>')
         out.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" fill="{COLOURS[colour % len(COLOURS)]}"/>'
+            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" '
+            f'fill="{COLOURS[colour % len(COLOURS)]}"/>'
         )
         out.append(f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 16}">{_number(value)}</text>')
         y += ROW

@@ -309,7 +309,8 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     release = command(
         "release",
         "Build the release in dist/: the zip, the SQLite database and its Datasette metadata, CHANGES.md, "
-        "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release need.",
+        "SHA256SUMS. Refused (exit 1) when the version bump is smaller than the changes since the previous release "
+        "need.",
         _release,
     )
     release.add_argument("--previous", type=Path, help="the previous release's zip (default: the latest v* git tag)")
@@ -319,7 +320,8 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     release.add_argument("--out", type=Path, help="folder to write the release into (default: dist/ of the package)")
     diff = command(
         "diff",
-        "What changed between two versions, and the SemVer bump it needs. Exit 0 when both sides were read, 2 when not.",
+        "What changed between two versions, and the SemVer bump it needs. Exit 0 when both sides were read, 2 when "
+        "not.",
         diff_main,
     )
     diff.add_argument("old", help="the earlier version: a release zip, a package folder or a git ref")

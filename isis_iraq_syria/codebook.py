@@ -49,8 +49,8 @@ def _keys(table: Table) -> list[str]:
     ]
     if table.vocabulary:
         lines.append(
-            "- Vocabulary (`x-vocabulary`): a short list of named things that the records refer to by key, which does not grow "
-            "with them; the validator holds its keys, and every column that references them, as categoricals"
+            "- Vocabulary (`x-vocabulary`): a short list of named things that the records refer to by key, which does "
+            "not grow with them; the validator holds its keys, and every column that references them, as categoricals"
         )
     identity = table.descriptor.get("x-identity")
     if identity:
@@ -79,12 +79,13 @@ def codebook(package: Package) -> str:
             f"Files: `data/{name}.csv`, `data/{name}.parquet`; schema `{table.schema_path}`.",
             "",
         ]
-        out += _keys(table) + [""]
+        out += [*_keys(table), ""]
         out += ["| field | type | unit | constraints | allowed values | description |", "|---|---|---|---|---|---|"]
         for field in table.fields:
             allowed = ", ".join(f"`{v}`" for v in field.enum) if field.enum else ""
             out.append(
-                f"| `{field.name}` | {field.type} | {_cell(field.descriptor.get('unit', ''))} | {_cell(_constraints(field))} | {allowed} | {_cell(field.descriptor.get('description', ''))} |"
+                f"| `{field.name}` | {field.type} | {_cell(field.descriptor.get('unit', ''))} "
+                f"| {_cell(_constraints(field))} | {allowed} | {_cell(field.descriptor.get('description', ''))} |"
             )
         out.append("")
     return "\n".join(out)
@@ -125,12 +126,14 @@ def erd_dot(package: Package) -> str:
     ]
     for name, table in package.tables.items():
         rows = "".join(
-            f'<tr><td align="left" port="{f.name}">{"<b>" if f.name in table.primary_key else ""}{f.name}{"</b>" if f.name in table.primary_key else ""}</td>'
+            f'<tr><td align="left" port="{f.name}">{"<b>" if f.name in table.primary_key else ""}{f.name}'
+            f"{'</b>' if f.name in table.primary_key else ''}</td>"
             f'<td align="left"><font color="#666666">{f.type}</font></td></tr>'
             for f in table.fields
         )
         lines.append(
-            f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0"><tr><td bgcolor="#dde8f0" colspan="2"><b>{name}</b></td></tr>{rows}</table>>];'
+            f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">'
+            f'<tr><td bgcolor="#dde8f0" colspan="2"><b>{name}</b></td></tr>{rows}</table>>];'
         )
     for name, table in package.tables.items():
         for fk in table.foreign_keys:

@@ -317,9 +317,10 @@ def _describe(value: Any) -> str:
 def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed: dict[str, str]) -> list[Change]:
     out: list[Change] = []
     of, nf = _fields(old), _fields(new)
-    add = lambda bump, kind, message, column="", o=None, n=None: out.append(
-        Change(bump, kind, name, column, "", o, n, message)
-    )
+
+    def add(bump: str, kind: str, message: str, column: str = "", o: Any = None, n: Any = None) -> None:
+        out.append(Change(bump, kind, name, column, "", o, n, message))
+
     for old_name, new_name in renamed.items():
         add("major", "column_renamed", f"column {old_name} renamed to {new_name}", new_name, old_name, new_name)
     for col in of.keys() - nf.keys() - renamed.keys():

@@ -84,7 +84,8 @@ class Engine:
             # the derived tables its text names (a word search: parsing a query of a hundred UNIONs takes longer
             # than running it)
             self.register_derived(name for name in self.ctx.derived if re.search(rf"\b{name}\b", sql))
-            return self.query(sql).to_pylist()
+            found: list[dict[str, Any]] = self.query(sql).to_pylist()
+            return found
         if rule.check is not None:
             return list(rule.check(self.ctx))
         return []
@@ -97,7 +98,8 @@ class Engine:
             return ""
         if table not in self._keys:
             self._keys[table] = row_keys(self.ctx.package.tables[table], self.ctx.frames[table])
-        return self._keys[table][row]
+        key: str = self._keys[table][row]
+        return key
 
     def failure(self, rule: Rule, row: Mapping[str, Any]) -> Failure:
         values, message = rule.describe(row)

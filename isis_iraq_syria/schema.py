@@ -563,7 +563,8 @@ class Package:
         for name in found:
             if not TABLE_NAME.match(name):
                 raise CannotRun(
-                    f"schemas/{name}.schema.json: a table name is lower-case letters, digits and _, starting with a letter"
+                    f"schemas/{name}.schema.json: a table name is lower-case letters, digits and _, starting with a "
+                    "letter"
                 )
         tables = {name: Table.load(root, name) for name in found}
         for table in tables.values():
@@ -573,7 +574,8 @@ class Package:
                 unknown = [f for f in fk.ref_fields if f not in tables[fk.resource].field_names]
                 if unknown:
                     raise CannotRun(
-                        f"{table.schema_path}: foreign key {list(fk.fields)} references field(s) {', '.join(unknown)} that {fk.resource} does not have"
+                        f"{table.schema_path}: foreign key {list(fk.fields)} references field(s) "
+                        f"{', '.join(unknown)} that {fk.resource} does not have"
                     )
         categorical = _categorical_columns(tables)
         return cls(root, descriptor, {name: replace(table, categorical=categorical) for name, table in tables.items()})

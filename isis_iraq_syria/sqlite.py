@@ -35,7 +35,8 @@ def create_statement(table: Table, package: Package) -> str:
         lines.append(f"PRIMARY KEY ({', '.join(map(_q, table.primary_key))})")
     for fk in table.foreign_keys:
         lines.append(
-            f"FOREIGN KEY ({', '.join(map(_q, fk.fields))}) REFERENCES {_q(fk.resource)} ({', '.join(map(_q, fk.ref_fields))})"
+            f"FOREIGN KEY ({', '.join(map(_q, fk.fields))}) "
+            f"REFERENCES {_q(fk.resource)} ({', '.join(map(_q, fk.ref_fields))})"
         )
     return f"CREATE TABLE {_q(table.name)} (\n  " + ",\n  ".join(lines) + "\n)"
 

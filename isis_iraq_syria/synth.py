@@ -110,7 +110,7 @@ def _map_id(table: str, column: str, value: str, replica: int) -> str:
 def _map_key(table: str, key: str, columns: list[str], replica: int | None) -> str:
     if replica is None or replica == EVERY:
         return key
-    return "|".join(_map_id(table, c, part, replica) for c, part in zip(columns, key.split("|")))
+    return "|".join(_map_id(table, c, part, replica) for c, part in zip(columns, key.split("|"), strict=True))
 
 
 def _map_change(change: Change, first_key: str, replica: int | None) -> Change:
@@ -319,7 +319,7 @@ def _first_key(package: Package, table: str) -> str:
 
 def _position(frame: pd.DataFrame, table: Any, row: pd.Series) -> int:
     """Where a row goes in a frame in key order: after every row whose key is not greater."""
-    keys = zip(*(frame[c] for c in table.primary_key))
+    keys = zip(*(frame[c] for c in table.primary_key), strict=True)
     new = tuple(row[c] for c in table.primary_key)
     return sum(k <= new for k in keys)  # the frame is in key order: the rows not greater come first
 

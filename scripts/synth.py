@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 from isis_iraq_syria.cli import NEEDS, describe, require  # noqa: E402  (imports only the standard library)
 
 if __name__ == "__main__":
-    if (cannot := require(f"scripts/{Path(__file__).name}", ROOT, NEEDS + ("numpy", "pandas"))) is not None:
+    if (cannot := require(f"scripts/{Path(__file__).name}", ROOT, (*NEEDS, "numpy", "pandas"))) is not None:
         sys.exit(cannot)
     from isis_iraq_syria.report import cannot_run, make_console
     from isis_iraq_syria.synth import write

@@ -45,7 +45,8 @@ def check_profile(ctx: Any) -> list[dict[str, Any]]:
             _fail(
                 "name",
                 repr(name),
-                "The package name is lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-' (it names the release's files).",
+                "The package name is lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-' "
+                "(it names the release's files).",
             )
         )
     if not (isinstance(version, str) and SEMVER.match(version)):
@@ -96,7 +97,8 @@ def check_resources(ctx: Any) -> list[dict[str, Any]]:
                 _fail(
                     "resources",
                     f"{name!r}: {path!r}",
-                    "A resource is named after its table and its path is data/<table>.csv or .parquet, inside the package: run make.",
+                    "A resource is named after its table and its path is data/<table>.csv or .parquet, inside the "
+                    "package: run make.",
                     key=str(name),
                 )
             )
@@ -110,7 +112,8 @@ def check_resources(ctx: Any) -> list[dict[str, Any]]:
                 _fail(
                     "resources",
                     ", ".join(keys),
-                    f"Resource {name} differs from what the build derives from its files ({', '.join(keys)}): run make.",
+                    f"Resource {name} differs from what the build derives from its files ({', '.join(keys)}): "
+                    "run make.",
                     key=name,
                 )
             )

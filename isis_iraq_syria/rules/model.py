@@ -16,7 +16,7 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from ..report import fmt
 
@@ -67,7 +67,7 @@ class Change:
             unknown = set(self.cells) - set(header)
             if unknown:
                 raise ValueError(f"{self.table} has no column {sorted(unknown)}")
-            return rows + [{name: self.cells.get(name, "") for name in header}]
+            return [*rows, {name: self.cells.get(name, "") for name in header}]
         hits = [row for row in rows if self.matches(row, first_key)]
         if not hits:
             raise ValueError(f"no row of {self.table} matches {self.where!r}")
@@ -122,8 +122,9 @@ class _Template(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec == "empty":
-            return value or "empty"
-        return super().format_field(value, format_spec)
+            return cast(str, value or "empty")
+        formatted: str = super().format_field(value, format_spec)
+        return formatted
 
 
 TEMPLATE = _Template()

@@ -21,7 +21,7 @@ def _foreign_keys(package: Any) -> str:
         for fk in table.foreign_keys:
             fields, refs = list(fk.fields), list(fk.ref_fields)
             given = " OR ".join(f"c.{f} IS NOT NULL" for f in fields)
-            match = " AND ".join(f"r.{r} IS NOT DISTINCT FROM c.{f}" for f, r in zip(fields, refs))
+            match = " AND ".join(f"r.{r} IS NOT DISTINCT FROM c.{f}" for f, r in zip(fields, refs, strict=True))
             cells = [f"coalesce(CAST(c.{f} AS VARCHAR), '')" for f in fields]
             value, listed = " || '|' || ".join(cells), " || ', ' || ".join(cells)
             parts.append(
