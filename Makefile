@@ -80,7 +80,7 @@ $(CFF_STAMP): requirements-cff.txt | $(STAMP)
 # one check) run in make check and CI only.
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
-test: $(STAMP)
+test: $(STAMP) lint
 	$(PYTEST) -m "not slow"
 
 check: $(STAMP) $(CFF_STAMP) $(SPARK_STAMP)

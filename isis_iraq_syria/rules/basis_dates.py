@@ -22,6 +22,7 @@ from .provenance import NUMBER_WORDS, archived_texts
 @dataclass(frozen=True)
 class Dated:
     """A table whose rows carry dates with the words that state them."""
+
     table: str
     field: str
     start: str
@@ -47,15 +48,30 @@ class Dated:
 
 
 DATED = [
-    Dated("statistics", "statistics.period", "period_start", "period_end", "period_precision", "period_expression",
-          "period_anchor_id"),
+    Dated(
+        "statistics",
+        "statistics.period",
+        "period_start",
+        "period_end",
+        "period_precision",
+        "period_expression",
+        "period_anchor_id",
+    ),
     Dated("events", "events.dates", "date_start", "date_end", "date_precision", "date_expression", "date_anchor_id"),
-    Dated("sources", "sources.published", "published_start", "published_end", "date_precision", "date_expression",
-          "date_anchor_id"),
+    Dated(
+        "sources",
+        "sources.published",
+        "published_start",
+        "published_end",
+        "date_precision",
+        "date_expression",
+        "date_anchor_id",
+    ),
 ]
 
 
 # --- found and resolved in Python, once per distinct passage and expression --------------------------------------
+
 
 def _text(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String)
@@ -66,8 +82,12 @@ def _dated_rows(ctx: Any, d: Dated) -> pl.DataFrame:
     dangling one fails ref.foreign_key), they are not derived (a derived period is the derivation's), and they have
     evidence. The expression stays categorical: its codes are compared, not its text."""
     f = ctx.frames
-    rows = f[d.table].select(subject=_text(d.subject), expression=d.expression, anchor=d.anchor,
-                             derived=(pl.col("figure_kind") == "derived") if d.table == "statistics" else pl.lit(False))
+    rows = f[d.table].select(
+        subject=_text(d.subject),
+        expression=d.expression,
+        anchor=d.anchor,
+        derived=(pl.col("figure_kind") == "derived") if d.table == "statistics" else pl.lit(False),
+    )
     known = pl.col("anchor").is_null() | pl.col("anchor").is_in(f["sources"]["source_id"].implode())
     rows = rows.filter(pl.col("expression").is_not_null() & known & ~pl.col("derived").fill_null(False))
     if d.family in ("statistic", "event"):
@@ -80,27 +100,46 @@ def _passages(ctx: Any, d: Dated) -> pl.DataFrame:
     """(subject, text, start, document_id): the passages a row's dates may be stated in (as basis.passages)."""
     table, subject, document = PASSAGE_TABLES[d.family]
     evidence = ctx.frames[table].select(subject=_text(subject), text="quote", start="quote_start", document_id=document)
-    context = (ctx.frames["bases"].filter((pl.col("field") == d.field) & pl.col("quote").is_not_null())
-               .select(subject=pl.coalesce(*[_text(c) for c in SUBJECT.values()]), text="quote",
-                       start="quote_start", document_id="document_id"))
+    context = (
+        ctx.frames["bases"]
+        .filter((pl.col("field") == d.field) & pl.col("quote").is_not_null())
+        .select(
+            subject=pl.coalesce(*[_text(c) for c in SUBJECT.values()]),
+            text="quote",
+            start="quote_start",
+            document_id="document_id",
+        )
+    )
     return pl.concat([evidence, context])
 
 
 def _expression_passages(ctx: Any) -> pl.DataFrame:
     """(expression, text, start, document_id): each distinct expression of a row with each distinct passage of it.
     Distinct while categorical, then cast: a string per row of the join is what took the time."""
-    found = pl.concat([_dated_rows(ctx, d).join(_passages(ctx, d), on="subject")
-                       .select("expression", "text", "start", "document_id").unique() for d in DATED]).unique()
+    found = pl.concat(
+        [
+            _dated_rows(ctx, d)
+            .join(_passages(ctx, d), on="subject")
+            .select("expression", "text", "start", "document_id")
+            .unique()
+            for d in DATED
+        ]
+    ).unique()
     return found.select(_text("expression"), _text("text"), "start", _text("document_id"))
 
 
 def _places(pairs: pl.DataFrame) -> pl.DataFrame:
     """date_places of the distinct (text, expression) pairs."""
-    found = [(text, e, m.start(), w if (w := bounded_before(text, m.start())) and not e.lower().startswith(w) else None)
-             for text, e in pairs.select("text", "expression").unique().iter_rows()
-             for m in re.finditer(re.escape(e), text)]
-    return pl.DataFrame(found, orient="row", schema={"text": pl.String, "expression": pl.String, "position": pl.Int64,
-                                                     "bound": pl.String})
+    found = [
+        (text, e, m.start(), w if (w := bounded_before(text, m.start())) and not e.lower().startswith(w) else None)
+        for text, e in pairs.select("text", "expression").unique().iter_rows()
+        for m in re.finditer(re.escape(e), text)
+    ]
+    return pl.DataFrame(
+        found,
+        orient="row",
+        schema={"text": pl.String, "expression": pl.String, "position": pl.Int64, "bound": pl.String},
+    )
 
 
 def date_places(ctx: Any) -> pl.DataFrame:
@@ -115,18 +154,30 @@ def date_resolutions(ctx: Any) -> pl.DataFrame:
     expression, anchor and direction of the dated tables resolved (dates.py) against the anchor's publication dates,
     or the reason it cannot be."""
     sources = ctx.frames["sources"].select(anchor=_text("source_id"), a_start="published_start", a_end="published_end")
-    keys = pl.concat([ctx.frames[d.table].select(expression=_text(d.expression), anchor=_text(d.anchor),
-                                                 future=d.future) for d in DATED]).unique()
+    keys = pl.concat(
+        [
+            ctx.frames[d.table].select(expression=_text(d.expression), anchor=_text(d.anchor), future=d.future)
+            for d in DATED
+        ]
+    ).unique()
     out = []
-    for expression, anchor, future, a_start, a_end in keys.join(sources.unique("anchor", keep="first"), on="anchor",
-                                                                how="left").iter_rows():
+    for expression, anchor, future, a_start, a_end in keys.join(
+        sources.unique("anchor", keep="first"), on="anchor", how="left"
+    ).iter_rows():
         try:
             got = resolve(expression, (a_start, a_end) if a_end is not None else None, future)
             out.append((expression, anchor, future, got.start, got.end, got.precision, None))
         except DateError as err:
             out.append((expression, anchor, future, None, None, None, str(err)))
-    schema = {"expression": pl.String, "anchor": pl.String, "future": pl.Boolean, "resolved_start": pl.Date,
-              "resolved_end": pl.Date, "resolved_precision": pl.String, "error": pl.String}
+    schema = {
+        "expression": pl.String,
+        "anchor": pl.String,
+        "future": pl.Boolean,
+        "resolved_start": pl.Date,
+        "resolved_end": pl.Date,
+        "resolved_precision": pl.String,
+        "error": pl.String,
+    }
     return pl.DataFrame(out, orient="row", schema=schema)
 
 
@@ -134,6 +185,7 @@ DERIVED = {"date_places": date_places, "date_resolutions": date_resolutions}
 
 
 # --- the rule ------------------------------------------------------------------------------------------------------
+
 
 def _dated(d: Dated) -> str:
     """The rows the rule checks (as _dated_rows), their columns under common names and their own names beside."""
@@ -152,8 +204,10 @@ def _dated(d: Dated) -> str:
 
 SHOWN = "coalesce(strftime(z.resolved_{0}, '%Y-%m-%d'), 'no {0}')"
 # the columns of `dated`, which every case returns first
-COLUMNS = ("tbl, row_, field, subject, d_start, d_end, precision, expression, anchor, future, inferred, dated, "
-           "expression_col, anchor_col, start_col")
+COLUMNS = (
+    "tbl, row_, field, subject, d_start, d_end, precision, expression, anchor, future, inferred, dated, "
+    "expression_col, anchor_col, start_col"
+)
 DATES_SQL = f"""
 WITH dated AS ({" UNION ALL ".join(_dated(d) for d in DATED)}),
 passages AS ({" UNION ALL ".join(f"SELECT '{d.field}' AS field, p.* FROM ({passages(d.field)}) AS p" for d in DATED)}),
@@ -206,17 +260,32 @@ RECOMPUTED = "{d_start}..{d_end} {precision} != {want_start}..{want_end} {want_p
 
 # --- coverage of each document -------------------------------------------------------------------------------------
 
-ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-                 "ninth": 9, "tenth": 10}
+ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
 PLURAL_WORDS = {"dozens": None, "hundreds": None, "thousands": None, "millions": None}
 _NUMBER_TOKEN = re.compile(r"(?<![0-9A-Za-z])([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:st|nd|rd|th)?(?![0-9A-Za-z])")
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted({*NUMBER_WORDS, *ORDINAL_WORDS, *PLURAL_WORDS, "million"},
-                                                   key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_NUMBER_WORD = re.compile(
+    r"\b("
+    + "|".join(sorted({*NUMBER_WORDS, *ORDINAL_WORDS, *PLURAL_WORDS, "million"}, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
 _DATE_WORDS = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
     r"|(?:this|last|next|previous|same|coming|past) (?:year|month|week|decade)"
-    r"|years? (?:ago|past)|several (?:more )?(?:years|months|weeks|days)|today|yesterday|tomorrow)\b")
+    r"|years? (?:ago|past)|several (?:more )?(?:years|months|weeks|days)|today|yesterday|tomorrow)\b"
+)
 
 
 def document_tokens(text: str) -> list[tuple[int, int, str, float | None]]:
@@ -242,11 +311,15 @@ def _valued_spans(ctx: Any) -> pl.DataFrame:
     """(source_id, quote_start, quote_end, value, phrase): the quotes of statistics and claims, with their value and
     the words of their qualifier."""
     f = ctx.frames
-    figures = (f["statistic_evidence"].select(_text("statistic_id"), _text("source_id"), "quote_start", "quote_end")
-               .join(f["statistics"].select(_text("statistic_id"), "value", _text("qualifier_id")), on="statistic_id")
-               .join(f["qualifiers"].select(_text("qualifier_id"), _text("phrase")), on="qualifier_id", how="left"))
-    claims = f["claims"].select(_text("source_id"), "quote_start", "quote_end", value="claimed_value",
-                                phrase=pl.lit(None, pl.String))
+    figures = (
+        f["statistic_evidence"]
+        .select(_text("statistic_id"), _text("source_id"), "quote_start", "quote_end")
+        .join(f["statistics"].select(_text("statistic_id"), "value", _text("qualifier_id")), on="statistic_id")
+        .join(f["qualifiers"].select(_text("qualifier_id"), _text("phrase")), on="qualifier_id", how="left")
+    )
+    claims = f["claims"].select(
+        _text("source_id"), "quote_start", "quote_end", value="claimed_value", phrase=pl.lit(None, pl.String)
+    )
     return pl.concat([figures.select("source_id", "quote_start", "quote_end", "value", "phrase"), claims]).unique()
 
 
@@ -264,12 +337,28 @@ def uncovered_tokens(ctx: Any) -> list[dict]:
         for start, end, token, value in document_tokens(text):
             if any(s <= start and end <= e for s, e in plain):
                 continue
-            if any(s is not None and s <= start and end <= e
-                   and ((value is not None and v is not None and abs(v - value) < 1e-9)
-                        or (p and p.lower() == token.lower())) for s, e, v, p in valued):
+            if any(
+                s is not None
+                and s <= start
+                and end <= e
+                and (
+                    (value is not None and v is not None and abs(v - value) < 1e-9)
+                    or (p and p.lower() == token.lower())
+                )
+                for s, e, v, p in valued
+            ):
                 continue
-            out.append({"tbl": "sources", "row_": rows[document], "col": "text_sha256", "token": token, "start": start,
-                        "end": end, "document": document})
+            out.append(
+                {
+                    "tbl": "sources",
+                    "row_": rows[document],
+                    "col": "text_sha256",
+                    "token": token,
+                    "start": start,
+                    "end": end,
+                    "document": document,
+                }
+            )
     return out
 
 
@@ -280,40 +369,58 @@ RULES: list[Rule] = [
         "document's date), or inferred with a note.",
         message={
             "no_words": "Dates are recorded without the words that state them: give the expression, or leave the "
-                        "dates empty.",
+            "dates empty.",
             "no_dates": "An expression is recorded but the dates are empty: resolve it, or leave both empty.",
             "not_quoted": "The expression {expression!r} is in no quote of the row's evidence or basis.",
             "relative": "{expression!r} is relative: stated, it is resolved against the date of the document whose "
-                        "quote holds it; resolved against another source's date it is an inference (record an "
-                        "inferred basis with a note).",
+            "quote holds it; resolved against another source's date it is an inference (record an "
+            "inferred basis with a note).",
             "bound": "The quote says {word!r} {expression!r}: the word makes the date a bound, so it belongs in the "
-                     "expression.",
+            "expression.",
             "unresolvable": "The dates cannot be recomputed: {error}.",
             "wrong": "{expression!r}" + GIVES,
             "wrong_against": "{expression!r} resolved against {anchor}" + GIVES,
             "wrong_as_of": "As of the anchor's date resolved against {anchor}" + GIVES,
         },
-        values={"no_words": "", "no_dates": "{expression}", "not_quoted": "{expression}", "relative": "{anchor}",
-                "bound": "{expression}", "unresolvable": "{expression}", "wrong": RECOMPUTED,
-                "wrong_against": RECOMPUTED, "wrong_as_of": RECOMPUTED},
+        values={
+            "no_words": "",
+            "no_dates": "{expression}",
+            "not_quoted": "{expression}",
+            "relative": "{anchor}",
+            "bound": "{expression}",
+            "unresolvable": "{expression}",
+            "wrong": RECOMPUTED,
+            "wrong_against": RECOMPUTED,
+            "wrong_as_of": RECOMPUTED,
+        },
         sql=DATES_SQL,
-        example=Example((edit("statistics", "S001", period_start="2024-07-01", period_end="2024-12-31"),),
-                        (("statistics", "S001", "period_start"),),
-                        also=tuple(("time.period_before_report", "statistic_evidence", key, column) for key, column in (
-                            ("S001|doc-devdiscourse", "cited_source_id"), ("S001|doc-devdiscourse", "source_id"),
-                            ("S001|doc-shafaq-news", "cited_source_id")))),
+        example=Example(
+            (edit("statistics", "S001", period_start="2024-07-01", period_end="2024-12-31"),),
+            (("statistics", "S001", "period_start"),),
+            also=tuple(
+                ("time.period_before_report", "statistic_evidence", key, column)
+                for key, column in (
+                    ("S001|doc-devdiscourse", "cited_source_id"),
+                    ("S001|doc-devdiscourse", "source_id"),
+                    ("S001|doc-shafaq-news", "cited_source_id"),
+                )
+            ),
+        ),
     ),
     Rule(
         "basis.document_coverage",
         "With --archive: every number and date expression of each document is in a quote of a statistic or claim "
         "with that value, in a recorded date expression, or in an omission.",
         message="{token!r} at {start}:{end} of {document} is in no quote of a statistic or claim with that value, in "
-                "no recorded date expression, and in no omission.",
+        "no recorded date expression, and in no omission.",
         values="{token!r} at {start}",
         check=uncovered_tokens,
         stage="archive",
         # an omission removed: the clock time it accounted for is now recorded nowhere
-        example=Example((delete("omissions", {"document_id": "doc-devdiscourse", "start": "507"}),),
-                        (("sources", "doc-devdiscourse", "text_sha256"),), archive=True),
+        example=Example(
+            (delete("omissions", {"document_id": "doc-devdiscourse", "start": "507"}),),
+            (("sources", "doc-devdiscourse", "text_sha256"),),
+            archive=True,
+        ),
     ),
 ]
