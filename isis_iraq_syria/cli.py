@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # What the validator, the build, the release and the docs import (module names, not distributions).
-NEEDS = ("pyarrow", "polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot")
+NEEDS = ("pyarrow", "numpy", "polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot")
 EXIT_CANNOT_RUN = 2
 
 
@@ -224,12 +224,13 @@ def diff_main(args: argparse.Namespace) -> int:
 
 def rules_main(args: argparse.Namespace) -> int:
     """Every declared rule's query, in the SQL of the engine asked for."""
-    from .engine import listing
     from .report import cannot_run, make_console
-    from .schema import Package
 
     console = make_console()
     try:
+        from .engine import listing
+        from .schema import Package
+
         package = Package.load(root_path(args.root))
         if args.export is not None:
             return _export(package, Path(args.export), console)
