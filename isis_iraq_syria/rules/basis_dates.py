@@ -92,7 +92,7 @@ def _dated_rows(ctx: Any, d: Dated) -> pl.DataFrame:
     rows = rows.filter(pl.col("expression").is_not_null() & known & ~pl.col("derived").fill_null(False))
     if d.family in ("statistic", "event"):
         table, column, _ = PASSAGE_TABLES[d.family]
-        rows = rows.join(f[table].select(subject=column), on="subject", how="semi")
+        rows = rows.join(f[table].select(subject=_text(column)), on="subject", how="semi")
     return rows.select("subject", "expression")
 
 
