@@ -99,6 +99,14 @@ def rule_hits(report: Report, rule: str) -> list:
     return [f for f in report.failures if f.rule == rule]
 
 
+def only(root: Path, rule: str, archive: Path | None = None) -> list:
+    """The failures of one rule alone on the package at `root` (a test of a rule need not run the other 52)."""
+    from isis_iraq_syria.rules import RULES_BY_ID
+    from isis_iraq_syria.validate import check_rule
+
+    return check_rule(Package.load(root), RULES_BY_ID[rule], archive)
+
+
 @pytest.fixture
 def pkg(tmp_path: Path) -> Path:
     return copy_package(tmp_path / "pkg")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import edit, rule_hits, run
+from conftest import edit, only
 
 
 def _hits(pkg: Path, rule: str) -> set[tuple[str, str, str]]:
-    return {(f.resource, f.key, f.column) for f in rule_hits(run(pkg, parity=False), rule)}
+    return {(f.resource, f.key, f.column) for f in only(pkg, rule)}
 
 
 def test_rejects_a_relative_date_moved_by_a_day(pkg: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import rule_hits, run
+from conftest import only
 from rules.conftest import Mutation
 
 
@@ -45,7 +45,7 @@ def _resource(name: str, **changes) -> Callable[[dict], None]:
 )
 def test_descriptor_outside_the_v2_profile_or_with_unsafe_names_is_invalid(change, column: str, pkg: Path) -> None:
     descriptor_edit(change)(pkg)
-    hits = rule_hits(run(pkg, parity=False), "descriptor.profile")
+    hits = only(pkg, "descriptor.profile")
     assert column in {f.column for f in hits}, hits
 
 
@@ -61,10 +61,10 @@ def test_descriptor_outside_the_v2_profile_or_with_unsafe_names_is_invalid(chang
 )
 def test_descriptor_resources_that_are_not_the_packages_files_are_invalid(change, pkg: Path) -> None:
     descriptor_edit(change)(pkg)
-    assert rule_hits(run(pkg), "descriptor.resources")
+    assert only(pkg, "descriptor.resources")
 
 
 def test_a_stray_file_in_data_is_reported(pkg: Path) -> None:
     (pkg / "data" / ".actors.parquet.x1y2.tmp").write_bytes(b"left by a torn write")
-    hits = rule_hits(run(pkg), "descriptor.resources")
+    hits = only(pkg, "descriptor.resources")
     assert [f.values for f in hits] == ["data/.actors.parquet.x1y2.tmp"]

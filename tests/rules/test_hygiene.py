@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, rule_hits, run
+from conftest import edit, only, run
 
 
 @pytest.mark.parametrize(
@@ -24,14 +24,14 @@ from conftest import edit, rule_hits, run
 )
 def test_each_unicode_class_is_caught_in_free_text(change: dict, rule_id: str, pkg: Path) -> None:
     edit(pkg, "actors", "reuters", **change)
-    assert [(f.key, f.column) for f in rule_hits(run(pkg, parity=False), rule_id)] == [("reuters", "notes")]
+    assert [(f.key, f.column) for f in only(pkg, rule_id)] == [("reuters", "notes")]
 
 
 # full-width digits, Cyrillic De, math bold zero
 @pytest.mark.parametrize("new_id", ["D\uff10\uff101", "\u0414001", "D\U0001d7ce01"])
 def test_ids_with_look_alike_characters_are_caught(new_id: str, pkg: Path) -> None:
     edit(pkg, "discrepancies", "D001", discrepancy_id=new_id)
-    assert [f.key for f in rule_hits(run(pkg, parity=False), "hygiene.ascii_ids")] == [new_id]
+    assert [f.key for f in only(pkg, "hygiene.ascii_ids")] == [new_id]
 
 
 def test_non_ascii_free_text_that_is_clean_passes_the_unicode_rules(pkg: Path) -> None:
