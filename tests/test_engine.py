@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlglot
 
 from conftest import ROOT
@@ -14,15 +15,18 @@ from isis_iraq_syria.schema import Package
 DECLARED = [r for r in RULES if isinstance(r, Rule)]
 
 
-def test_every_query_prints_in_each_dialect_and_parses_back(capsys) -> None:
+# make test: Spark's, the engine a user who outgrows one machine runs them on; make check: every dialect
+@pytest.mark.parametrize(
+    "dialect", [pytest.param(d, marks=() if d == "spark" else pytest.mark.slow) for d in engine.DIALECTS]
+)
+def test_every_query_prints_in_each_dialect_and_parses_back(dialect: str, capsys) -> None:
     package = Package.load(ROOT)
-    for dialect in engine.DIALECTS:
-        assert main(["rules", "--dialect", dialect, "--root", str(ROOT)]) == 0
-        text = capsys.readouterr().out
-        for rule in DECLARED:
-            assert f"-- {rule.id}: " in text
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None and s.find(sqlglot.exp.Select)]
-        assert len(statements) == sum(r.query(package) is not None for r in DECLARED)
+    assert main(["rules", "--dialect", dialect, "--root", str(ROOT)]) == 0
+    text = capsys.readouterr().out
+    for rule in DECLARED:
+        assert f"-- {rule.id}: " in text
+    statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None and s.find(sqlglot.exp.Select)]
+    assert len(statements) == sum(r.query(package) is not None for r in DECLARED)
 
 
 def test_an_unknown_dialect_is_refused_with_exit_2(capsys) -> None:
