@@ -3,11 +3,17 @@
 This module imports only the standard library at import time: `import isis_iraq_syria` stays light, and each
 engine's library is imported when it is asked for. Everything is read from the descriptor and the Table Schemas,
 so a new table or column needs no change here.
+
+Every path the descriptor gives goes through the package's one path check (safety.read_inside: no '..', no absolute
+path, no symlink, a regular file), and a file whose descriptor resource carries a `hash` or `bytes` is checked
+against them before a value is read from it.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
@@ -31,6 +37,10 @@ class UnknownTableError(KeyError):
         return str(self.args[0])
 
 
+class DamagedFileError(ValueError):
+    """A package file whose size or hash is not the one its descriptor gives: it is read as no values at all."""
+
+
 def root() -> Path:
     """The folder holding datapackage.json, data/ and schemas/: inside the installed package, or the checkout."""
     here = Path(__file__).resolve().parent
@@ -38,14 +48,21 @@ def root() -> Path:
     return bundled if (bundled / DESCRIPTOR).is_file() else here.parent
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+def _read(relative: str) -> bytes:
+    """A file of the package by its descriptor path, through the package's one path check."""
+    from .safety import read_inside
+
+    return read_inside(root(), relative)
+
+
+def _read_json(relative: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_read(relative).decode("utf-8"))
     return data
 
 
 def descriptor() -> dict[str, Any]:
     """The Data Package descriptor (datapackage.json), a fresh copy on each call."""
-    return _read_json(root() / DESCRIPTOR)
+    return _read_json(DESCRIPTOR)
 
 
 def _resources() -> list[dict[str, Any]]:
@@ -59,6 +76,11 @@ def tables() -> dict[str, str]:
 
 
 def _resource(name: str) -> dict[str, Any]:
+    if not isinstance(name, str):
+        raise TypeError(
+            f"a table name is a str, not {type(name).__name__} ({name!r}); for several tables: "
+            "{name: isis_iraq_syria.load(name) for name in names}"
+        )
     resources = {r["name"]: r for r in _resources()}
     if name not in resources:
         close = difflib.get_close_matches(str(name), resources, n=1)
@@ -69,21 +91,61 @@ def _resource(name: str) -> dict[str, Any]:
 
 def schema(name: str) -> dict[str, Any]:
     """The Table Schema of a table."""
-    return _read_json(root() / _resource(name)["schema"])
+    return _read_json(_resource(name)["schema"])
 
 
-def path(name: str, format: str = "parquet") -> Path:
-    """The file of a table: its Parquet twin (typed) or its CSV (the source of truth)."""
+def _file(name: str, format: str) -> dict[str, Any]:
+    """The resource of a table's file in a format: its CSV (the table's own resource) or its Parquet twin."""
+    if not isinstance(format, str) or format not in ("csv", "parquet"):
+        raise ValueError(f"format {format!r}: a table's file is 'parquet' (typed) or 'csv' (the source of truth)")
     resource = _resource(name)
     if format == "csv":
-        return root() / str(resource["path"])
-    twin = next(
+        return resource
+    twin: dict[str, Any] | None = next(
         (r for r in descriptor()["resources"] if r.get("format") == format and r.get("schema") == resource["schema"]),
         None,
     )
     if twin is None:
         raise ValueError(f"table {name!r} has no {format!r} file")
-    return root() / str(twin["path"])
+    return twin
+
+
+def path(name: str, format: str = "parquet") -> Path:
+    """The file of a table: its Parquet twin (typed) or its CSV (the source of truth)."""
+    from .safety import safe_relpath
+
+    return root() / safe_relpath(_file(name, format).get("path"))
+
+
+def _checked(resource: dict[str, Any]) -> bytes:
+    """The bytes of a resource's file, after checking them against the size and hash its descriptor gives (a hash
+    without an algorithm is MD5, as the Data Package specification says)."""
+    from .safety import Unsafe
+
+    relative = resource.get("path")
+    if not isinstance(relative, str):
+        raise Unsafe(f"datapackage.json: resource {resource.get('name')!r} has no path")
+    data = _read(relative)
+    size = resource.get("bytes")
+    if size is not None and size != len(data):
+        raise DamagedFileError(
+            f"{relative}: {len(data)} bytes where datapackage.json says {size}: the file is damaged or was changed "
+            "since the package was built; reinstall the package (or run make in a checkout)"
+        )
+    expected = resource.get("hash")
+    if expected is not None:
+        algorithm, _, digest = str(expected).rpartition(":")
+        algorithm = algorithm or "md5"
+        if algorithm not in hashlib.algorithms_guaranteed:
+            raise DamagedFileError(f"{relative}: datapackage.json gives a hash of unknown algorithm {algorithm!r}")
+        found = hashlib.new(algorithm, data).hexdigest()
+        if found != digest.lower():
+            raise DamagedFileError(
+                f"{relative}: its {algorithm} is {found}, not the {digest} datapackage.json gives: the file is "
+                "damaged or was changed since the package was built; reinstall the package (or run make in a "
+                "checkout)"
+            )
+    return data
 
 
 def arrow_type(field_type: str) -> pa.DataType:
@@ -122,7 +184,8 @@ def _arrow(name: str) -> pa.Table:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path(name))
+    # from the bytes that were checked, so that a file swapped after the check is not the one read
+    table = pq.read_table(io.BytesIO(_checked(_file(name, "parquet"))))
     columns = []
     for field in schema(name)["fields"]:
         column = table.column(field["name"]).combine_chunks().cast(arrow_type(field.get("type", "string")))
@@ -187,6 +250,7 @@ def view_sql(name: str) -> str:
         else:
             type_ = DUCKDB_TYPES[field.get("type", "string")]
         columns.append(f"CAST({_sql_name(field['name'])} AS {type_}) AS {_sql_name(field['name'])}")
+    _checked(_file(name, "parquet"))  # DuckDB reads the file itself: it is checked first
     source = f"read_parquet({_sql_literal(path(name).as_posix())})"
     return f"CREATE OR REPLACE VIEW {_sql_name(name)} AS SELECT {', '.join(columns)} FROM {source}"
 
@@ -227,8 +291,8 @@ def load(name: str, engine: str = "pandas") -> pd.DataFrame | pl.DataFrame | pa.
     "duckdb" (a relation on a connection where every table is a view, so that it joins with the others).
     Allowed values are categoricals (pandas Categorical, polars Enum, Arrow dictionary, DuckDB ENUM).
     """
-    if engine not in _LOADERS:
-        raise ValueError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
+    if not isinstance(engine, str) or engine not in _LOADERS:
+        raise ValueError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)} (a str).")
     _resource(name)  # an unknown name fails here, with the list of tables, before any library is imported
     try:
         return _LOADERS[engine](name)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import isis_iraq_syria as d
 from conftest import ROOT
+from isis_iraq_syria import ENGINES, loaders
+from isis_iraq_syria.loaders import DamagedFileError
+from isis_iraq_syria.safety import Unsafe
 
 NAMES = list(d.tables())
 
@@ -165,3 +174,128 @@ def test_duckdb_views_join_across_every_foreign_key() -> None:
     assert sorted(
         r[0] for r in connection.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
     ) == sorted(NAMES)
+
+
+# --- hostile input: the descriptor's paths and the files' bytes ------------------------------------------------
+
+
+@pytest.fixture
+def hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the package, its descriptor giving each file's size and sha256 (as a release's does), that the
+    loaders read instead of the checkout."""
+    root = tmp_path / "pkg"
+    for folder in ("data", "schemas"):
+        shutil.copytree(ROOT / folder, root / folder)
+    descriptor = json.loads((ROOT / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        data = (root / resource["path"]).read_bytes()
+        resource["bytes"] = len(data)
+        resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    _write_descriptor(root, descriptor)
+    monkeypatch.setattr(loaders, "root", lambda: root)
+    return root
+
+
+def _write_descriptor(root: Path, descriptor: dict) -> None:
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+
+
+def _set(root: Path, resource: str, **changes: object) -> None:
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    next(r for r in descriptor["resources"] if r["name"] == resource).update(changes)
+    _write_descriptor(root, descriptor)
+
+
+def test_checked_files_load_the_same_values(hashed: Path) -> None:
+    for engine in ("pandas", "polars", "arrow"):
+        assert d.load("statistics", engine).equals(_checkout(lambda e=engine: d.load("statistics", e)))
+    assert d.load("statistics", "duckdb").fetchall() == _checkout(lambda: d.load("statistics", "duckdb").fetchall())
+
+
+def _checkout(call):
+    """`call` with the loaders on the checkout again."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loaders, "root", lambda: ROOT)
+        return call()
+
+
+@pytest.mark.parametrize("target", ["../../../etc/passwd", "/etc/passwd", "data/../../outside.csv"])
+def test_a_descriptor_path_leaving_the_package_is_an_error_not_a_file_outside(hashed: Path, target: str) -> None:
+    (hashed.parent / "outside.csv").write_text("actor_id,name\nx,y\n")
+    _set(hashed, "actor_names", path=target)
+    _set(hashed, "actor_names-parquet", path=target)
+    for call in (lambda: d.path("actor_names", "csv"), lambda: d.path("actor_names"), lambda: d.load("actor_names")):
+        with pytest.raises(Unsafe, match=re.escape(repr(target)) + " leaves the package"):
+            call()
+    with pytest.raises(Unsafe, match="leaves the package"):
+        d.connect()
+
+
+def test_a_schema_path_leaving_the_package_is_an_error(hashed: Path) -> None:
+    _set(hashed, "actor_names", schema="../../../etc/passwd")
+    with pytest.raises(Unsafe, match="leaves the package"):
+        d.schema("actor_names")
+
+
+def test_a_data_file_that_is_a_symlink_is_refused(hashed: Path) -> None:
+    parquet = hashed / "data" / "statistics.parquet"
+    outside = hashed.parent / "statistics.parquet"
+    parquet.rename(outside)
+    parquet.symlink_to(outside)
+    with pytest.raises(Unsafe, match="symbolic link"):
+        d.load("statistics")
+
+
+def _silently_damaged(data: bytes) -> bytes:
+    """The file with one bit flipped where Parquet reads it without an error, as other values."""
+    values = pq.read_table(io.BytesIO(data))
+    for position in range(0, len(data), 53):
+        damaged = bytearray(data)
+        damaged[position] ^= 1
+        try:
+            if not pq.read_table(io.BytesIO(bytes(damaged))).equals(values):
+                return bytes(damaged)
+        except (OSError, ValueError):  # pyarrow saw this one
+            continue
+    raise AssertionError("no silent single-bit flip found")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_parquet_file_with_a_flipped_bit_is_an_error_naming_it(hashed: Path, engine: str) -> None:
+    parquet = hashed / "data" / "statistics.parquet"
+    parquet.write_bytes(_silently_damaged(parquet.read_bytes()))
+    with pytest.raises(DamagedFileError, match=r"^data/statistics\.parquet: its sha256 is [0-9a-f]{64}, not the "):
+        d.load("statistics", engine)
+    assert d.load("events", "arrow").num_rows > 0  # the other tables still load
+
+
+def test_a_file_of_another_size_is_an_error_naming_it(hashed: Path) -> None:
+    _set(hashed, "statistics-parquet", bytes=1)
+    with pytest.raises(DamagedFileError, match=r"^data/statistics\.parquet: \d+ bytes where datapackage.json says 1"):
+        d.load("statistics")
+
+
+def test_a_hash_without_an_algorithm_is_md5_as_the_specification_says(hashed: Path) -> None:
+    data = (hashed / "data" / "statistics.parquet").read_bytes()
+    _set(hashed, "statistics-parquet", hash=hashlib.md5(data).hexdigest())
+    assert len(d.load("statistics", "arrow")) > 0
+    _set(hashed, "statistics-parquet", hash="0" * 32)
+    with pytest.raises(DamagedFileError, match="its md5 is"):
+        d.load("statistics", "arrow")
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda: d.load(["statistics"]), TypeError, r"a table name is a str, not list \(\['statistics'\]\)"),
+        (lambda: d.load(["statistics", "events"]), TypeError, r"for several tables: \{name: "),
+        (lambda: d.load(None), TypeError, "a table name is a str, not NoneType"),
+        (lambda: d.schema(("statistics",)), TypeError, "a table name is a str, not tuple"),
+        (lambda: d.load("statistics", engine=["pandas"]), ValueError, r"Unknown engine \['pandas'\]; use one of"),
+        (lambda: d.load("statistics", engine=None), ValueError, "Unknown engine None"),
+        (lambda: d.path("statistics", "xlsx"), ValueError, "'parquet' .* or 'csv'"),
+    ],
+)
+def test_a_wrong_kind_of_argument_is_a_clear_error(call, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()
