@@ -184,12 +184,27 @@ def _build(args: argparse.Namespace) -> int:
     return script_main(run, args.root, "cannot build")
 
 
+def option_path(option: str, value: str | None, what: str) -> Path | None:
+    """The path an option names, None when it is not given; an empty one is refused (Path("") is the current
+    folder, where a release would be written or read silently)."""
+    from .schema import CannotRun
+
+    if value is None:
+        return None
+    if value == "":
+        raise CannotRun(f"{option}: empty path; name {what}")
+    return Path(value)
+
+
 def _release(args: argparse.Namespace) -> int:
     from .release import run
 
-    return script_main(
-        lambda root, console: run(root, console, args.out, args.archive, args.previous), args.root, "cannot release"
-    )
+    def release(root: Path, console) -> int:
+        out = option_path("--out", args.out, "the folder to write the release into")
+        previous = option_path("--previous", args.previous, "the previous release's zip")
+        return run(root, console, out, archive_path(args.archive), previous)
+
+    return script_main(release, args.root, "cannot release")
 
 
 def diff_main(args: argparse.Namespace) -> int:
@@ -314,11 +329,16 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
         "need.",
         _release,
     )
-    release.add_argument("--previous", type=Path, help="the previous release's zip (default: the latest v* git tag)")
+    # text, not Path, for the same reason as --root
+    release.add_argument("--previous", help="the previous release's zip (default: the latest v* git tag)")
     release.add_argument(
-        "--archive", type=Path, help="folder of the archived source documents; every quote is checked against them"
+        "--archive", help="folder of the archived source documents; every quote is checked against them"
     )
-    release.add_argument("--out", type=Path, help="folder to write the release into (default: dist/ of the package)")
+    release.add_argument(
+        "--out",
+        help="folder to write the release into (default: dist/ of the package); a folder a release wrote, or a new "
+        "or empty one",
+    )
     diff = command(
         "diff",
         "What changed between two versions, and the SemVer bump it needs. Exit 0 when both sides were read, 2 when "

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,10 @@ STAGING = ".build-staging"
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")  # no separator, no leading dot: a file name as it stands
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+# Unicode categories a field name may not hold: controls (NUL, line breaks), format characters (bidirectional marks,
+# zero-width joiners), surrogates, private use, unassigned, and the line and paragraph separators.
+CONTROL = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 # Table Schema type -> (Arrow type of the Parquet twin, polars type used while validating).
 TYPES: dict[str, tuple[pa.DataType, pl.DataType]] = {
@@ -113,6 +118,9 @@ def _check_table_schema(path: str, d: Any) -> None:
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
             refuse(f"field {number} has no name")
         name = f["name"]
+        if any(unicodedata.category(ch) in CONTROL for ch in name):
+            # a NUL or a line break in a column name breaks the CSV header, the Parquet twin and the SQL that names it
+            refuse(f"field {number} name {name!r} holds a control, format or separator character")
         if f.get("type", "string") not in TYPES:
             refuse(f"field {name!r} has unsupported type {f.get('type')!r}")
         c = f.get("constraints", {})

@@ -5,7 +5,9 @@ Every failure is collected and reported together. The validator only reads; it n
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,9 +17,10 @@ import polars as pl
 
 from . import engine
 from .report import Failure, Report, fmt
-from .rules import DERIVED, RULES, RULES_BY_ID, load_archive
+from .rules import DERIVED, RULES, RULES_BY_ID
 from .rules.model import Rule
-from .schema import STAGING, CannotRun, Package, Table
+from .safety import Unsafe, safe_relpath
+from .schema import DESCRIPTOR, STAGING, CannotRun, Package, Table
 from .tables import TYPE_HINTS, read_package, row_keys
 
 Step = Callable[[str], None]
@@ -118,13 +121,56 @@ def _run_rule(rule: Rule, runner: engine.Engine) -> list[Failure]:
 
 
 def _archive(archive: Path | None) -> dict[str, str] | None:
+    """Each document of the archive folder by the sha256 of its bytes. Only the folder's own regular files are read:
+    a symbolic link in it is refused (it could name any file of the machine), a subfolder or a FIFO is not a
+    document."""
     if archive is None:
         return None
     if str(archive) == "":
         raise CannotRun("--archive: empty path; name the folder of the archived documents")
-    if not Path(archive).is_dir():
+    folder = Path(archive)
+    if not folder.is_dir():
         raise CannotRun(f"archive folder not found: {archive}")
-    return load_archive(Path(archive))
+    documents = {}
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.is_symlink():
+                raise CannotRun(
+                    f"{folder / entry.name}: is a symbolic link; the archive is read only from its own files"
+                )
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            # O_NOFOLLOW: a link swapped in after the listing is not followed; O_NONBLOCK: nor does a FIFO block
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with open(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    continue
+                raw = handle.read()
+            documents[hashlib.sha256(raw).hexdigest()] = raw.decode("utf-8", errors="replace")
+    except OSError as err:
+        raise CannotRun(f"{err.filename or folder}: cannot be read ({err.strerror or err})") from err
+    return documents
+
+
+def _unsafe_paths(package: Package) -> list[Failure]:
+    """The descriptor's resource and schema paths that leave the package, by the package's one path check. The
+    parity stage's descriptor.resources rule checks them with the rest of each resource; without parity they are
+    still refused."""
+    resources = package.descriptor.get("resources") if isinstance(package.descriptor, dict) else None
+    out = []
+    for number, resource in enumerate(resources if isinstance(resources, list) else []):
+        for key in ("path", "schema"):
+            if not isinstance(resource, dict) or key not in resource:
+                continue
+            try:
+                safe_relpath(resource[key])
+            except Unsafe as err:
+                name = str(resource.get("name", f"#{number}"))
+                out.append(
+                    Failure(DESCRIPTOR, name, "resources", None, "descriptor.resources", repr(resource[key]), f"{err}.")
+                )
+    return out
 
 
 def validate(
@@ -145,6 +191,8 @@ def validate(
         )
     documents = _archive(archive)
     report = Report()
+    if not parity:
+        report.failures += _unsafe_paths(package)
     frames, failures, _ = read_package(package, on_step=on_step)
     report.frames = frames if keep_frames else {}
     report.rows_checked = {name: len(frame) for name, frame in frames.items()}

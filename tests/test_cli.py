@@ -124,3 +124,127 @@ def test_console_command_validates_the_package_from_any_directory(tmp_path: Path
 def test_console_command_lists_its_subcommands() -> None:
     result = subprocess.run([str(COMMAND), "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and all(name in result.stdout for name in ("validate", "build", "release", "docs"))
+
+
+# --- hostile paths: the descriptor's, the archive's, a schema's field names, the scripts' arguments ------------
+
+
+def _snapshot(*folders: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for f in folders for p in sorted(f.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def _leaving(pkg: Path, target: str = "../../../etc/passwd") -> None:
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"][0]["path"] = target
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+
+
+def test_a_resource_path_leaving_the_package_is_a_failure_without_parity_too(pkg: Path) -> None:
+    from isis_iraq_syria.schema import Package
+    from isis_iraq_syria.validate import _unsafe_paths
+
+    _leaving(pkg)
+    failures = _unsafe_paths(Package.load(pkg))
+    assert [(f.resource, f.key, f.rule) for f in failures] == [
+        ("datapackage.json", "actor_names", "descriptor.resources")
+    ]
+    assert "'../../../etc/passwd' leaves the package" in failures[0].message
+
+
+@pytest.mark.slow
+def test_validate_no_parity_refuses_a_resource_path_leaving_the_package(pkg: Path) -> None:
+    _leaving(pkg)
+    before = _snapshot(pkg)
+    result = _run("--root", str(pkg), "--no-parity", "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    hits = [f for f in json.loads(result.stdout)["failures"] if f["rule"] == "descriptor.resources"]
+    assert len(hits) == 1 and "../../../etc/passwd" in hits[0]["message"]
+    assert _snapshot(pkg) == before
+
+
+@pytest.mark.parametrize("as_json", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_archive_holding_a_symlink_is_refused_naming_it(pkg: Path, tmp_path: Path, as_json: bool) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "a-document.txt").write_text("a quote")
+    secret = tmp_path / "secret"
+    secret.write_text("not a document of the archive")
+    (archive / "b-link.txt").symlink_to(secret)
+    result = _run("--root", str(pkg), "--archive", str(archive), *(["--json"] if as_json else []))
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    message = json.loads(result.stdout)["message"] if as_json else result.stdout
+    assert f"{archive / 'b-link.txt'}: is a symbolic link" in message and message.count("\n") <= 1
+
+
+def test_archive_reads_only_regular_files(tmp_path: Path) -> None:
+    from isis_iraq_syria.validate import _archive
+
+    (tmp_path / "doc.txt").write_bytes(b"caf\xc3\xa9 text")
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo")  # opened without O_NONBLOCK, this would hang the validator
+    assert list(_archive(tmp_path).values()) == ["café text"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "na\x00me",
+        *(
+            pytest.param(n, marks=pytest.mark.slow)
+            for n in ("line\nbreak", "bidi\u202eeman", "zero\u200bwidth", "sep\u2028arator")
+        ),
+    ],
+)
+def test_a_control_character_in_a_field_name_is_refused_before_reading(pkg: Path, name: str) -> None:
+    path = pkg / "schemas" / "actors.schema.json"
+    schema = json.loads(path.read_text())
+    schema["fields"][1]["name"] = name
+    path.write_text(json.dumps(schema))
+    before = _snapshot(pkg)
+    for script in ("validate.py", "build.py"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / script), "--root", str(pkg)],
+            capture_output=True,
+            text=True,
+            cwd="/",
+        )
+        assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr, result.stdout
+        assert "schemas/actors.schema.json: field 2 name" in result.stdout
+        assert "control, format or separator character" in result.stdout
+    assert _snapshot(pkg) == before
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["-5", "OUT"], "'-5' is not a positive whole number of rows"),
+        (["0", "OUT"], "'0' is not a positive whole number of rows"),
+        (["1e3", "OUT"], "'1e3' is not a positive whole number of rows"),
+        (["\u0661\u0662", "OUT"], "is not a positive whole number of rows"),  # Arabic-Indic digits
+        (["5", ""], "empty path; name the folder to write"),
+    ],
+)
+def test_synth_refuses_a_bad_argument_before_writing(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "synth.py"), *(str(out) if a == "OUT" else a for a in args)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "option", ["--out", *(pytest.param(o, marks=pytest.mark.slow) for o in ("--previous", "--archive"))]
+)
+def test_release_refuses_an_empty_path_option(tmp_path: Path, option: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "release.py"), option, ""],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.startswith(f"cannot release: {option}: empty path") and not any(tmp_path.iterdir())
