@@ -34,7 +34,7 @@ def test_diff_names_the_change_and_requires_the_readme_bump(base: Path, tmp_path
     changed = changed_copy(tmp_path / "pkg", case)
     result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
     assert result.bump == bump
-    assert next((c.kind, c.table) for c in result.changes if c.bump == bump) == (kind, table)
+    assert (kind, table) in {(c.kind, c.table) for c in result.changes if c.bump == bump}
     if case != "id_reused":  # trading two ids also moves their evidence rows, in other tables
         assert all(c.table == table for c in result.changes), [vars(c) for c in result.changes]
 
@@ -55,7 +55,11 @@ def test_reused_id_is_flagged_not_counted_as_a_correction(base: Path, tmp_path: 
     rows = result.rows["statistics"]
     assert [e["key"] for e in rows.reused] == sorted(REUSED) and rows.changed == []
     assert {c.kind for c in result.changes if c.table == "statistics"} == {"id_reused"}
-    assert all("geography_id" in c.column.split(",") for c in result.changes if c.kind == "id_reused")
+    reused = [c for c in result.changes if c.kind == "id_reused" and c.table == "statistics"]
+    assert all("geography_id" in c.column.split(",") for c in reused)
+    # the evidence rows of the two statistics traded their keys too: each key now holds the row the other held
+    evidence = {c.key for c in result.changes if c.kind == "id_reused" and c.table == "statistic_evidence"}
+    assert evidence and all(key.split("|")[0] in REUSED for key in evidence)
 
 
 def test_same_number_written_differently_is_no_change(base: Path, tmp_path: Path) -> None:
@@ -180,8 +184,15 @@ SCHEMA_CASES = {
     ),
     "constraint_loosened": (
         "schemas/statistics.schema.json",
-        lambda s: _field(s, "statistic_id")["constraints"].update(pattern="^S\\d+$"),
+        lambda s: _field(s, "statistic_id")["constraints"].pop("pattern"),
         "minor",
+        "constraint_changed",
+    ),
+    # no general test tells whether one pattern admits more than another: a changed one may restrict
+    "pattern_changed": (
+        "schemas/statistics.schema.json",
+        lambda s: _field(s, "statistic_id")["constraints"].update(pattern="^S\\d+$"),
+        "major",
         "constraint_changed",
     ),
     "primary_key_changed": (
@@ -209,10 +220,62 @@ SCHEMA_CASES = {
         "descriptor_changed",
     ),
     "title_reworded": ("datapackage.json", lambda d: d.update(title="Another title"), "patch", "descriptor_changed"),
+    # the order of allowed values is the order of a categorical's categories, which sorting follows
+    "allowed_values_reversed": (
+        "schemas/statistics.schema.json",
+        lambda s: _enum(s).reverse(),
+        "major",
+        "allowed_values_reordered",
+    ),
+    # "1,5" no longer reads as the text it was
+    "decimal_char_added": (
+        "schemas/statistics.schema.json",
+        lambda s: _field(s, "value").update(decimalChar=","),
+        "major",
+        "reading_changed",
+    ),
+    "unit_changed": (
+        "schemas/statistics.schema.json",
+        lambda s: _field(s, "value").update(unit="thousands"),
+        "major",
+        "meaning_changed",
+    ),
+    "required_added": (
+        "schemas/statistics.schema.json",
+        lambda s: _field(s, "notes").setdefault("constraints", {}).update(required=True),
+        "major",
+        "constraint_changed",
+    ),
+    "max_length_raised": (
+        "schemas/statistic_evidence.schema.json",
+        lambda s: _field(s, "quote")["constraints"].update(
+            maxLength=_field(s, "quote")["constraints"]["maxLength"] + 1
+        ),
+        "minor",
+        "constraint_changed",
+    ),
+    "unique_key_added": (
+        "schemas/actors.schema.json",
+        lambda s: s.update(uniqueKeys=[["name"]]),
+        "major",
+        "unique_key_added",
+    ),
+    "unknown_property_added": (
+        "schemas/actors.schema.json",
+        lambda s: _field(s, "name").update(sortKey="name"),
+        "major",
+        "property_changed",
+    ),
+    "extension_added": (
+        "schemas/actors.schema.json",
+        lambda s: _field(s, "name").update({"x-note": "as the documents spell it"}),
+        "patch",
+        "field_metadata_changed",
+    ),
 }
 
 
-@pytest.mark.parametrize("case", _cases(SCHEMA_CASES, {next(iter(SCHEMA_CASES))}))
+@pytest.mark.parametrize("case", _cases(SCHEMA_CASES, {next(iter(SCHEMA_CASES)), "allowed_values_reversed"}))
 def test_schema_and_descriptor_changes_need_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
     path, change, bump, kind = SCHEMA_CASES[case]
     changed = releasable_copy(tmp_path / "pkg")
@@ -235,3 +298,79 @@ def test_table_added_is_minor_and_table_removed_is_major(base: Path, tmp_path: P
     assert added.rows["claims"].added == sorted(
         r.split(",")[0] for r in (base / "data" / "claims.csv").read_text().splitlines()[1:]
     )
+
+
+def _copy_without_identity(base: Path, dest: Path) -> Path:
+    copy = releasable_copy(dest)
+    _edit_json(copy / "schemas" / "statistics.schema.json", lambda s: s.pop("x-identity"))
+    return copy
+
+
+def test_traded_ids_are_major_without_x_identity(base: Path, tmp_path: Path) -> None:
+    old = _copy_without_identity(base, tmp_path / "old")
+    new = changed_copy(tmp_path / "new", "id_reused")
+    _edit_json(new / "schemas" / "statistics.schema.json", lambda s: s.pop("x-identity"))
+    result = diff(load_side(str(old), ROOT), load_side(str(new), ROOT))
+    assert result.bump == "major"
+    assert sorted(c.key for c in result.changes if c.kind == "id_reused" and c.table == "statistics") == sorted(REUSED)
+    assert result.rows["statistics"].changed == []
+
+
+def test_a_changed_unique_key_is_a_reused_id(base: Path, tmp_path: Path) -> None:
+    changed = releasable_copy(tmp_path / "pkg")
+    indicator = read_rows(changed, "indicators")[0]
+    edit(changed, "indicators", indicator["indicator_id"], name=indicator["name"] + " in Iraq")  # uniqueKeys: name
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.key, c.bump) for c in result.changes] == [("id_reused", indicator["indicator_id"], "major")]
+
+
+@pytest.mark.parametrize(
+    "table,column,old,new,same",
+    [
+        ("qualifiers", "magnitude", "9007199254740992", "9007199254740993", False),  # one apart beyond 2^53
+        ("statistics", "value", "9007199254740992", "9007199254740993", False),  # a number written as an integer
+        ("qualifiers", "magnitude", "100", "0100", True),
+        ("statistics", "value", "2500", "2500.0", True),
+    ],
+)
+def test_integers_are_compared_exactly(
+    base: Path, tmp_path: Path, table: str, column: str, old: str, new: str, same: bool
+) -> None:
+    before, after = releasable_copy(tmp_path / "old"), releasable_copy(tmp_path / "new")
+    key = read_rows(base, table)[0]
+    pk = next(iter(key))
+    edit(before, table, key[pk], **{column: old})
+    edit(after, table, key[pk], **{column: new})
+    result = diff(load_side(str(before), ROOT), load_side(str(after), ROOT))
+    # a value corrected: patch, as the recipe rates corrections, and never an unseen change
+    assert [(c.kind, c.bump) for c in result.changes] == ([] if same else [("values_corrected", "patch")])
+
+
+@pytest.mark.parametrize(
+    "old,new,bump",
+    [
+        ("0.1.0", "0.2.0-rc.1", "minor"),
+        ("0.2.0-rc.1", "0.2.0-rc.2", "minor"),  # a pre-release previews the bump to its own version
+        ("0.2.0-rc.1", "0.2.0", "minor"),
+        ("0.2.0-alpha.1", "0.2.0-beta.1", "minor"),
+        ("0.2.0", "0.2.0-rc.1", None),
+        ("0.1.0\n", "0.1.1", None),
+        ("0.1.0", "0.1.1+build", None),
+        ("0.1.0", "0.02.0", None),
+    ],
+)
+def test_pre_releases_order_as_semver_orders_them(old: str, new: str, bump: str | None) -> None:
+    assert version_bump(old, new) == bump
+
+
+def test_one_version_rule_for_the_diff_and_the_release() -> None:
+    from isis_iraq_syria.diff import next_version
+    from isis_iraq_syria.safety import Unsafe, parse_version, safe_version
+
+    assert parse_version("0.2.0-rc.1") < parse_version("0.2.0") < parse_version("0.10.0")
+    assert safe_version("0.2.0-rc.1") == "0.2.0-rc.1"
+    for bad in ("0.1.0\n", " 0.1.0", "v0.1.0", "0.1", "0.1.0.0", "\u0661.0.0", "0.1.0-pre.1", "0.1.0-rc1", 1):
+        with pytest.raises(Unsafe):
+            parse_version(bad)
+    assert next_version("0.2.0-rc.1", "minor") == "0.2.0" and next_version("0.2.0-rc.1", "major") == "1.0.0"
+    assert next_version("0.1.0", "patch") == "0.1.1"

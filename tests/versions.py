@@ -163,7 +163,7 @@ CASES = {
     "value_corrected": (correct_value, "patch", "values_corrected", "actors", None),
     "row_added": (add_row, "minor", "rows_added", "actors", "patch"),
     "row_removed": (remove_row, "major", "rows_removed", "event_actors", "minor"),
-    "column_added": (add_column, "minor", "column_added", "actors", "patch"),
+    "column_added": (add_column, "major", "column_added", "actors", "minor"),  # the recipe: a field added is major
     "column_removed": (remove_column, "major", "column_removed", "actors", "minor"),
     "type_changed": (change_type, "major", "type_changed", "qualifiers", "minor"),
     "id_reused": (reuse_id, "major", "id_reused", "statistics", "minor"),
