@@ -38,7 +38,7 @@ REPLICATED: dict[str, tuple[str, dict[str, str]]] = {
     "statistics": ("stat", {"statistic_id": "num", "indicator_id": "slug"}),
     "statistic_evidence": ("stat", {"statistic_id": "num"}),
     "derivation_inputs": ("stat", {"statistic_id": "num", "input_statistic_id": "num"}),
-    "claims": ("stat", {"claim_id": "num", "statistic_id": "num"}),
+    "claims": ("stat", {"claim_id": "num", "statistic_id": "num", "indicator_id": "slug"}),
     "discrepancies": (
         "stat",
         {"discrepancy_id": "num", "statistic_id": "num", "other_statistic_id": "num", "claim_id": "num"},

@@ -7,11 +7,35 @@ rows and a failing example; one module per family.
 
 from __future__ import annotations
 
-from . import arithmetic, basis, basis_dates, descriptor, hygiene, parity, provenance, references, structure, temporal
+from . import (
+    arithmetic,
+    basis,
+    basis_dates,
+    descriptor,
+    hygiene,
+    parity,
+    provenance,
+    references,
+    relations,
+    structure,
+    temporal,
+)
 from .model import Rule
 from .provenance import load_archive, numbers_in
 
-FAMILIES = (structure, descriptor, arithmetic, references, temporal, provenance, basis, basis_dates, hygiene, parity)
+FAMILIES = (
+    structure,
+    descriptor,
+    arithmetic,
+    references,
+    relations,
+    temporal,
+    provenance,
+    basis,
+    basis_dates,
+    hygiene,
+    parity,
+)
 RULES: list[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 DERIVED: dict = {name: make for family in FAMILIES for name, make in getattr(family, "DERIVED", {}).items()}

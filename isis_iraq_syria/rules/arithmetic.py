@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from .model import Example, Rule, delete, edit
 
+# each claim with its statistic's value and whether the words hold for it (a claim of no statistic does not hold)
+CLAIMED = """
+    claimed AS (
+        SELECT c.row_, c.claim_id, c.statistic_id, c.comparison, c.claimed_value, s.value AS stat_value,
+               COALESCE(CASE c.comparison
+                   WHEN 'at_least' THEN s.value >= c.claimed_value - 1e-9
+                   WHEN 'nearly' THEN s.value >= c.claimed_value * (1 - COALESCE(q.band, 0.0)) - 1e-9
+                                      AND s.value < c.claimed_value
+                   WHEN 'around' THEN ABS(s.value - c.claimed_value) <= c.claimed_value * COALESCE(q.band, 0.0) + 1e-9
+                   ELSE TRUE END, FALSE) AS holds
+        FROM claims AS c LEFT JOIN statistics AS s ON s.statistic_id = c.statistic_id
+        LEFT JOIN qualifiers AS q ON q.qualifier_id = c.comparison)"""
+
 # statistics that may add up, with what their indicator says of adding up: a derived figure is recomputed instead
 ADDITIVE = """
     additive AS (
@@ -242,22 +255,12 @@ RULES: list[Rule] = [
         message="The words claim {comparison} {claimed_value} but {statistic_id} is {stat_value}, and no discrepancy "
         "records it.",
         values="{statistic_id} = {stat_value}; {comparison} {claimed_value}",
-        sql="""
-        WITH claimed AS (
-            SELECT c.row_, c.claim_id, c.statistic_id, c.comparison, c.claimed_value, s.value AS stat_value,
-                   COALESCE(q.band, 0.0) AS band
-            FROM claims AS c LEFT JOIN statistics AS s ON s.statistic_id = c.statistic_id
-            LEFT JOIN qualifiers AS q ON q.qualifier_id = c.comparison)
+        sql=f"""
+        WITH {CLAIMED}
         SELECT 'claims' AS tbl, c.row_, 'claimed_value' AS col, c.statistic_id, c.stat_value, c.comparison,
                c.claimed_value
         FROM claimed AS c
-        WHERE NOT COALESCE(CASE c.comparison
-                WHEN 'at_least' THEN c.stat_value >= c.claimed_value - 1e-9
-                WHEN 'nearly' THEN c.stat_value >= c.claimed_value * (1 - c.band) - 1e-9
-                                   AND c.stat_value < c.claimed_value
-                WHEN 'around' THEN ABS(c.stat_value - c.claimed_value) <= c.claimed_value * c.band + 1e-9
-                ELSE TRUE END, FALSE)
-          AND NOT EXISTS (SELECT 1 FROM discrepancies AS d WHERE d.claim_id = c.claim_id)
+        WHERE NOT c.holds AND NOT EXISTS (SELECT 1 FROM discrepancies AS d WHERE d.claim_id = c.claim_id)
         """,
         example=Example((delete("discrepancies", {"discrepancy_id": "D002"}),), (("claims", "C003", "claimed_value"),)),
     ),

@@ -15,8 +15,7 @@ import pycountry
 
 from ..schema import Package
 from ..tables import NUMBER
-from .model import Example, Rule, append, delete, edit
-from .references import union
+from .model import Example, Rule, append, delete, edit, union
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive code point ranges
 

@@ -175,6 +175,11 @@ class Rule:
         return render(self.template(self.values, case), row), render(self.template(self.message, case), row)
 
 
+def union(template: str, items: list[dict[str, str]]) -> str:
+    """One query of the same shape over several tables."""
+    return "\nUNION ALL\n".join(template.format(**item) for item in items)
+
+
 def tables_read(sql: str) -> tuple[str, ...]:
     import sqlglot
     from sqlglot import exp

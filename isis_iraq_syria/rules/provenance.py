@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from .model import EVIDENCE, Example, Quoted, Rule, delete, edit
+from .model import EVIDENCE, Example, Quoted, Rule, delete, edit, union
 
 NUMBER_WORDS = {
     "once": 1,
@@ -245,6 +245,25 @@ RULES: list[Rule] = [
         ),
     ),
     Rule(
+        "prov.quote_span_length",
+        "A quote's span is as long as the quote: its end is its start plus its length (the text at the span is the "
+        "quote, whether or not the archive is at hand).",
+        message="The span {start}:{end} holds {span} characters but the quote has {length}.",
+        values="{start}:{end}",
+        sql=union(
+            """
+        SELECT '{table}' AS tbl, row_, '{end}' AS col, "{start}" AS "start", "{end}" AS "end",
+               "{end}" - "{start}" AS span, length("{quote}") AS length
+        FROM {table} WHERE "{end}" - "{start}" <> length("{quote}")""",
+            [{"table": q.table, "quote": q.quote, "start": q.start, "end": q.end} for q in EVIDENCE],
+        ),
+        example=Example(
+            (edit("claims", "C002", quote_end="999999"),),
+            (("claims", "C002", "quote_end"),),
+            also=(("prov.quote_span", "claims", "C002", "quote_end"),),  # with the archive: outside the text
+        ),
+    ),
+    Rule(
         "prov.quote_span",
         "With --archive: the text at each quote's recorded offsets (start, end) in its document is the quote.",
         message={
@@ -256,9 +275,11 @@ RULES: list[Rule] = [
         values="{start}:{end} holds {found!r}",
         check=spans_not_quotes,
         stage="archive",
-        # a quote's span shifted by one character: the quote is still verbatim there, but not where it says
+        # a quote's span shifted by one character: the quote is still verbatim, but not where its span says
         example=Example(
-            (edit("claims", "C002", quote_start="806"),), (("claims", "C002", "quote_start"),), archive=True
+            (edit("claims", "C002", quote_start="806", quote_end="881"),),
+            (("claims", "C002", "quote_start"),),
+            archive=True,
         ),
     ),
     Rule(

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from .model import EVIDENCE, Example, Rule, delete, edit
-
-
-def union(template: str, items: list[dict[str, str]]) -> str:
-    """One query of the same shape over several tables."""
-    return "\nUNION ALL\n".join(template.format(**item) for item in items)
-
+from .model import EVIDENCE, Example, Rule, delete, edit, union
 
 RULES: list[Rule] = [
     Rule(

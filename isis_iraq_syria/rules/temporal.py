@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Example, Rule, edit
-from .references import union
+from .model import Example, Rule, edit, union
 
 DATED = [  # the tables with a date range, and its columns
     {"table": "statistics", "start": "period_start", "end": "period_end", "precision": "period_precision"},
