@@ -111,9 +111,12 @@ release: $(PARQUET) datapackage.json $(STAMP)
 # Each side a release zip, a package folder or a git ref; by default the latest v* tag against this folder.
 OLD ?= $(shell git tag --list 'v*' --sort=-v:refname 2>/dev/null | head -n 1)
 NEW ?= .
+# OLD and NEW reach the shell only as environment variables, quoted: a tag or a file name is never shell syntax.
+diff: export DIFF_OLD = $(OLD)
+diff: export DIFF_NEW = $(NEW)
 diff: $(STAMP)
-	@test -n "$(OLD)" || { echo "make diff: no v* tag yet; name the old version: make diff OLD=<zip, folder or git ref>"; exit 2; }
-	$(PY) scripts/diff.py $(OLD) $(NEW)
+	@test -n "$$DIFF_OLD" || { echo "make diff: no v* tag yet; name the old version: make diff OLD=<zip, folder or git ref>"; exit 2; }
+	$(PY) scripts/diff.py -- "$$DIFF_OLD" "$$DIFF_NEW"
 
 # dist/ holds one release, so each glob names one file; --immutable opens it read-only.
 PORT ?= 8001

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import json
 import math
+import os
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import IO
 
@@ -103,8 +106,83 @@ class Report:
         console.print(f"[red]invalid[/]: {len(failures)} failures; {len(self.rules_run)} rules over {rows} rows")
 
 
+def _escape_unencodable(err: UnicodeError) -> tuple[str, int]:
+    """What an output encoding cannot hold, as JSON's \\uXXXX escapes: still valid JSON inside a string, and
+    still readable in text."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    escaped = []
+    for char in err.object[err.start : err.end]:
+        code = ord(char)
+        if code > 0xFFFF:  # as a surrogate pair, as JSON writes it
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), err.end
+
+
+codecs.register_error("isis_iraq_syria.escape", _escape_unencodable)
+
+
+class _Output:
+    """Standard output that survives its reader: when the pipe closes (`| head`) the rest is dropped and the
+    command still ends with its own exit code; what the encoding cannot hold (PYTHONIOENCODING=ascii) is escaped."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def _lost(self) -> None:
+        # the reader is gone: later writes, and the interpreter's last flush, go nowhere
+        self._gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def write(self, text: str) -> int:
+        if self._gone:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        if self._gone:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._lost()
+
+    def __getattr__(self, name: str) -> object:  # encoding, isatty, fileno, ...: the stream's own
+        return getattr(self._stream, name)
+
+
+def guard_stdout() -> None:
+    """Make standard output safe to print to, once per process: a closed standard output (`>&-`) ends the command
+    with exit 2 and a message on standard error; a broken pipe and an encoding that cannot print are handled."""
+    if isinstance(sys.stdout, _Output):
+        return
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
+        if sys.stderr is not None:
+            print("cannot run: standard output is closed; nothing could be reported", file=sys.stderr)
+        raise SystemExit(EXIT_CANNOT_RUN)
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="isis_iraq_syria.escape")
+    sys.stdout = _Output(sys.stdout)  # type: ignore[assignment]
+
+
 def make_console() -> Console:
-    """Rich output for a terminal; a wide plain table when piped (CI logs). Emoji codes are never replaced."""
+    """Rich output for a terminal; a wide plain table when piped (CI logs). Emoji codes are never replaced.
+    Standard output is guarded first (guard_stdout)."""
+    guard_stdout()
     console = Console(emoji=False)
     return console if console.is_terminal else Console(width=200, no_color=True, emoji=False)
 

@@ -306,6 +306,7 @@ def _copy_without_identity(base: Path, dest: Path) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_traded_ids_are_major_without_x_identity(base: Path, tmp_path: Path) -> None:
     old = _copy_without_identity(base, tmp_path / "old")
     new = changed_copy(tmp_path / "new", "id_reused")
@@ -328,9 +329,11 @@ def test_a_changed_unique_key_is_a_reused_id(base: Path, tmp_path: Path) -> None
     "table,column,old,new,same",
     [
         ("qualifiers", "magnitude", "9007199254740992", "9007199254740993", False),  # one apart beyond 2^53
-        ("statistics", "value", "9007199254740992", "9007199254740993", False),  # a number written as an integer
-        ("qualifiers", "magnitude", "100", "0100", True),
-        ("statistics", "value", "2500", "2500.0", True),
+        pytest.param(  # a number written as an integer
+            "statistics", "value", "9007199254740992", "9007199254740993", False, marks=pytest.mark.slow
+        ),
+        pytest.param("qualifiers", "magnitude", "100", "0100", True, marks=pytest.mark.slow),
+        pytest.param("statistics", "value", "2500", "2500.0", True, marks=pytest.mark.slow),
     ],
 )
 def test_integers_are_compared_exactly(

@@ -754,3 +754,278 @@ def test_composite_foreign_keys_fail_exactly_where_frictionless_fails(pkg: Path)
     assert ours == {n + 2, n + 3, n + 5}, hits
     assert ours == _frictionless_fk_rows(pkg)
     assert all(f.column == "event_id,source_id" for f in hits)
+
+
+# --- the diff: hostile zips, folders, git refs and command lines ------------------------------------------------
+# Each case makes the old side from a copy of the package; the new side is the copy itself. The diff must exit 2 with
+# one line naming the side and the file (JSON with --json), and change nothing.
+
+DIFF = ROOT / "scripts" / "diff.py"
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "advice.detachedHead=false"]
+Side = Callable[[Path, Path], str]  # (package, a folder outside it) -> the old side's name on the command line
+
+
+def _zip_of(pkg: Path, dest: Path, extra: dict[str, bytes] | None = None, skip: set[str] = frozenset()) -> Path:
+    """The package's descriptor, schemas and CSVs as a zip (what the diff reads), with `extra` members added."""
+    import warnings
+    import zipfile
+
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a duplicate name is what some cases are about
+        for path in sorted([pkg / DESC, *pkg.glob("schemas/*.json"), *pkg.glob("data/*.csv")]):
+            if str(path.relative_to(pkg)) not in skip:
+                archive.write(path, str(path.relative_to(pkg)))
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return dest
+
+
+def _patched(zip_path: Path, member: str, offset: int, value: int, size: int = 4) -> Path:
+    """The zip with one field of `member`'s central directory entry overwritten (offsets as the zip format gives
+    them: 8 flags, 10 method, 16 CRC-32, 24 uncompressed size)."""
+    data = bytearray(zip_path.read_bytes())
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) != -1:
+        name_length = int.from_bytes(data[start + 28 : start + 30], "little")
+        if data[start + 46 : start + 46 + name_length] == member.encode():
+            data[start + offset : start + offset + size] = value.to_bytes(size, "little")
+            zip_path.write_bytes(bytes(data))
+            return zip_path
+        start += 4
+    raise AssertionError(f"no {member} in {zip_path}")
+
+
+def _field_of(zip_path: Path, member: str, offset: int) -> int:
+    import zipfile
+
+    info = zipfile.ZipFile(zip_path).getinfo(member)
+    return {8: info.flag_bits, 10: info.compress_type, 16: info.CRC, 24: info.file_size}[offset]
+
+
+def zip_patched(member: str, offset: int, change: Callable[[int], int], size: int = 4) -> Side:
+    def side(pkg: Path, outside: Path) -> str:
+        path = _zip_of(pkg, outside / "old.zip")
+        return str(_patched(path, member, offset, change(_field_of(path, member, offset)), size))
+
+    return side
+
+
+def zip_with(extra: dict[str, bytes] | None = None, skip: set[str] = frozenset()) -> Side:
+    return lambda pkg, outside: str(_zip_of(pkg, outside / "old.zip", extra, skip))
+
+
+def zip_truncated_central_directory(pkg: Path, outside: Path) -> str:
+    path = _zip_of(pkg, outside / "old.zip")
+    data = path.read_bytes()
+    directory = data.find(b"PK\x01\x02")
+    path.write_bytes(data[: directory + 30] + data[-22:])  # the end record still points at the whole directory
+    return str(path)
+
+
+def zip_not_a_zip(pkg: Path, outside: Path) -> str:
+    (outside / "old.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    return str(outside / "old.zip")
+
+
+def folder_with(mutate: Mutate) -> Side:
+    def side(pkg: Path, outside: Path) -> str:
+        old = copy_package(outside / "old")
+        mutate(old, outside)
+        return str(old)
+
+    return side
+
+
+def git_ref_with(mutate: Mutate) -> Side:
+    """The package committed and tagged v0.0.1 after `mutate`, then restored: the ref is the hostile side."""
+
+    def side(pkg: Path, outside: Path) -> str:
+        repo = copy_package(outside / "repo")
+        mutate(repo, outside)
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "hostile"], ["tag", "v0.0.1"]):
+            subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True)
+        return "v0.0.1"
+
+    return side
+
+
+def text(name: str) -> Side:
+    return lambda pkg, outside: name
+
+
+@dataclass(frozen=True)
+class DiffCase:
+    id: str
+    old: Side
+    names: str  # what the one-line message must name
+
+
+NESTED = b"[" * 100_000
+DIFF_CLASSES = {
+    "zip": [
+        DiffCase(
+            "zip_member_declares_4_gib", zip_patched("data/actors.csv", 24, lambda _: 2**32 - 1), "data/actors.csv"
+        ),
+        DiffCase("zip_bad_crc", zip_patched("data/actors.csv", 16, lambda crc: crc ^ 1), "data/actors.csv"),
+        DiffCase(
+            "zip_encrypted_flag", zip_patched("data/actors.csv", 8, lambda flags: flags | 1, 2), "data/actors.csv"
+        ),
+        DiffCase("zip_compression_method_99", zip_patched("data/actors.csv", 10, lambda _: 99, 2), "data/actors.csv"),
+        DiffCase("zip_truncated_central_directory", zip_truncated_central_directory, "old.zip"),
+        DiffCase("zip_descriptor_deeply_nested", zip_with({DESC: NESTED}, {DESC}), DESC),
+        DiffCase(
+            "zip_resources_an_object",
+            zip_with({DESC: json.dumps({"name": "x", "resources": {"actors": {}}}).encode()}, {DESC}),
+            "resources",
+        ),
+        DiffCase(
+            "zip_header_repeats_a_column",
+            zip_with({"data/actors.csv": b"actor_id,name,name\na,b,c\n"}, {"data/actors.csv"}),
+            "data/actors.csv",
+        ),
+        DiffCase("zip_two_descriptors", zip_with({DESC: (ROOT / DESC).read_bytes()}), DESC),
+        DiffCase("zip_not_a_zip", zip_not_a_zip, "old.zip"),
+    ],
+    "folder": [
+        DiffCase("folder_descriptor_a_symlink", folder_with(link_outside(DESC)), DESC),
+        DiffCase("folder_descriptor_a_fifo", folder_with(replace_with_fifo(DESC)), DESC),
+        DiffCase("folder_descriptor_a_folder", folder_with(replace_with_dir(DESC)), DESC),
+        DiffCase("folder_descriptor_deeply_nested", folder_with(write(DESC, NESTED)), DESC),
+        DiffCase("folder_schema_links_outside", folder_with(link_outside(ST)), ST),
+        DiffCase(
+            "folder_header_repeats_a_column",
+            folder_with(write(S, b"statistic_id,statistic_id\nS001,S001\n")),
+            S,
+        ),
+    ],
+    "git ref": [
+        DiffCase("git_descriptor_deeply_nested", git_ref_with(write(DESC, NESTED)), DESC),
+        DiffCase("git_schema_a_symlink", git_ref_with(link_to(ST, "../datapackage.json")), ST),
+        DiffCase(
+            "git_resources_an_object", git_ref_with(json_edit(DESC, lambda d: {**d, "resources": {}})), "resources"
+        ),
+    ],
+    "command line": [
+        DiffCase("empty_name", text(""), "empty name"),
+        DiffCase("ref_with_dots", text("v1..2"), "v1..2"),
+        DiffCase("ref_like_an_option", text("--output=/tmp/x"), "--output=/tmp/x"),
+        DiffCase("ref_with_shell_syntax", text("v9;touch${IFS}PWNED;#"), "v9;touch${IFS}PWNED;#"),
+        DiffCase("ref_with_a_revision_suffix", text("HEAD@{0}"), "HEAD@{0}"),
+    ],
+}
+DIFF_CASES = [case for cases in DIFF_CLASSES.values() for case in cases]
+FIRST_DIFF_CASES = {cases[0].id for cases in DIFF_CLASSES.values()}
+
+
+def run_diff(old: str, pkg: Path, as_json: bool, capsys, repo: Path | None = None) -> tuple[int, str]:
+    namespace = argparse.Namespace(old=old, new=str(pkg), json=as_json, markdown=False, repo=repo, root=str(pkg))
+    code = cli.diff_main(namespace)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id, marks=() if c.id in FIRST_DIFF_CASES else pytest.mark.slow) for c in DIFF_CASES]
+)
+def test_diff_refuses_a_hostile_side_with_one_line_and_changes_nothing(
+    case: DiffCase, zoo, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    pkg, outside = zoo
+    old = case.old(pkg, outside)
+    monkeypatch.chdir(outside)  # a relative side, or a ref, is looked up from here and in the package's repository
+    repo = outside / "repo" if (outside / "repo").exists() else None  # where the git cases commit their side
+    before = tree(tmp_path)
+    code, output = run_diff(old, pkg, False, capsys, repo)
+    assert code == 2, output
+    assert "Traceback" not in output
+    assert output.startswith("cannot diff: ") and output.count("\n") == 1, output
+    assert case.names in output, output
+    code, output = run_diff(old, pkg, True, capsys, repo)
+    assert code == 2 and case.names in json.loads(output)["error"], output
+    assert tree(tmp_path) == before
+    assert not (outside / "PWNED").exists() and not Path("/tmp/x").exists()
+
+
+def test_diff_cases_are_distinct_and_every_class_has_some() -> None:
+    assert len({c.id for c in DIFF_CASES}) == len(DIFF_CASES) and all(DIFF_CLASSES.values())
+
+
+def _shell(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command}"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["closed_pipe", pytest.param("ascii", marks=pytest.mark.slow), pytest.param("closed", marks=pytest.mark.slow)],
+)
+def test_diff_output_survives_a_closed_pipe_an_ascii_encoding_and_a_closed_output(
+    output: str, zoo, tmp_path: Path
+) -> None:
+    pkg, outside = zoo
+    old = _zip_of(pkg, outside / "old.zip")
+    rows = "".join(f"zz-café-{i:05d},Café {i} – “quoted”,person,,,\n" for i in range(5000))  # about 100 kB of JSON
+    with open(pkg / "data" / "actors.csv", "a", encoding="utf-8") as handle:
+        handle.write(rows)
+    before = tree(tmp_path)
+    command = f"{sys.executable} {DIFF} {old} {pkg}"
+    if output == "closed_pipe":
+        piped = _shell(f"{command} --json | head -c 100 >/dev/null", outside)
+        assert piped.returncode == 0 and piped.stderr == "", piped.stderr
+    elif output == "ascii":
+        for flag in ("--json", ""):
+            result = _shell(f"{command} {flag}", outside, PYTHONIOENCODING="ascii")
+            assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+            assert result.stdout.isascii()
+            if flag:  # escaped as JSON escapes them: the same rows once parsed
+                assert "zz-café-00042" in json.loads(result.stdout)["tables"]["actors"]["rows_added"]
+            else:
+                assert "zz-caf\\u00e9-00042" in result.stdout
+    else:
+        closed = _shell(f"{command} --json >&-", outside)
+        assert closed.returncode == 2 and "standard output is closed" in closed.stderr, closed.stderr
+        assert "Traceback" not in closed.stderr
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.slow
+def test_validate_output_survives_an_ascii_encoding_and_a_closed_output(zoo, tmp_path: Path) -> None:
+    pkg, outside = zoo
+    edit(pkg, "statistics", STATISTIC, value="٣٠٠")
+    before = tree(tmp_path)
+    for flag in ("--json", ""):
+        result = _shell(
+            f"{sys.executable} {ROOT / 'scripts' / 'validate.py'} --root {pkg} {flag}",
+            outside,
+            PYTHONIOENCODING="ascii",
+        )
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stdout.isascii()
+        if flag:
+            assert any(f["values"].find("٣٠٠") >= 0 for f in json.loads(result.stdout)["failures"])
+    closed = _shell(f"{sys.executable} {ROOT / 'scripts' / 'validate.py'} --root {pkg} --json >&-", outside)
+    assert closed.returncode == 2 and "standard output is closed" in closed.stderr and "Traceback" not in closed.stderr
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.slow
+def test_make_diff_passes_no_tag_or_name_to_the_shell(zoo, tmp_path: Path) -> None:
+    pkg, _ = zoo
+    for name in ("scripts", "isis_iraq_syria"):
+        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "Makefile", pkg / "Makefile")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"], ["tag", "v9.9.9;touch${IFS}PWNED;#"]):
+        subprocess.run([*GIT, "-C", str(pkg), *args], check=True, capture_output=True)
+    make = f"make -s -o .venv/.installed diff PY={sys.executable}"  # -o: the venv is taken as made
+    before = tree(tmp_path)
+    tagged = _shell(make, pkg)  # the latest v* tag is the hostile one: it is a ref, so it is compared
+    assert tagged.returncode == 0 and "no change" in tagged.stdout, tagged.stdout + tagged.stderr
+    named = _shell(make, pkg, OLD="nothing;touch PWNED", NEW="$(touch PWNED)")
+    assert named.returncode == 2 and "nothing;touch PWNED: not a zip" in named.stdout, named.stdout + named.stderr
+    assert tree(tmp_path) == before and not list(tmp_path.rglob("PWNED"))
