@@ -10,14 +10,16 @@ A release is refused, with one line saying why, when:
 - datapackage.json's resources are not those the schemas give, or the package does not validate (with the archive
   of source documents when there is one);
 - the version bump is smaller than the changes since the previous release require.
-A refused release writes nothing, and removes the release files a previous run left in dist/ (they no longer
-describe the package).
+A refused release writes nothing, and removes the files a previous release wrote in dist/ (they no longer describe
+the package); whatever else dist/ holds is left alone (see write_dist).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -44,8 +46,6 @@ from .validate import validate
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
 TOP_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff")
 DOC_FILES = ("docs/codebook.md", "docs/erd.svg", *(f"docs/charts/{chart.name}.svg" for chart in CHARTS))
-# What a release writes into dist/; only these are replaced or removed there (make dist's wheel and sdist stay).
-DIST_PATTERNS = ("*.zip", "*.sqlite", "*.datasette.json", "CHANGES.md", "SHA256SUMS")
 
 
 class ReleaseRefused(Exception):
@@ -69,9 +69,29 @@ def database_name(package: Package) -> str:
 # --- the version, everywhere it is written -----------------------------------------------------------------------
 
 
+def changelog_versions(text: str) -> list[str]:
+    """The versions of CHANGELOG.md's entries, the `## [VERSION] ...` headings as a Markdown parser reads them: a
+    heading inside an HTML comment or a code block is not one."""
+    from markdown_it import MarkdownIt  # rich's Markdown parser, installed with it
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    versions = []
+    for opening, inline in itertools.pairwise(tokens):
+        if opening.type == "heading_open" and opening.tag == "h2" and inline.type == "inline":
+            entry = re.match(r"\[([^\]]*)\](?:\s|$)", inline.content)
+            if entry:
+                versions.append(entry.group(1))
+    return versions
+
+
 def changelog_has(root: Path, version: str) -> bool:
-    text = (root / "CHANGELOG.md").read_text(encoding="utf-8") if (root / "CHANGELOG.md").is_file() else ""
-    return re.search(rf"^## \[{re.escape(version)}\]", text, re.MULTILINE) is not None
+    try:
+        text = _text(root, "CHANGELOG.md")
+    except Unsafe as err:
+        if "not found" in str(err):
+            return False
+        raise
+    return version in changelog_versions(text)
 
 
 def _text(root: Path, path: str) -> str:
@@ -79,6 +99,22 @@ def _text(root: Path, path: str) -> str:
         return read_inside(root, path).decode("utf-8")
     except UnicodeDecodeError:
         raise ReleaseRefused(f"{path} is not UTF-8") from None
+
+
+def citation(root: Path) -> dict:
+    """CITATION.cff, read as YAML (it must be valid YAML and a mapping, as the Citation File Format says)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(_text(root, "CITATION.cff"))
+    except (yaml.YAMLError, RecursionError, ValueError) as err:  # ValueError: a date such as 2026-13-45
+        mark = getattr(err, "problem_mark", None)
+        reason = getattr(err, "problem", None) or (str(err).splitlines() or [type(err).__name__])[0]
+        where = f", line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise ReleaseRefused(f"CITATION.cff is not valid YAML ({reason}{where})") from None
+    if not isinstance(data, dict):
+        raise ReleaseRefused(f"CITATION.cff is not a YAML mapping of keys but a {type(data).__name__}")
+    return data
 
 
 def _pyproject_version(root: Path) -> str | None:
@@ -94,17 +130,21 @@ def _pyproject_version(root: Path) -> str | None:
 
 def version_mismatches(root: Path, version: str) -> list[str]:
     """Where the version is not the descriptor's: CITATION.cff, pyproject.toml, CHANGELOG.md."""
-    cff = re.search(r'^version:\s*"?([^"\s]+)"?\s*$', _text(root, "CITATION.cff"), re.MULTILINE)
-    found = {"CITATION.cff": cff.group(1) if cff else "no version", "pyproject.toml": _pyproject_version(root)}
-    out = [f"{path} says {said}" for path, said in found.items() if said is not None and said != version]
+    cff = citation(root).get("version", "no version")
+    found = {"CITATION.cff": cff if isinstance(cff, str) else repr(cff), "pyproject.toml": _pyproject_version(root)}
+    out = [f"{path} says {said!r}" for path, said in found.items() if said is not None and said != version]
     if not changelog_has(root, version):
         out.append(f"CHANGELOG.md has no entry '## [{version}]'")
     return out
 
 
 def release_date(root: Path) -> str:
-    m = re.search(r'^date-released:\s*"?(\d{4}-\d{2}-\d{2})"?', _text(root, "CITATION.cff"), re.MULTILINE)
-    return m.group(1) if m else "YYYY-MM-DD"
+    """CITATION.cff's date-released (a YAML date, or an ISO date quoted as text)."""
+    said = citation(root).get("date-released")
+    try:
+        return dt.date.fromisoformat(str(said)).isoformat()
+    except ValueError:
+        return "YYYY-MM-DD"
 
 
 # --- the previous release ----------------------------------------------------------------------------------------
@@ -421,62 +461,235 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
 
 
 # --- dist/ ------------------------------------------------------------------------------------------------------
+#
+# A release writes only the files it lists in its manifest, dist/.release-manifest.json (name -> sha256), and
+# removes or replaces only files that a manifest lists with those very bytes: a user's my-backup.zip, make dist's
+# wheel, a file edited since, are left alone. The new files are written into dist/.release-staging/new/, then a
+# journal is renamed into it (the commit point); the previous release's files are moved into .release-staging/old/,
+# the new ones into dist/, and the new manifest over the old one. A failure on the way moves everything back, so
+# dist/ holds the previous release whole; a kill after the commit is finished by the next run, one before it
+# discarded.
+
+MANIFEST = ".release-manifest.json"
+STAGING_DIR = ".release-staging"
+JOURNAL = "journal.json"
+MARKER = "written-by-release"  # the first file of a staging folder: without it the folder is not the release's
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
 
-def _dist(out_dir: Path) -> Path:
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
-        raise ReleaseRefused(f"{out_dir} is not a folder")
-    return out_dir
+def _read_nofollow(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise CannotRun(f"{path}: not a regular file")
+        return handle.read()
 
 
-def stale_files(out_dir: Path) -> list[Path]:
+def _json_file(path: Path, what: str) -> dict:
+    """A manifest or journal this module wrote: an object whose `files` maps plain file names to sha256s."""
+    try:
+        data = json.loads(_read_nofollow(path).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as err:
+        raise CannotRun(f"{path}: not a {what} a release wrote ({type(err).__name__}); remove it by hand") from None
+    files = data.get("files") if isinstance(data, dict) else None
+    old = data.get("old", []) if isinstance(data, dict) else None
+    if (
+        not isinstance(files, dict)
+        or not isinstance(old, list)
+        or not all(isinstance(name, str) and FILE_NAME.match(name) for name in [*files, *old])
+        or not all(isinstance(sha, str) for sha in files.values())
+    ):
+        raise CannotRun(f"{path}: not a {what} a release wrote (no list of plain file names); remove it by hand")
+    return data
+
+
+def owned_files(out_dir: Path) -> list[str]:
+    """The files of out_dir that a release wrote: listed in its manifest and still a regular file of those bytes."""
+    manifest = out_dir / MANIFEST
+    if not os.path.lexists(manifest):
+        return []
+    owned = []
+    for name, sha in _json_file(manifest, "manifest")["files"].items():
+        try:
+            if stat.S_ISREG(os.lstat(out_dir / name).st_mode) and _sha256(_read_nofollow(out_dir / name)) == sha:
+                owned.append(name)
+        except (FileNotFoundError, CannotRun):
+            continue
+    return sorted(owned)
+
+
+def check_out_dir(out_dir: Path, default: bool) -> None:
+    """dist/ (the default) may hold other files; a folder named with --out must be new, empty, or a release's."""
+    if out_dir.is_symlink() or (os.path.lexists(out_dir) and not out_dir.is_dir()):
+        raise CannotRun(f"{out_dir}: not a folder (a symbolic link or a file); name a folder for the release")
+    if default or not out_dir.exists():
+        return
+    if (
+        not os.path.lexists(out_dir / MANIFEST)
+        and not os.path.lexists(out_dir / STAGING_DIR)
+        and any(out_dir.iterdir())
+    ):
+        raise CannotRun(
+            f"--out {out_dir}: neither empty nor a folder a release wrote (it has no {MANIFEST}); name a new or "
+            "empty folder"
+        )
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    with open(path, "xb") as handle:  # "x": never through a file or link already there
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o644)
+
+
+def _swap(out_dir: Path, staging: Path, journal: dict) -> None:
+    """Move the previous release out and the new one in, then the manifest; each step is skipped when done, so
+    that the next run can finish a swap that was killed."""
+    new, old = staging / "new", staging / "old"
+    old.mkdir(exist_ok=True)
+    files = journal["files"]
+    for name in journal["old"]:
+        placed = name in files and not os.path.lexists(new / name)  # then the old one was moved out before it
+        if not placed and not os.path.lexists(old / name) and os.path.lexists(out_dir / name):
+            os.replace(out_dir / name, old / name)
+    for name in files:
+        if os.path.lexists(new / name):
+            os.replace(new / name, out_dir / name)
+    os.replace(staging / MANIFEST, out_dir / MANIFEST)  # the new release is whole: it owns its files
+    _fsync_dir(out_dir)
+
+
+def _undo(out_dir: Path, staging: Path, journal: dict) -> None:
+    """Put the previous release back after a failed swap (its manifest was not replaced)."""
+    for name in journal["files"]:
+        if not os.path.lexists(staging / "new" / name) and os.path.lexists(out_dir / name):
+            os.replace(out_dir / name, staging / "new" / name)
+    for name in journal["old"]:
+        if os.path.lexists(staging / "old" / name):
+            os.replace(staging / "old" / name, out_dir / name)
+    shutil.rmtree(staging)
+
+
+def recover(out_dir: Path) -> str | None:
+    """Finish or discard a release that was killed: 'finished' after its commit, 'discarded' before it."""
+    staging = out_dir / STAGING_DIR
+    if not os.path.lexists(staging):
+        return None
+    if staging.is_symlink() or not staging.is_dir():
+        raise CannotRun(f"{staging}: not a folder a release made; remove it by hand")
+    entries = {p.name for p in staging.iterdir()}
+    if entries and MARKER not in entries:
+        raise CannotRun(f"{staging}: not a folder a release made; remove it by hand")
+    action = "discarded"
+    if JOURNAL in entries:
+        journal = _json_file(staging / JOURNAL, "journal")
+        manifest = out_dir / MANIFEST
+        done = os.path.lexists(manifest) and _json_file(manifest, "manifest").get("token") == journal.get("token")
+        if not done:
+            _swap(out_dir, staging, journal)
+        action = "finished"
+    shutil.rmtree(staging)
+    return action
+
+
+def write_dist(out_dir: Path, files: dict[str, bytes], name: str) -> None:
+    """Replace the previous release in out_dir by `files`, as one unit (see above); other files are not touched."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
+    owned = owned_files(out_dir)
+    for file_name in files:
+        if os.path.lexists(out_dir / file_name) and file_name not in owned:
+            raise CannotRun(
+                f"{out_dir / file_name}: not a file a release wrote ({MANIFEST} does not list it with these bytes): "
+                "move it away; nothing was written"
+            )
+    staging = out_dir / STAGING_DIR
+    manifest = {"release": name, "token": os.urandom(16).hex(), "files": {n: _sha256(d) for n, d in files.items()}}
+    journal = {**manifest, "old": owned}
+    os.mkdir(staging)
+    try:
+        _write_new(staging / MARKER, b"")
+        (staging / "new").mkdir()
+        for file_name, data in files.items():
+            _write_new(staging / "new" / file_name, data)
+        _write_new(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+        _write_new(staging / f"{JOURNAL}.part", json.dumps(journal).encode())
+        _fsync_dir(staging / "new")
+        os.replace(staging / f"{JOURNAL}.part", staging / JOURNAL)  # the commit point
+        _fsync_dir(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # not committed: the previous release stands
+        raise
+    try:
+        _swap(out_dir, staging, journal)
+    except OSError as err:
+        try:
+            _undo(out_dir, staging, journal)
+        except OSError:
+            raise CannotRun(
+                f"{err.filename or out_dir}: {err.strerror or err}; the release is half moved into {out_dir}: run "
+                "it again to finish it"
+            ) from err
+        raise CannotRun(
+            f"{err.filename or out_dir}: {err.strerror or err}; {out_dir} holds the previous release, unchanged"
+        ) from err
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_release(out_dir: Path) -> list[str]:
+    """Remove the files of the release in out_dir (those its manifest lists, unchanged), then its manifest."""
     if not out_dir.is_dir() or out_dir.is_symlink():
         return []
-    found = {p for pattern in DIST_PATTERNS for p in out_dir.glob(pattern)}
-    return sorted(p for p in found if stat.S_ISREG(os.lstat(p).st_mode) or p.is_symlink())
-
-
-def write_dist(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write the release files beside each other, then remove any other release's: dist/ holds one release."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / ".staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        for file_name, data in files.items():
-            (staging / file_name).write_bytes(data)
-            os.chmod(staging / file_name, 0o644)
-        for path in stale_files(out_dir):
-            if path.name not in files:
-                path.unlink()
-        for file_name in files:
-            os.replace(staging / file_name, out_dir / file_name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    recover(out_dir)
+    removed = owned_files(out_dir)
+    for file_name in removed:
+        (out_dir / file_name).unlink()
+    if os.path.lexists(out_dir / MANIFEST):
+        (out_dir / MANIFEST).unlink()
+    if removed and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+    return removed
 
 
 def refuse(console: Console, out_dir: Path, reason: str) -> int:
-    removed = stale_files(out_dir)
-    for path in removed:
-        path.unlink()
-    if removed and out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()
+    removed = remove_release(out_dir)
     line = Text("release refused", style="red")
     line.append(
         f": {reason}; nothing was written"
-        + (f" and the {len(removed)} stale files of dist/ were removed." if removed else ".")
+        + (f" and the {len(removed)} files of the previous release in {out_dir} were removed." if removed else ".")
     )
     console.print(line, soft_wrap=True)
     return EXIT_INVALID
+
+
+def release_files(package: Package) -> list[str]:
+    """The names of the files a release of the package writes (an unsafe name or version raises Unsafe)."""
+    name, db = archive_name(package), database_name(package)
+    return [f"{name}.zip", f"{db}.sqlite", f"{db}.datasette.json", "CHANGES.md", "SHA256SUMS"]
 
 
 def run(
     root: Path, console: Console, out_dir: Path | None = None, archive: Path | None = None, previous: Path | None = None
 ) -> int:
     package = Package.load(root)
-    out_dir = out_dir or package.root / "dist"
-    if previous is not None and previous.resolve().parent == out_dir.resolve():
-        # dist/ is replaced by each release: the previous one would be deleted with it
+    default = out_dir is None
+    out_dir = package.root / "dist" if out_dir is None else out_dir
+    check_out_dir(out_dir, default)
+    recovered = recover(out_dir) if out_dir.is_dir() else None
+    if recovered:
+        console.print(Text(f"an interrupted release was {recovered} ({out_dir / STAGING_DIR})"))
+    owned = owned_files(out_dir) if out_dir.is_dir() else []
+    if previous is not None and previous.resolve().parent == out_dir.resolve() and previous.name in owned:
+        # the previous release is one this release replaces: it would be deleted with it
         console.print(
             Text(
                 f"release refused: the previous release {previous} is in {out_dir}, which a release replaces: "
@@ -487,11 +700,20 @@ def run(
         )
         return EXIT_INVALID
     try:
-        _dist(out_dir)
+        # before the long part: a file of the new release's name that a release did not write stops it here
+        taken = [n for n in release_files(package) if os.path.lexists(out_dir / n) and n not in owned]
+    except Unsafe:
+        taken = []  # build_release refuses the name
+    if taken:
+        raise CannotRun(
+            f"{out_dir / taken[0]}: not a file a release wrote ({MANIFEST} does not list it with these bytes): move "
+            "it away; nothing was written"
+        )
+    try:
         release = build_release(package, archive, previous)
     except ReleaseRefused as err:
         return refuse(console, out_dir, str(err))
-    write_dist(out_dir, release.files)
+    write_dist(out_dir, release.files, release.name)
     for file_name, data in release.files.items():
         console.print(Text(f"{out_dir / file_name}  {len(data)} bytes  sha256 {_sha256(data)}"))
     if release.first:

@@ -71,7 +71,9 @@ def test_checksum_file_verifies_every_file_of_the_release(released: Path) -> Non
     result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=released, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     # every file of the release but the checksum file itself
-    assert result.stdout.count(": OK") == len([p for p in released.iterdir() if p.name != "SHA256SUMS"])
+    assert result.stdout.count(": OK") == len(
+        [p for p in released.iterdir() if p.name[0] != "." and p.name != "SHA256SUMS"]
+    )
 
 
 def test_frictionless_validates_every_resource_of_the_zip_itself(released: Path) -> None:
@@ -181,7 +183,7 @@ def test_release_refuses_a_bump_too_small_for_the_changes(released: Path, tmp_pa
     if too_small is not None:
         set_version(root, bumped(VERSION, too_small))
     (root / "dist").mkdir()
-    (root / "dist" / "isis-iraq-syria-0.0.9.zip").write_bytes(b"an older release")
+    (root / "dist" / "isis-iraq-syria-0.0.9.zip").write_bytes(b"a file no release wrote")
     before = _snapshot(root)
     result = _release(root, "--previous", str(released / f"{NAME}.zip"))
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
@@ -191,8 +193,7 @@ def test_release_refuses_a_bump_too_small_for_the_changes(released: Path, tmp_pa
         and table in result.stdout
         and (bump in result.stdout or "not above" in result.stdout)
     )
-    assert not (root / "dist").exists()  # the stale release is gone, nothing new is there
-    assert _snapshot(root) == {p: b for p, b in before.items() if "dist" not in p.parts}
+    assert _snapshot(root) == before  # nothing new, and the file no release wrote is still there
 
 
 def test_release_with_the_right_bump_writes_the_diff_and_a_changelog_section(released: Path, tmp_path: Path) -> None:
@@ -311,7 +312,7 @@ def test_dist_that_is_a_symlink_is_refused_and_left_alone(full: Path, tmp_path: 
     (elsewhere / "SHA256SUMS").write_text("not ours\n")
     (full / "dist").symlink_to(elsewhere)
     result = _release(full)
-    assert result.returncode == 1 and "is not a folder" in result.stdout and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "dist: not a folder" in result.stdout and "Traceback" not in result.stderr
     assert [p.name for p in elsewhere.iterdir()] == ["SHA256SUMS"]
 
 
@@ -377,9 +378,18 @@ def test_release_checks_quotes_against_the_archive(full: Path, tmp_path: Path) -
 
 
 def test_previous_release_kept_in_dist_is_not_deleted(full: Path, released: Path) -> None:
+    # copied there by the user: not a file a release wrote, so no release removes it
     (full / "dist").mkdir()
     previous = full / "dist" / f"{NAME}.zip"
     shutil.copy2(released / f"{NAME}.zip", previous)
+    set_version(full, bumped(VERSION, "patch"))
+    result = _release(full, "--previous", str(previous))
+    assert "Traceback" not in result.stdout + result.stderr
+    assert previous.read_bytes() == (released / f"{NAME}.zip").read_bytes()
+    # written there by a release: the next release replaces it, so it may not be the previous one
+    shutil.rmtree(full / "dist")
+    set_version(full, VERSION)
+    assert _release(full).returncode == 0
     set_version(full, bumped(VERSION, "patch"))
     result = _release(full, "--previous", str(previous))
     assert result.returncode == 1 and "move it elsewhere" in result.stdout and previous.is_file()
@@ -391,3 +401,158 @@ def test_descriptor_that_is_a_symlink_is_refused(full: Path, tmp_path: Path) -> 
     (full / "datapackage.json").symlink_to(outside)
     # the package itself cannot be read (exit 2), before any release check
     _refused(full, tmp_path / "pkg", "datapackage.json", "symbolic link", code=2, prefix="cannot release: ")
+
+
+# --- dist/: only the release's own files, swapped whole ----------------------------------------------------------
+
+USER_FILES = {"my-thesis-backup.zip": b"years of work", "experiment.sqlite": b"SQLite format 3\0 mine"}
+
+
+def _sums_verify(folder: Path) -> bool:
+    return subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True).returncode == 0
+
+
+def test_user_files_in_dist_survive_a_release_and_a_refused_one(full: Path) -> None:
+    dist = full / "dist"
+    dist.mkdir()
+    for name, data in USER_FILES.items():
+        (dist / name).write_bytes(data)
+    assert _release(full).returncode == 0
+    manifest = json.loads((dist / ".release-manifest.json").read_text())
+    assert set(manifest["files"]) == {p.name for p in dist.iterdir()} - {*USER_FILES, ".release-manifest.json"}
+    assert all(hashlib.sha256((dist / n).read_bytes()).hexdigest() == h for n, h in manifest["files"].items())
+    edit(full, "statistics", read_rows(full, "statistics")[0]["statistic_id"], value="forty")
+    result = _release(full)
+    assert result.returncode == 1 and "the 5 files of the previous release" in result.stdout
+    assert {p.name: p.read_bytes() for p in dist.iterdir()} == USER_FILES
+
+
+def test_release_replaces_only_the_files_its_manifest_lists_with_their_bytes(full: Path) -> None:
+    dist = full / "dist"
+    assert _release(full).returncode == 0
+    (dist / "CHANGES.md").write_text("my own notes, edited after the release\n")
+    before = _snapshot(full.parent)
+    result = _release(full)  # CHANGES.md is no longer the file the release wrote: it is not replaced
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.startswith("cannot release: ") and f"{dist / 'CHANGES.md'}: not a file a release wrote" in (
+        result.stdout
+    )
+    assert _snapshot(full.parent) == before
+
+
+def test_out_must_be_new_empty_or_a_release_folder(full: Path, tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.zip").write_bytes(b"not a release")
+    before = _snapshot(theirs)
+    result = _release(full, "--out", str(theirs))
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    assert f"--out {theirs}: neither empty nor a folder a release wrote" in result.stdout
+    assert _snapshot(theirs) == before
+    out = tmp_path / "new" / "release"
+    assert _release(full, "--out", str(out)).returncode == 0
+    assert _release(full, "--out", str(out)).returncode == 0  # its own folder: replaced
+    assert _sums_verify(out) and (out / ".release-manifest.json").is_file()
+
+
+def _fake_release(tag: str) -> dict[str, bytes]:
+    files = {f"isis-iraq-syria-{tag}.zip": f"zip {tag}".encode(), "CHANGES.md": f"notes {tag}\n".encode()}
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(files.items())).encode()
+    return files
+
+
+def test_a_swap_failing_after_the_zip_leaves_the_previous_release_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from isis_iraq_syria import release
+    from isis_iraq_syria.schema import CannotRun
+
+    dist = tmp_path / "dist"
+    release.write_dist(dist, _fake_release("1.0.0"), "isis-iraq-syria-1.0.0")
+    before = _snapshot(dist)
+    real, failed = os.replace, []
+
+    def failing(source, target) -> None:
+        if Path(target) == dist / "SHA256SUMS" and not failed:  # the new zip is in place by then
+            failed.append(target)
+            raise OSError(5, "Input/output error", str(target))
+        real(source, target)
+
+    monkeypatch.setattr(release.os, "replace", failing)
+    with pytest.raises(CannotRun, match=r"SHA256SUMS: Input/output error; .* holds the previous release, unchanged"):
+        release.write_dist(dist, _fake_release("2.0.0"), "isis-iraq-syria-2.0.0")
+    assert failed and _snapshot(dist) == before and _sums_verify(dist)
+    assert not (dist / ".release-staging").exists()
+
+
+def test_a_swap_killed_midway_is_finished_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from isis_iraq_syria import release
+
+    dist = tmp_path / "dist"
+    release.write_dist(dist, _fake_release("1.0.0"), "isis-iraq-syria-1.0.0")
+    (dist / "my-thesis-backup.zip").write_bytes(b"years of work")
+    real, moves = os.replace, []
+
+    def killed(source, target) -> None:
+        moves.append(target)
+        if Path(target) == dist / "CHANGES.md":
+            raise KeyboardInterrupt  # not an error the swap undoes: as if the process were killed here
+        real(source, target)
+
+    monkeypatch.setattr(release.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        release.write_dist(dist, _fake_release("2.0.0"), "isis-iraq-syria-2.0.0")
+    monkeypatch.setattr(release.os, "replace", real)
+    assert (dist / ".release-staging").is_dir()
+    assert release.recover(dist) == "finished"
+    assert sorted(p.name for p in dist.iterdir()) == sorted(
+        [*_fake_release("2.0.0"), ".release-manifest.json", "my-thesis-backup.zip"]
+    )
+    assert _sums_verify(dist) and release.owned_files(dist) == sorted(_fake_release("2.0.0"))
+
+
+def test_a_staging_folder_no_release_made_is_left_alone(tmp_path: Path) -> None:
+    from isis_iraq_syria import release
+    from isis_iraq_syria.schema import CannotRun
+
+    dist = tmp_path / "dist"
+    (dist / ".release-staging").mkdir(parents=True)
+    (dist / ".release-staging" / "mine.txt").write_text("mine")
+    with pytest.raises(CannotRun, match="not a folder a release made"):
+        release.write_dist(dist, _fake_release("1.0.0"), "isis-iraq-syria-1.0.0")
+    assert [p.name for p in dist.iterdir()] == [".release-staging"]
+    assert (dist / ".release-staging" / "mine.txt").read_text() == "mine"
+
+
+# --- versions, CHANGELOG.md and CITATION.cff, parsed --------------------------------------------------------------
+
+
+def test_a_version_with_a_trailing_newline_is_refused(full: Path) -> None:
+    descriptor = json.loads((full / "datapackage.json").read_text())
+    descriptor["version"] = VERSION + "\n"
+    (full / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    _refused(full, full.parent, "version", repr(VERSION + "\n"))
+
+
+def test_a_changelog_entry_inside_an_html_comment_does_not_count(full: Path) -> None:
+    path = full / "CHANGELOG.md"
+    text = path.read_text()
+    path.write_text(text.replace(f"## [{VERSION}]", f"<!--\n## [{VERSION}]", 1) + "\n-->\n")
+    _refused(full, full.parent, f"CHANGELOG.md has no entry '## [{VERSION}]'")
+
+
+def test_a_citation_that_is_not_valid_yaml_is_refused(full: Path) -> None:
+    path = full / "CITATION.cff"
+    path.write_text(path.read_text().replace(f'version: "{VERSION}"', f'version: "{VERSION}', 1))
+    _refused(full, full.parent, "CITATION.cff is not valid YAML", "line ")
+
+
+@pytest.mark.parametrize("written", [f"version: '{VERSION}'", f"version: {VERSION}", f'version:   "{VERSION}"  # x'])
+def test_a_citation_version_is_read_as_yaml_reads_it(full: Path, written: str) -> None:
+    from isis_iraq_syria.release import version_mismatches
+
+    path = full / "CITATION.cff"
+    path.write_text(path.read_text().replace(f'version: "{VERSION}"', written, 1))
+    assert version_mismatches(full, VERSION) == []
+    path.write_text(path.read_text().replace(written, "version: 0.1", 1))  # a YAML number, not the version
+    assert version_mismatches(full, VERSION) == ["CITATION.cff says '0.1'"]
