@@ -49,11 +49,10 @@ REPLICATED: dict[str, tuple[str, dict[str, str]]] = {
     "event_actors": ("event", {"event_id": "num"}),
     "event_geographies": ("event", {"event_id": "num"}),
 }
-# bases are replicated with the side of their subject; those of sources are shared
-BASES_SIDES = {
-    "statistic_id": ("stat", {"basis_id": "num", "statistic_id": "num"}),
-    "event_id": ("event", {"basis_id": "num", "event_id": "num"}),
-}
+# bases and spans are replicated with the side of their subject (its id column: the side's); those of sources are
+# shared
+SIDED = {"bases": "basis_id", "spans": "span_id"}
+SUBJECT_SIDES = {"statistic_id": "stat", "event_id": "event"}
 
 
 def _raw(path: Path) -> pd.DataFrame:
@@ -85,7 +84,7 @@ def _replicate(frame: pd.DataFrame, id_columns: dict[str, str], copies: int) -> 
 
 # the id columns of each table that replicas rename, and how (bases rename both subjects' ids)
 ID_KINDS = {name: kinds for name, (_, kinds) in REPLICATED.items()} | {
-    "bases": {"basis_id": "num", "statistic_id": "num", "event_id": "num"}
+    name: {key: "num", "statistic_id": "num", "event_id": "num"} for name, key in SIDED.items()
 }
 SIDE_OF = {name: side for name, (side, _) in REPLICATED.items()}
 
@@ -131,13 +130,10 @@ def _sides(rule: Rule, base: dict[str, pd.DataFrame], package: Package) -> set[s
     """The replicated sides an example's changes reach (empty: it changes shared rows only)."""
     sides = set()
     for change in rule.example.changes:
-        if change.table == "bases":
-            where = (
-                {package.tables["bases"].primary_key[0]: change.where}
-                if isinstance(change.where, str)
-                else change.where
-            )
-            rows = base["bases"][np.logical_and.reduce([base["bases"][c] == v for c, v in where.items()])]
+        if change.table in SIDED:
+            table = change.table
+            where = {SIDED[table]: change.where} if isinstance(change.where, str) else change.where
+            rows = base[table][np.logical_and.reduce([base[table][c] == v for c, v in where.items()])]
             sides |= {"stat" for _ in rows[rows["statistic_id"] != ""].index[:1]}
             sides |= {"event" for _ in rows[rows["event_id"] != ""].index[:1]}
         elif change.table in SIDE_OF:
@@ -207,7 +203,7 @@ def expected(plant: Plant, package: Package, copies: dict[str, int], base: dict[
         replicas = [plant.replica]
         if plant.replica is None and table in ID_KINDS:
             side = SIDE_OF.get(table) or (
-                "stat" if key in set(base["bases"].loc[base["bases"]["statistic_id"] != "", "basis_id"]) else "event"
+                "stat" if key in set(base[table].loc[base[table]["statistic_id"] != "", SIDED[table]]) else "event"
             )
             replicas = list(range(copies[side]))
         out += [{"rule": rule_id, "resource": table, "key": _map_key(table, key, columns, r)} for r in replicas]
@@ -255,10 +251,10 @@ def _replicas(base: dict[str, pd.DataFrame], copies: dict[str, int]) -> dict[str
         if name in REPLICATED:
             side, columns = REPLICATED[name]
             frames[name] = _replicate(frame, columns, copies[side])
-        elif name == "bases":
+        elif name in SIDED:
             parts = [
-                _replicate(frame[frame[subject] != ""], columns, copies[side])
-                for subject, (side, columns) in BASES_SIDES.items()
+                _replicate(frame[frame[subject] != ""], {SIDED[name]: "num", subject: "num"}, copies[side])
+                for subject, side in SUBJECT_SIDES.items()
             ]
             shared = frame[(frame["statistic_id"] == "") & (frame["event_id"] == "")]
             frames[name] = pd.concat([*parts, shared], ignore_index=True)

@@ -17,6 +17,7 @@ from . import (
     provenance,
     references,
     relations,
+    spans,
     structure,
     temporal,
 )
@@ -33,6 +34,7 @@ FAMILIES = (
     provenance,
     basis,
     basis_dates,
+    spans,
     hygiene,
     parity,
 )

@@ -292,7 +292,10 @@ RULES: list[Rule] = [
         example=Example(
             (edit("statistics", "S004", geography_id="SYR"),),
             (("statistics", "S004", "geography_id"),),
-            also=(("agree.cross_source", "statistics", "S005", "value"),),
+            also=(
+                ("agree.cross_source", "statistics", "S005", "value"),
+                ("span.states_cell", "statistics", "S004", "geography_id"),
+            ),
         ),
     ),
     Rule(
@@ -328,6 +331,7 @@ RULES: list[Rule] = [
         example=Example(
             (edit("statistics", "S015", asserted_by_actor_id="reuters"),),
             (("statistics", "S015", "asserted_by_actor_id"),),
+            also=(("span.states_cell", "statistics", "S015", "asserted_by_actor_id"),),
         ),
     ),
     Rule(
@@ -354,7 +358,9 @@ RULES: list[Rule] = [
           AND NOT {inferred("statistics.figure_kind", "x.statistic_id")}
         """,
         example=Example(
-            (edit("statistics", "S001", figure_kind="official_count"),), (("statistics", "S001", "figure_kind"),)
+            (edit("statistics", "S001", figure_kind="official_count"),),
+            (("statistics", "S001", "figure_kind"),),
+            also=(("span.states_cell", "statistics", "S001", "figure_kind"),),
         ),
     ),
     Rule(
@@ -382,6 +388,7 @@ RULES: list[Rule] = [
             also=(
                 ("basis.actor_stated", "statistics", "S016", "asserted_by_actor_id"),
                 ("basis.figure_kind_stated", "statistics", "S016", "figure_kind"),
+                ("span.stated_cell_has_span", "statistic_evidence", "S016|doc-devdiscourse", "cited_source_id"),
             ),
         ),
     ),

@@ -44,6 +44,7 @@ EVIDENCE = [
     Quoted("citations", "citing_source_id"),
     Quoted("bases", "document_id"),
     Quoted("omissions", "document_id", "text", "start", "end"),
+    Quoted("spans", "document_id", "text", "start", "end"),
 ]
 
 

@@ -190,6 +190,7 @@ RULES: list[Rule] = [
                 ("arith.derivation_recomputes", "statistics", "S025", "value"),
                 ("basis.document_coverage", "sources", "doc-devdiscourse", "text_sha256"),
                 ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
+                ("span.states_cell", "statistics", "S001", "value"),
             ),
         ),
     ),
@@ -209,6 +210,10 @@ RULES: list[Rule] = [
         example=Example(
             (edit("statistics", "S012", qualifier_id="over", upper_bound=""),),
             (("statistics", "S012", "qualifier_id"),),
+            also=(
+                ("rel.discrepancy_holds", "discrepancies", "D001", "other_statistic_id"),
+                ("span.stated_cell_has_span", "statistics", "S012", "qualifier_id"),
+            ),
         ),
     ),
     Rule(

@@ -24,7 +24,12 @@ RULES: list[Rule] = [
         example=Example(
             (delete("statistic_evidence", {"statistic_id": "S014"}),),
             (("statistics", "S014", "statistic_id"),),
-            also=(("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),),
+            also=(
+                ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
+                ("span.in_passage", "spans", "W142", "start"),
+                ("span.in_passage", "spans", "W143", "start"),
+                ("span.in_passage", "spans", "W144", "start"),
+            ),
         ),
     ),
     Rule(
@@ -59,6 +64,14 @@ RULES: list[Rule] = [
             also=(
                 ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
                 ("basis.fits_cell", "bases", "B017", "document_id"),
+                ("span.in_passage", "spans", "W145", "start"),
+                ("span.in_passage", "spans", "W146", "start"),
+                ("span.in_passage", "spans", "W147", "start"),
+                ("span.in_passage", "spans", "W148", "start"),
+                ("span.in_passage", "spans", "W149", "start"),
+                ("span.in_passage", "spans", "W150", "start"),
+                ("span.stated_cell_has_span", "statistic_evidence", "S015|kurilla-testimony", "cited_source_id"),
+                ("span.states_cell", "spans", "W150", "field"),
             ),
         ),
     ),

@@ -76,6 +76,7 @@ RULES: list[Rule] = [
         also=(
             ("arith.qualifier_bounds", "statistics", "S003", "value"),
             ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
+            ("span.states_cell", "statistics", "S003", "value"),
         ),
     ),
     _schema(
@@ -117,7 +118,10 @@ RULES: list[Rule] = [
         "{column} has {length} characters; it must have {shortest} to {longest}.",
         edit("claims", "C001", quote="x" * 301),
         ("claims", "C001", "quote"),
-        also=(("prov.quote_in_archive", "claims", "C001", "quote"),),
+        also=(
+            ("prov.quote_in_archive", "claims", "C001", "quote"),
+            ("prov.quote_span_length", "claims", "C001", "quote_end"),
+        ),
     ),
     _schema(
         "schema.range",

@@ -1,0 +1,83 @@
+"""Span rules beyond their examples (rules/spans.py): a span's length, numbers as written, a speaker named as an
+object, a span of a cell that is not there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import only, read_rows, write_rows
+
+
+def _set(pkg: Path, span: dict[str, str], **cells: str) -> None:
+    rows = read_rows(pkg, "spans")
+    for row in rows:
+        if row["span_id"] == span["span_id"]:
+            row.update(cells)
+    write_rows(pkg, "spans", rows)
+
+
+def _spans(pkg: Path, field: str) -> list[dict[str, str]]:
+    return [r for r in read_rows(pkg, "spans") if r["field"] == field]
+
+
+def test_rejects_a_span_longer_than_its_words(pkg: Path) -> None:
+    span = _spans(pkg, "statistics.value")[0]
+    _set(pkg, span, end=str(int(span["end"]) + 1))
+    hits = only(pkg, "span.in_passage")
+    assert [(f.resource, f.key, f.column) for f in hits] == [("spans", span["span_id"], "start")]
+    assert "characters but its text has" in hits[0].message
+
+
+def test_a_number_with_a_thousands_separator_reads_as_its_value_and_no_other(pkg: Path) -> None:
+    span = next(s for s in _spans(pkg, "statistics.value") if "," in s["text"])
+    assert not only(pkg, "span.states_cell")
+    rows = read_rows(pkg, "statistics")
+    for row in rows:
+        if row["statistic_id"] == span["statistic_id"]:
+            row["value"] = str(float(span["text"].replace(",", "")) + 1)
+    write_rows(pkg, "statistics", rows)
+    assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
+        ("statistics", span["statistic_id"], "value")
+    ]
+
+
+def test_rejects_a_speaker_named_as_the_one_spoken_to(pkg: Path) -> None:
+    # '... a US defense official told The Associated Press.': the agency is told, it does not speak
+    span = next(s for s in _spans(pkg, "statistics.asserted_by_actor_id") if "told" in _passage_after(pkg, s))
+    document = next(
+        r["quote"] for r in read_rows(pkg, "statistic_evidence")
+        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]
+    )  # fmt: skip
+    start = next(
+        int(r["quote_start"]) for r in read_rows(pkg, "statistic_evidence")
+        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]
+    )  # fmt: skip
+    at = document.index("The Associated Press")
+    _set(pkg, span, start=str(start + at), end=str(start + at + 20), text="The Associated Press")
+    rows = read_rows(pkg, "statistics")
+    for row in rows:
+        if row["statistic_id"] == span["statistic_id"]:
+            row["asserted_by_actor_id"] = "associated-press"
+    write_rows(pkg, "statistics", rows)
+    assert [(f.resource, f.key, f.column) for f in only(pkg, "span.speaker_speaks")] == [
+        ("statistics", span["statistic_id"], "asserted_by_actor_id")
+    ]
+
+
+def _passage_after(pkg: Path, span: dict[str, str]) -> str:
+    for r in read_rows(pkg, "statistic_evidence"):
+        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]:
+            offset = int(span["end"]) - int(r["quote_start"])
+            if 0 <= offset <= len(r["quote"]):
+                return r["quote"][offset:]
+    return ""
+
+
+def test_a_span_of_a_place_the_event_does_not_have_is_reported_at_the_span(pkg: Path) -> None:
+    span = _spans(pkg, "event_geographies.geography_id")[0]
+    places = {r["geography_id"] for r in read_rows(pkg, "event_geographies") if r["event_id"] == span["event_id"]}
+    other = next(g["geography_id"] for g in read_rows(pkg, "geographies") if g["geography_id"] not in places)
+    _set(pkg, span, geography_id=other)
+    assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
+        ("spans", span["span_id"], "field")
+    ]
