@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl
-
 from .basis_texts import kind_words, mentions, name_lists
 from .model import Example, Rule, edit
 
@@ -426,50 +424,3 @@ RULES: list[Rule] = [
         example=Example((edit("bases", "B001", event_id="E001"),), (("bases", "B001", "field"),)),
     ),
 ]
-
-
-def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, int]]:
-    """For each kind of claim-bearing cell: how many are stated, inferred (with a note) and empty. Derived
-    statistics are left out: their cells come from their derivation."""
-    f = frames
-    bases = f["bases"].with_columns(pl.col("field").cast(pl.String))
-    stats = f["statistics"].filter(pl.col("figure_kind").cast(pl.String) != "derived")
-
-    def dated(prefix: str) -> pl.Expr:
-        return pl.col(f"{prefix}_start").is_not_null() | pl.col(f"{prefix}_end").is_not_null()
-
-    def scalar(frame: pl.DataFrame, filled: pl.Expr, **keys: str) -> tuple[pl.DataFrame, int]:
-        """The keys of the non-empty cells (named as in bases), and the number of empty ones."""
-        cells = frame.filter(filled).select(**keys)
-        return cells, frame.height - cells.height
-
-    def relation(table: str, item: str) -> tuple[pl.DataFrame, int]:
-        """Each relation row, and the number of events without one."""
-        return f[table].select("event_id", item), f["events"].join(f[table], on="event_id", how="anti").height
-
-    stat = {"statistic_id": "statistic_id"}
-    actors, no_actors = relation("event_actors", "actor_id")
-    filled = {  # field -> (subject keys of the non-empty cells, number of empty cells)
-        "statistics.geography_id": scalar(stats, pl.col("geography_id").is_not_null(), **stat),
-        "statistics.period": scalar(stats, dated("period"), **stat),
-        "statistics.asserted_by_actor_id": scalar(stats, pl.col("asserted_by_actor_id").is_not_null(), **stat),
-        "statistics.figure_kind": scalar(stats, pl.lit(True), **stat),
-        "statistic_evidence.cited_source_id": scalar(
-            f["statistic_evidence"], pl.col("cited_source_id").is_not_null(), **stat, document_id="source_id"
-        ),
-        "event_evidence.cited_source_id": scalar(
-            f["event_evidence"], pl.col("cited_source_id").is_not_null(), event_id="event_id", document_id="source_id"
-        ),
-        "events.dates": scalar(f["events"], dated("date"), event_id="event_id"),
-        "event_geographies.geography_id": relation("event_geographies", "geography_id"),
-        "event_actors.actor_id": (actors.unique(), no_actors),
-        "sources.published": scalar(f["sources"], dated("published"), source_id="source_id"),
-    }
-    out = []
-    for field, (cells, empty) in filled.items():
-        inferred = (
-            bases.filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(cells.columns).unique()
-        )
-        n_inferred = cells.join(inferred, on=cells.columns, how="semi").height
-        out.append((field, cells.height - n_inferred, n_inferred, empty))
-    return out

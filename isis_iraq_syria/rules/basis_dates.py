@@ -284,7 +284,8 @@ _DATE_WORDS = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
     r"|(?:this|last|next|previous|same|coming|past) (?:year|month|week|decade)"
-    r"|years? (?:ago|past)|several (?:more )?(?:years|months|weeks|days)|today|yesterday|tomorrow)\b"
+    r"|years? (?:ago|past)|several (?:more )?(?:years|months|weeks|days)|today|yesterday|tomorrow"
+    r"|[Rr]ecent(?:ly)?|[Aa]t (?:its|their|the) (?:peak|height))\b"
 )
 
 

@@ -28,8 +28,8 @@ def _vocabulary_words() -> str:
     for table, column, key, separator in VOCABULARY_WORDS:
         words = f"unnest(string_split({column}, '{separator}'))" if separator else column
         parts.append(
-            f"SELECT '{table}' AS tbl, row_, '{column}' AS col, CAST({key} AS VARCHAR) AS entry, "
-            f"lower(trim(word)) AS word FROM (SELECT row_, {key}, {words} AS word FROM {table} "
+            f"SELECT '{table}' AS tbl, row_, '{column}' AS col, CAST(key_ AS VARCHAR) AS entry, "
+            f"lower(trim(word_)) AS word FROM (SELECT row_, {key} AS key_, {words} AS word_ FROM {table} "
             f"WHERE {column} IS NOT NULL) AS w"
         )
     return "\n    UNION ALL\n    ".join(parts)
