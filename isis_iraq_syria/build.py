@@ -11,15 +11,18 @@ renames. Either way no temporary file is left in data/, and the validator refuse
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
 
 from .report import EXIT_INVALID, EXIT_VALID, say
+from .safety import Unsafe, read_inside
 from .schema import DESCRIPTOR, STAGING, CannotRun, Package, Table
 from .tables import parquet_bytes, to_arrow
 from .validate import validate
@@ -30,8 +33,25 @@ MANIFEST = "manifest.json"
 CSV_DIALECT = {"header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False}
 
 
-def resources(package: Package) -> list[dict]:
-    """One resource per CSV and one per Parquet twin, sharing the Table Schema by path."""
+def _checksums(package: Package, relative: str, files: Mapping[Path, bytes] | None) -> dict:
+    """The `bytes` and sha256 `hash` of a resource's file: the bytes about to be written when `files` holds them,
+    else those on disk. frictionless 5.21 counts no bytes of a Parquet file (a `bytes` there fails its byte-count
+    check), so a twin gets the hash only; the loaders check both. A file that is missing or not a regular file gets
+    neither: descriptor.resources then reports the resource as differing from the files."""
+    data = (files or {}).get(package.root / relative)
+    if data is None:
+        try:
+            data = read_inside(package.root, relative)
+        except (Unsafe, OSError):
+            return {}
+    out: dict = {} if relative.endswith(".parquet") else {"bytes": len(data)}
+    out["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    return out
+
+
+def resources(package: Package, files: Mapping[Path, bytes] | None = None) -> list[dict]:
+    """One resource per CSV and one per Parquet twin, sharing the Table Schema by path, each with the size and hash
+    of its file (`files`: the build's new files, by path, read in place of those on disk)."""
     out = []
     for name, table in package.tables.items():
         out.append(
@@ -49,6 +69,7 @@ def resources(package: Package) -> list[dict]:
                 # first rows (a cell starting with a space made it skip initial spaces, and read other values)
                 "dialect": CSV_DIALECT,
                 "schema": table.schema_path,
+                **_checksums(package, f"data/{name}.csv", files),
             }
         )
         out.append(
@@ -62,13 +83,14 @@ def resources(package: Package) -> list[dict]:
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
                 "schema": table.schema_path,
+                **_checksums(package, f"data/{name}.parquet", files),
             }
         )
     return out
 
 
-def descriptor_bytes(package: Package) -> bytes:
-    descriptor = {**package.descriptor, "resources": resources(package)}
+def descriptor_bytes(package: Package, files: Mapping[Path, bytes] | None = None) -> bytes:
+    descriptor = {**package.descriptor, "resources": resources(package, files)}
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -104,8 +126,9 @@ def v1_schema(table: Table) -> dict:
     return descriptor
 
 
-def v1_descriptor_bytes(package: Package) -> bytes:
-    """datapackage-v1.json: the CSV resources with inline v1 Table Schemas, for Data Package v1 readers."""
+def v1_descriptor_bytes(package: Package, files: Mapping[Path, bytes] | None = None) -> bytes:
+    """datapackage-v1.json: the CSV resources with inline v1 Table Schemas, for Data Package v1 readers. Their
+    `bytes` and `hash` are v2's: v1 reads a hash as MD5 unless prefixed by its algorithm, as "sha256:" is."""
     descriptor = {k: v for k, v in package.descriptor.items() if k not in ("$schema", "resources")}
     descriptor["profile"] = "tabular-data-package"
     descriptor["resources"] = [
@@ -114,7 +137,7 @@ def v1_descriptor_bytes(package: Package) -> bytes:
             "profile": "tabular-data-resource",
             "schema": v1_schema(package.tables[r["name"]]),
         }
-        for r in resources(package)
+        for r in resources(package, files)
         if r["format"] == "csv"
     ]
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
@@ -268,8 +291,8 @@ def run(root: Path | str, console: Console) -> int:
         )
         return EXIT_INVALID
     files = {table.parquet_path: parquet_twin(table, report.frames[name]) for name, table in package.tables.items()}
-    files[package.root / DESCRIPTOR] = descriptor_bytes(package)
-    files[package.root / V1_DESCRIPTOR] = v1_descriptor_bytes(package)
+    files[package.root / DESCRIPTOR] = descriptor_bytes(package, files)
+    files[package.root / V1_DESCRIPTOR] = v1_descriptor_bytes(package, files)
     try:
         changed = commit(package.root, files)
     except OSError as err:

@@ -181,17 +181,15 @@ def test_duckdb_views_join_across_every_foreign_key() -> None:
 
 @pytest.fixture
 def hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the package, its descriptor giving each file's size and sha256 (as a release's does), that the
-    loaders read instead of the checkout."""
+    """A copy of the checkout with the descriptor the build wrote, which gives each file's sha256 and each CSV's
+    size, that the loaders read instead of the checkout."""
     root = tmp_path / "pkg"
     for folder in ("data", "schemas"):
         shutil.copytree(ROOT / folder, root / folder)
-    descriptor = json.loads((ROOT / "datapackage.json").read_text())
-    for resource in descriptor["resources"]:
-        data = (root / resource["path"]).read_bytes()
-        resource["bytes"] = len(data)
-        resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
-    _write_descriptor(root, descriptor)
+    shutil.copy(ROOT / "datapackage.json", root / "datapackage.json")
+    assert all(
+        r["hash"].startswith("sha256:") for r in json.loads((root / "datapackage.json").read_text())["resources"]
+    )
     monkeypatch.setattr(loaders, "root", lambda: root)
     return root
 

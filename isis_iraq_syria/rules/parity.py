@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..schema import CannotRun, Table, package_path
+from ..schema import DESCRIPTOR, CannotRun, Table, package_path
 from .model import Example, Rule, edit
 
 SHOWN = 20  # differing cells shown per column: a stale twin differs everywhere, and one line says so
@@ -97,6 +97,11 @@ RULES: list[Rule] = [
         values={"file": "", "cell": "{got} != {want}"},
         check=check_parity,
         stage="parity",
-        example=Example((edit("actors", "reuters", notes="a wire service"),), (("actors", "reuters", "notes"),)),
+        example=Example(
+            (edit("actors", "reuters", notes="a wire service"),),
+            (("actors", "reuters", "notes"),),
+            # the CSV's size and hash in datapackage.json are those of its file before the edit
+            also=(("descriptor.resources", DESCRIPTOR, "actors", "resources"),),
+        ),
     ),
 ]
