@@ -217,9 +217,12 @@ def diff_main(args: argparse.Namespace) -> int:
     from .report import make_console
 
     console = make_console()
-    repo = Path(args.repo) if args.repo else Path(args.root)
     try:
-        result = diff(load_side(args.old, repo), load_side(args.new or str(args.root), repo))
+        if args.repo == "":  # Path("") is the current folder: an empty --repo must not silently mean "."
+            raise SideError("--repo: empty path; name the git repository that refs are looked up in")
+        repo = Path(args.repo if args.repo is not None else args.root)
+        # NEW given as "" stays "", which load_side refuses: only a NEW left out means the package's folder
+        result = diff(load_side(args.old, repo), load_side(str(args.root) if args.new is None else args.new, repo))
     except SideError as err:
         if args.json:
             json.dump({"error": str(err)}, sys.stdout)
@@ -349,7 +352,7 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     diff.add_argument("new", nargs="?", help="the later version (default: the package's folder, --root)")
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.add_argument("--markdown", action="store_true", help="print the diff as a Markdown summary")
-    diff.add_argument("--repo", type=Path, help="the git repository that refs are looked up in (default: --root)")
+    diff.add_argument("--repo", help="the git repository that refs are looked up in (default: --root)")
     command("docs", "Regenerate the codebook, the diagram, the charts and README.md's generated sections.", _docs)
     return parser
 

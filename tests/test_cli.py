@@ -248,3 +248,22 @@ def test_release_refuses_an_empty_path_option(tmp_path: Path, option: str) -> No
     )
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
     assert result.stdout.startswith(f"cannot release: {option}: empty path") and not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["HEAD", ""], "cannot diff: empty name: give a release zip, a package folder or a git ref"),
+        (["HEAD", "--repo", ""], "cannot diff: --repo: empty path; name the git repository"),
+        (["HEAD", "HEAD", "--repo", "", "--json"], '{"error": "--repo: empty path; name the git repository'),
+    ],
+)
+def test_diff_refuses_an_empty_new_or_repo_rather_than_reading_the_current_folder(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from the checkout, where "" read as "." would find the package and its git repository and exit 0."""
+    from isis_iraq_syria.cli import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["diff", *args], checkout=ROOT) == 2
+    assert capsys.readouterr().out.startswith(message)
