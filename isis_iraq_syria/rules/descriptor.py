@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..schema import DESCRIPTOR, PACKAGE_NAME, SEMVER
+from ..safety import Unsafe, parse_version
+from ..schema import DESCRIPTOR, PACKAGE_NAME
 from .model import Example, Rule, edit
 
 V2_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -49,12 +50,15 @@ def check_profile(ctx: Any) -> list[dict[str, Any]]:
                 "(it names the release's files).",
             )
         )
-    if not (isinstance(version, str) and SEMVER.match(version)):
+    try:
+        parse_version(version)  # the one version rule: the release and the diff judge pre-releases the same
+    except Unsafe:
         out.append(
             _fail(
                 "version",
                 repr(version),
-                "The version is a SemVer version such as 1.2.3 (it names the release's files).",
+                "The version is MAJOR.MINOR.PATCH such as 1.2.3, optionally with -alpha.N, -beta.N or -rc.N "
+                "(it names the release's files).",
             )
         )
     from frictionless import Package as FrictionlessPackage  # here, not at import: only this rule needs it

@@ -68,3 +68,29 @@ def test_a_stray_file_in_data_is_reported(pkg: Path) -> None:
     (pkg / "data" / ".actors.parquet.x1y2.tmp").write_bytes(b"left by a torn write")
     hits = only(pkg, "descriptor.resources")
     assert [f.values for f in hits] == ["data/.actors.parquet.x1y2.tmp"]
+
+
+@pytest.mark.parametrize(
+    ("version", "valid"),
+    [
+        ("0.2.0-alpha.1", True),
+        ("1.0.0-rc.0", True),
+        ("0.1.0\n", False),  # a regular expression's $ matches before a final newline
+        ("1.0.0+build.5", False),  # build metadata: SemVer ignores it in ordering, PEP 440 reads a local version
+        ("1.0.0-preview", False),  # a pre-release the release and the diff cannot order
+        ("1.0.0-rc1", False),
+        ("01.0.0", False),
+    ],
+)
+def test_the_version_is_judged_by_the_package_s_one_version_rule(version: str, valid: bool, pkg: Path) -> None:
+    """The rule and the release (safety.parse_version) accept the same versions."""
+    from isis_iraq_syria.safety import Unsafe, parse_version
+
+    descriptor_edit(lambda d: d.update(version=version))(pkg)
+    hits = [f for f in only(pkg, "descriptor.profile") if f.column == "version"]
+    assert (hits == []) is valid, hits
+    if valid:
+        parse_version(version)
+    else:
+        with pytest.raises(Unsafe):
+            parse_version(version)
