@@ -338,6 +338,8 @@ def _twins(out: Path) -> Package:
 def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -> dict[str, int]:
     """Write a synthetic package with about `n` rows in statistics and in events; returns the row counts. With
     `plant`, every rule's example is planted (plan_plants) and planted.json lists what each must be reported as."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:  # max(1, ...) below would make one replica of 0 rows
+        raise ValueError(f"n={n!r}: a synthetic package has at least 1 row in statistics and in events")
     real = Package.load(source)
     base = {name: _raw(table.csv_path) for name, table in real.tables.items()}
     copies = {

@@ -267,3 +267,12 @@ def test_diff_refuses_an_empty_new_or_repo_rather_than_reading_the_current_folde
     monkeypatch.chdir(ROOT)
     assert main(["diff", *args], checkout=ROOT) == 2
     assert capsys.readouterr().out.startswith(message)
+
+
+@pytest.mark.parametrize("n", [0, -3, True, 2.5])
+def test_synth_write_refuses_fewer_than_one_row_before_writing(tmp_path: Path, n: object) -> None:
+    from isis_iraq_syria.synth import write
+
+    with pytest.raises(ValueError, match=r"^n=.*: a synthetic package has at least 1 row in statistics and in events"):
+        write(tmp_path / "out", n)
+    assert list(tmp_path.iterdir()) == []
