@@ -22,7 +22,7 @@ from . import (
     temporal,
 )
 from .model import Rule
-from .provenance import load_archive, numbers_in
+from .provenance import numbers_in
 
 FAMILIES = (
     structure,
@@ -42,4 +42,4 @@ RULES: list[Rule] = [rule for family in FAMILIES for rule in family.RULES]
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 DERIVED: dict = {name: make for family in FAMILIES for name, make in getattr(family, "DERIVED", {}).items()}
 
-__all__ = ["DERIVED", "FAMILIES", "RULES", "RULES_BY_ID", "Rule", "load_archive", "numbers_in"]
+__all__ = ["DERIVED", "FAMILIES", "RULES", "RULES_BY_ID", "Rule", "numbers_in"]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -49,15 +47,6 @@ def numbers_expr(text: pl.Expr) -> pl.Expr:
 
 def numbers_in(text: str) -> set[float]:
     return set(pl.select(numbers_expr(pl.lit(text))).item().to_list())
-
-
-def load_archive(folder: Path) -> dict[str, str]:
-    """Each file in the archive folder by the sha256 of its bytes."""
-    docs = {}
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        raw = path.read_bytes()
-        docs[hashlib.sha256(raw).hexdigest()] = raw.decode("utf-8", errors="replace")
-    return docs
 
 
 def archived_texts(ctx: Any) -> dict[str, str]:
