@@ -118,10 +118,16 @@ diff: $(STAMP)
 	@test -n "$$DIFF_OLD" || { echo "make diff: no v* tag yet; name the old version: make diff OLD=<zip, folder or git ref>"; exit 2; }
 	$(PY) scripts/diff.py -- "$$DIFF_OLD" "$$DIFF_NEW"
 
-# dist/ holds one release, so each glob names one file; --immutable opens it read-only.
+# The release's database and its Datasette metadata are the files of those suffixes that dist/.release-manifest.json
+# lists with their bytes unchanged (release.owned_files): a user's own experiment.sqlite in dist/ is never served.
+# --immutable opens the database read-only.
 PORT ?= 8001
+RELEASE_FILE = $(PY) -c 'import sys; from pathlib import Path; from isis_iraq_syria.release import owned_files; \
+  names = [n for n in owned_files(Path("dist")) if n.endswith(sys.argv[1])]; \
+  print(names[0]) if len(names) == 1 else sys.exit(f"make serve: dist/ holds no {sys.argv[1]} file of a release")'
 serve: release
-	$(VENV)/bin/datasette serve --immutable dist/*.sqlite --metadata dist/*.datasette.json --host 127.0.0.1 --port $(PORT)
+	@db="$$($(RELEASE_FILE) .sqlite)" && meta="$$($(RELEASE_FILE) .datasette.json)" && \
+	  $(VENV)/bin/datasette serve --immutable "dist/$$db" --metadata "dist/$$meta" --host 127.0.0.1 --port "$(PORT)"
 
 clean:
 	rm -rf $(VENV) $(CFF_VENV) $(SPARK_VENV) dist .pytest_cache

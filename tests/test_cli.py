@@ -276,3 +276,39 @@ def test_synth_write_refuses_fewer_than_one_row_before_writing(tmp_path: Path, n
     with pytest.raises(ValueError, match=r"^n=.*: a synthetic package has at least 1 row in statistics and in events"):
         write(tmp_path / "out", n)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow  # each file name imports the release module (about 3 s)
+def test_make_serve_opens_the_release_s_database_not_another_sqlite_file_in_dist(tmp_path: Path) -> None:
+    """The file names come from dist/.release-manifest.json: experiment.sqlite beside the release is not served, and
+    a release file changed since is no release's (Datasette is replaced by a script printing its arguments)."""
+    import hashlib
+    import shutil
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    datasette = tmp_path / "venv" / "bin" / "datasette"
+    datasette.write_text('#!/bin/sh\nprintf "<%s>" "$@"\n')
+    datasette.chmod(0o755)
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    released = {"isis-iraq-syria-0_1_0.sqlite": b"database", "isis-iraq-syria-0_1_0.datasette.json": b"{}"}
+    for name, data in {**released, "experiment.sqlite": b"mine"}.items():
+        (dist / name).write_bytes(data)
+    files = {name: hashlib.sha256(data).hexdigest() for name, data in released.items()}
+    (dist / ".release-manifest.json").write_text(json.dumps({"release": "isis-iraq-syria-0.1.0", "files": files}))
+
+    def serve() -> subprocess.CompletedProcess:
+        command = ["make", "-s", "-o", "release", "serve", f"VENV={tmp_path / 'venv'}", f"PY={sys.executable}"]
+        return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+
+    result = serve()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "<serve><--immutable><dist/isis-iraq-syria-0_1_0.sqlite>"
+        "<--metadata><dist/isis-iraq-syria-0_1_0.datasette.json><--host><127.0.0.1><--port><8001>"
+    )
+    (dist / "isis-iraq-syria-0_1_0.sqlite").write_bytes(b"edited")
+    result = serve()
+    assert result.returncode == 2 and result.stdout == ""
+    assert "make serve: dist/ holds no .sqlite file of a release" in result.stderr
