@@ -105,11 +105,11 @@ def rules_list() -> str:
     return "\n".join(lines)
 
 
-def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, int, int, int]]:
+def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, int, int, int, int]]:
     """For each kind of claim-bearing cell: how many are stated with a span (the words that state them), stated in
     the document's own voice (no words to point at), stated without a span (which the rule span.stated_cell_has_span
-    refuses), inferred (with a note) and empty. Derived statistics are left out: their
-    cells come from their derivation."""
+    refuses), inferred with a span of the words the inference rests on, inferred from its note alone, and empty.
+    Derived statistics are left out: their cells come from their derivation."""
     f = frames
     bases = f["bases"].with_columns(pl.all().exclude("quote_start", "quote_end").cast(pl.String))
     spans = f["spans"].with_columns(pl.all().exclude("start", "end").cast(pl.String))
@@ -179,7 +179,19 @@ def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, i
         spanned = spans.filter(pl.col("field") == field).select(cells.columns).unique()
         with_span = stated.join(spanned, on=cells.columns, how="semi").height
         voiced = own_voice[field].height if field in own_voice else 0
-        out.append((field, with_span, voiced, stated.height - with_span - voiced, cells.height - stated.height, empty))
+        inferred_cells = cells.join(inferred, on=cells.columns, how="semi")
+        resting = inferred_cells.join(spanned, on=cells.columns, how="semi").height
+        out.append(
+            (
+                field,
+                with_span,
+                voiced,
+                stated.height - with_span - voiced,
+                resting,
+                inferred_cells.height - resting,
+                empty,
+            )
+        )
     return out
 
 
@@ -191,11 +203,12 @@ def bases_table(package: Package) -> str:
         raise ValueError("the tables cannot be read: run scripts/validate.py")
     counts = basis_counts(frames)
     lines = [
-        "| cell | stated, with a span | stated in the document's own voice | stated, no span | inferred | empty |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| cell | stated, with a span | stated in the document's own voice | stated, no span "
+        "| inferred, with a span of the words it rests on | inferred, from its note alone | empty |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [f"| `{field}` | {' | '.join(str(n) for n in numbers)} |" for field, *numbers in counts]
-    lines.append("| all | " + " | ".join(str(sum(c[i] for c in counts)) for i in range(1, 6)) + " |")
+    lines.append("| all | " + " | ".join(str(sum(c[i] for c in counts)) for i in range(1, 7)) + " |")
     return "\n".join(lines)
 
 

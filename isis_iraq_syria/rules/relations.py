@@ -166,10 +166,6 @@ RULES: list[Rule] = [
                 ("statistic_evidence", "S001|doc-devdiscourse", "cited_source_id"),
                 ("statistic_evidence", "S001|doc-shafaq-news", "cited_source_id"),
             ),
-            also=(
-                ("span.states_cell", "statistic_evidence", "S001|doc-devdiscourse", "cited_source_id"),
-                ("span.states_cell", "statistic_evidence", "S001|doc-shafaq-news", "cited_source_id"),
-            ),
         ),
     ),
     Rule(

@@ -76,7 +76,6 @@ RULES: list[Rule] = [
         also=(
             ("arith.qualifier_bounds", "statistics", "S003", "value"),
             ("basis.document_coverage", "sources", "doc-shafaq-news", "text_sha256"),
-            ("span.states_cell", "statistics", "S003", "value"),
         ),
     ),
     _schema(

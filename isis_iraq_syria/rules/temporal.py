@@ -120,11 +120,6 @@ RULES: list[Rule] = [
                 ("event_evidence", "E017|doc-devdiscourse", "source_id"),
                 ("event_evidence", "E017|doc-devdiscourse", "cited_source_id"),
             ),
-            # E017's precision is unknown: dates given to it fail that rule too
-            also=(
-                ("basis.dates_stated", "events", "E017", "date_expression"),
-                ("time.precision_matches_dates", "events", "E017", "date_precision"),
-            ),
         ),
     ),
     Rule(

@@ -81,3 +81,24 @@ def test_a_span_of_a_place_the_event_does_not_have_is_reported_at_the_span(pkg: 
     assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
         ("spans", span["span_id"], "field")
     ]
+
+
+def test_an_inferred_place_changed_at_will_no_longer_reads_as_its_words(pkg: Path) -> None:
+    # an inferred cell keeps the words it rests on ('in both countries' of the sentence before): a curator who moves
+    # the figure to another place must change those words too
+    inferred = {
+        r["statistic_id"]
+        for r in read_rows(pkg, "bases")
+        if r["field"] == "statistics.geography_id" and r["basis"] == "inferred"
+    }
+    span = next(s for s in _spans(pkg, "statistics.geography_id") if s["statistic_id"] in inferred)
+    stats = read_rows(pkg, "statistics")
+    current = next(r["geography_id"] for r in stats if r["statistic_id"] == span["statistic_id"])
+    other = next(g["geography_id"] for g in read_rows(pkg, "geographies") if g["geography_id"] != current)
+    for row in stats:
+        if row["statistic_id"] == span["statistic_id"]:
+            row["geography_id"] = other
+    write_rows(pkg, "statistics", stats)
+    assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
+        ("statistics", span["statistic_id"], "geography_id")
+    ]
