@@ -40,6 +40,7 @@ def test_archive_of_original_documents_matches_every_quote() -> None:
     assert "prov.quote_in_archive" in json.loads(result.stdout)["rules_run"]
 
 
+@pytest.mark.slow
 def test_invalid_package_exits_1_with_json_failures(pkg: Path) -> None:
     statistic = read_rows(pkg, "statistics")[0]["statistic_id"]
     edit(pkg, "statistics", statistic, value="forty")

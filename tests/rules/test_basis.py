@@ -24,8 +24,13 @@ def _hits(pkg: Path, rule: str) -> set[tuple[str, str, str]]:
 
 
 def test_rejects_an_official_count_made_a_claim(pkg: Path) -> None:
-    edit(pkg, "statistics", "S002", figure_kind="claim")
-    assert ("statistics", "S002", "figure_kind") in _hits(pkg, "basis.figure_kind_stated")
+    # an official count whose kind its quotes state (no inferred basis), and which no quote calls claimed
+    inferred = {r["statistic_id"] for r in read_rows(pkg, "bases") if r["field"] == "statistics.figure_kind"}
+    counts = [r["statistic_id"] for r in read_rows(pkg, "statistics") if r["figure_kind"] == "official_count"]
+    quotes = {r["statistic_id"]: r["quote"] for r in read_rows(pkg, "statistic_evidence")}
+    statistic = next(s for s in counts if s not in inferred and "claim" not in quotes.get(s, ""))
+    edit(pkg, "statistics", statistic, figure_kind="claim")
+    assert ("statistics", statistic, "figure_kind") in _hits(pkg, "basis.figure_kind_stated")
 
 
 def test_rejects_an_event_placed_where_its_quotes_name_no_place(pkg: Path) -> None:
