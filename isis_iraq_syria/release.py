@@ -214,8 +214,9 @@ def previous_side(package: Package, current: diffs.Side, previous: Path | None) 
 # --- what goes in the zip ----------------------------------------------------------------------------------------
 
 
-def checked_descriptor(package: Package) -> dict:
-    """The descriptor with its resources rebuilt from the schemas; refused when the one on disk says otherwise."""
+def checked_descriptor(package: Package, compare: bool = True) -> dict:
+    """The descriptor with its resources rebuilt from the schemas; refused when the one on disk says otherwise
+    (without compare, only when its resources are not a list of objects with safe paths)."""
     on_disk = package.descriptor
     if not isinstance(on_disk.get("resources"), list):
         raise ReleaseRefused("datapackage.json has no resources list: run make")
@@ -226,7 +227,7 @@ def checked_descriptor(package: Package) -> dict:
             if key in resource:
                 safe_relpath(resource[key])
     rebuilt = {**on_disk, "resources": resources(package)}
-    if rebuilt["resources"] != on_disk["resources"]:
+    if compare and rebuilt["resources"] != on_disk["resources"]:
         names = {r.get("name") for r in on_disk["resources"]} ^ {r["name"] for r in rebuilt["resources"]}
         detail = f" (resources {', '.join(sorted(map(str, names)))})" if names else ""
         raise ReleaseRefused(f"datapackage.json's resources are not those the schemas and CSVs give{detail}: run make")
@@ -383,8 +384,9 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         if mismatches:
             raise ReleaseRefused(f"the version is {package.version} in datapackage.json but " + "; ".join(mismatches))
         read_inside(root, DESCRIPTOR)  # the descriptor too must be the package's own file, not a symlink
-        descriptor = checked_descriptor(package)
-        # every file is read, and refused if it is a symlink or leaves the package, before the validator opens it
+        descriptor = checked_descriptor(package, compare=False)
+        # every file is read, and refused if it is a symlink or leaves the package, before the validator opens it;
+        # whether the descriptor is current is asked after validation, which names what is wrong more precisely
         files: dict[str, bytes] = {}
         for resource in descriptor["resources"]:
             for path in (resource["path"], resource["schema"]):
@@ -401,6 +403,7 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
             )
         if any(read_inside(root, path) != data for path, data in files.items()):
             raise ReleaseRefused("a file changed while the package was being validated: run the release again")
+        descriptor = checked_descriptor(package)
         current = package_side(package, package.version)
         before = previous_side(package, current, previous)
     except Unsafe as err:
@@ -422,7 +425,8 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
             )
         if diffs.BUMPS.index(made) < diffs.BUMPS.index(need):
             first = next(c for c in change.changes if c.bump == need)
-            where = f"{first.table}: " if first.table else ""
+            tables = sorted({c.table for c in change.changes if c.bump == need and c.table})
+            where = f"{', '.join(tables)}: " if tables else ""
             what = "no bump" if made == "none" else f"a {made} bump"
             raise ReleaseRefused(
                 f"{before.version} -> {package.version} is {what}, but the changes since {before.label} need a "

@@ -10,6 +10,7 @@ commit, swap and clean-up.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import signal
@@ -58,6 +59,9 @@ def _old_package(root: Path) -> None:
         pq.write_table(pq.read_table(parquet), parquet, compression="snappy")
     for name in ("datapackage.json", "datapackage-v1.json"):
         descriptor = json.loads((root / name).read_text())
+        for resource in descriptor["resources"]:  # the twins' new bytes, so that the old package stays valid
+            if "hash" in resource:
+                resource["hash"] = "sha256:" + hashlib.sha256((root / resource["path"]).read_bytes()).hexdigest()
         (root / name).write_text(json.dumps(descriptor, indent=1))
 
 

@@ -210,7 +210,7 @@ def test_release_with_the_right_bump_writes_the_diff_and_a_changelog_section(rel
         assert "zz-new-actor" in archive.read("CHANGES.md").decode()
     assert changes["required_bump"] == "minor" and changes["tables"]["actors"]["rows_added"] == ["zz-new-actor"]
     assert sorted(p.name for p in (root / "dist").iterdir()) == sorted(
-        ["CHANGES.md", "SHA256SUMS", f"{name}.zip", f"{db}.sqlite", f"{db}.datasette.json"]
+        [".release-manifest.json", "CHANGES.md", "SHA256SUMS", f"{name}.zip", f"{db}.sqlite", f"{db}.datasette.json"]
     )
 
 
@@ -260,7 +260,7 @@ def test_stale_descriptor_is_refused(full: Path) -> None:
     descriptor = json.loads((full / "datapackage.json").read_text())
     dropped = descriptor["resources"].pop()["name"]
     (full / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
-    _refused(full, full.parent, "resources are not those the schemas", dropped)
+    _refused(full, full.parent, "descriptor.resources", dropped)  # validation names the stale resource
 
 
 @pytest.mark.parametrize(

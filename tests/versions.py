@@ -70,8 +70,15 @@ def add_row(root: Path) -> None:
 
 
 def remove_row(root: Path) -> None:
+    """An event's actor removed, with the words and the basis recorded for that cell."""
     first = read_rows(root, "event_actors")[0]
     delete(root, "event_actors", **first)
+    cell = {"field": "event_actors.actor_id", "event_id": first["event_id"], "actor_id": first["actor_id"]}
+    for table in ("spans", "bases"):
+        rows = read_rows(root, table)
+        kept = [r for r in rows if any(r[k] != v for k, v in cell.items())]
+        if len(kept) < len(rows):
+            write_rows(root, table, kept)
 
 
 def add_column(root: Path) -> None:
