@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from .rules import RULES
+from .rules.model import Rule, tables_read
 from .schema import Package, Table
 from .tables import read_package
 
@@ -96,10 +97,18 @@ def tables_list(package: Package) -> str:
     return "\n".join(f"- `{name}`: {table.description}" for name, table in package.tables.items())
 
 
-def rules_list() -> str:
+def rules_list(package: Package) -> str:
+    """Every rule with the tables its query reads: a query built from the package (over every text column or every
+    foreign key) is read as this package builds it; a rule without a query (the reading, Pandera, the checks of
+    files and documents) may read every table."""
+
+    def read(rule: Rule) -> tuple[str, ...]:
+        sql = rule.query(package) if rule.build_sql is not None else None
+        return tables_read(sql) if sql else rule.tables
+
     lines = ["| rule | stage | what it checks | tables it reads |", "|---|---|---|---|"]
     lines += [
-        f"| `{r.id}` | {r.stage} | {_cell(r.reason)} | {', '.join(f'`{t}`' for t in r.tables) or 'every table'} |"
+        f"| `{r.id}` | {r.stage} | {_cell(r.reason)} | {', '.join(f'`{t}`' for t in read(r)) or 'every table'} |"
         for r in RULES
     ]
     return "\n".join(lines)
@@ -265,7 +274,7 @@ def replace_section(text: str, name: str, body: str) -> str:
 def readme(package: Package, current: str) -> str:
     text = replace_section(current, "tables", tables_list(package))
     text = replace_section(text, "bases", bases_table(package))
-    return replace_section(text, "rules", rules_list())
+    return replace_section(text, "rules", rules_list(package))
 
 
 def generated_files(package: Package) -> dict[Path, str]:

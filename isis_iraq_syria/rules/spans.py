@@ -56,7 +56,7 @@ CELLS = """
         WHERE w.field = 'statistics.value'
         UNION ALL
         SELECT w.row_, w.span_id, w.text, 'statistics', t.row_, 'qualifier_id', CAST(t.qualifier_id AS VARCHAR),
-               'words', lower(w.text) = lower(q.phrase)
+               'words', CASE WHEN q.qualifier_id IS NOT NULL THEN coalesce(lower(w.text) = lower(q.phrase), FALSE) END
         FROM spans_ AS w JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = w.subject
         LEFT JOIN qualifiers AS q ON q.qualifier_id = t.qualifier_id
         WHERE w.field = 'statistics.qualifier_id'
@@ -312,8 +312,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         "span.speaker_speaks",
-        "A statistic's asserting actor is named as the one who speaks: the subject of a verb of saying in its clause, "
-        "or after 'according to'; not as an employer or an object.",
+        "A statistic's asserting actor and a quote's cited source are named as the one who speaks: the subject of a "
+        "verb of saying in its clause, or after 'according to'; not as an employer or an object.",
         message="The words {text!r} name {value} but not as the one who speaks: no verb of saying follows them in "
         "their clause and no 'according to' comes before them.",
         values="{text!r}",
@@ -322,12 +322,14 @@ RULES: list[Rule] = [
         sql=f"""
         WITH {PASSAGES},
         said AS (
-            SELECT w.row_, w.subject, w.text, p.text AS passage, w.start - p.qs AS at_, w."end" - p.qs AS to_
+            SELECT w.row_, w.field, w.subject, w.doc, w.text, p.text AS passage, w.start - p.qs AS at_,
+                   w."end" - p.qs AS to_
             FROM spans_ AS w JOIN passages AS p
               ON p.subject = w.subject AND p.doc = w.doc
              AND (p.field IS NULL OR p.item IS NOT DISTINCT FROM w.item)
              AND w.start >= p.qs AND w."end" <= p.qs + length(p.text)
-            WHERE w.field = 'statistics.asserted_by_actor_id'),
+            WHERE w.field IN ('statistics.asserted_by_actor_id', 'statistic_evidence.cited_source_id',
+                              'event_evidence.cited_source_id')),
         speaking AS (
             SELECT s.row_ FROM said AS s JOIN attribution_words AS a ON
                  (a.kind = 'speech' AND regexp_matches(lower(substr(s.passage, s.to_ + 1)),
@@ -337,7 +339,17 @@ RULES: list[Rule] = [
         SELECT 'statistics' AS tbl, t.row_, 'asserted_by_actor_id' AS col, s.text,
                CAST(t.asserted_by_actor_id AS VARCHAR) AS value
         FROM said AS s JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = s.subject
-        WHERE s.row_ NOT IN (SELECT row_ FROM speaking)
+        WHERE s.field = 'statistics.asserted_by_actor_id' AND s.row_ NOT IN (SELECT row_ FROM speaking)
+        UNION ALL
+        SELECT 'statistic_evidence', t.row_, 'cited_source_id', s.text, CAST(t.cited_source_id AS VARCHAR)
+        FROM said AS s JOIN statistic_evidence AS t
+          ON CAST(t.statistic_id AS VARCHAR) = s.subject AND CAST(t.source_id AS VARCHAR) = s.doc
+        WHERE s.field = 'statistic_evidence.cited_source_id' AND s.row_ NOT IN (SELECT row_ FROM speaking)
+        UNION ALL
+        SELECT 'event_evidence', t.row_, 'cited_source_id', s.text, CAST(t.cited_source_id AS VARCHAR)
+        FROM said AS s JOIN event_evidence AS t
+          ON CAST(t.event_id AS VARCHAR) = s.subject AND CAST(t.source_id AS VARCHAR) = s.doc
+        WHERE s.field = 'event_evidence.cited_source_id' AND s.row_ NOT IN (SELECT row_ FROM speaking)
         """,
         # S015 asserted by the command Gen. Kurilla heads ('who heads US Central Command, told Congress')
         example=Example(

@@ -102,3 +102,36 @@ def test_an_inferred_place_changed_at_will_no_longer_reads_as_its_words(pkg: Pat
     assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
         ("statistics", span["statistic_id"], "geography_id")
     ]
+
+
+def test_rejects_a_cited_source_named_in_an_aside(pkg: Path) -> None:
+    # '..., who heads US Central Command, told Congress': the command is his employer, not the source he is
+    evidence = next(r for r in read_rows(pkg, "statistic_evidence") if "who heads US Central Command" in r["quote"])
+    span = next(
+        s
+        for s in _spans(pkg, "statistic_evidence.cited_source_id")
+        if s["statistic_id"] == evidence["statistic_id"] and s["document_id"] == evidence["source_id"]
+    )
+    at = int(evidence["quote_start"]) + evidence["quote"].index("US Central Command")
+    _set(pkg, span, start=str(at), end=str(at + 18), text="US Central Command")
+    rows = read_rows(pkg, "statistic_evidence")
+    for row in rows:
+        if row == evidence:
+            row["cited_source_id"] = "centcom-statement"
+    write_rows(pkg, "statistic_evidence", rows)
+    key = f"{evidence['statistic_id']}|{evidence['source_id']}"
+    assert [(f.resource, f.key, f.column) for f in only(pkg, "span.speaker_speaks")] == [
+        ("statistic_evidence", key, "cited_source_id")
+    ]
+
+
+def test_rejects_a_qualified_figure_made_exact(pkg: Path) -> None:
+    span = _spans(pkg, "statistics.qualifier_id")[0]
+    rows = read_rows(pkg, "statistics")
+    for row in rows:
+        if row["statistic_id"] == span["statistic_id"]:
+            row["qualifier_id"] = "exact"
+    write_rows(pkg, "statistics", rows)
+    assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
+        ("statistics", span["statistic_id"], "qualifier_id")
+    ]
