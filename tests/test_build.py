@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from conftest import ROOT, copy_package, edit, read_rows
@@ -39,6 +40,7 @@ def test_build_from_the_csvs_alone_writes_every_twin_and_both_descriptors(tmp_pa
     assert {f"{name}.parquet" for name in Package.load(root).tables} <= set(_snapshot(root))
 
 
+@pytest.mark.slow
 def test_second_build_changes_nothing(pkg: Path) -> None:
     console = _console()
     assert run(pkg, console) == 0
@@ -64,6 +66,7 @@ def _resources(root: Path, descriptor: str = "datapackage.json") -> dict[str, di
     return {r["name"]: r for r in json.loads((root / descriptor).read_text())["resources"]}
 
 
+@pytest.mark.slow
 def test_build_of_edited_csv_rewrites_its_twin_and_its_checksums_only(pkg: Path) -> None:
     edit(pkg, "actors", read_rows(pkg, "actors")[0]["actor_id"], notes="A news agency.")
     before, resources = _snapshot(pkg), _resources(pkg)

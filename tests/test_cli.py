@@ -189,11 +189,8 @@ def test_archive_reads_only_regular_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "na\x00me",
-        *(
-            pytest.param(n, marks=pytest.mark.slow)
-            for n in ("line\nbreak", "bidi\u202eeman", "zero\u200bwidth", "sep\u2028arator")
-        ),
+        pytest.param(n, marks=pytest.mark.slow)
+        for n in ("na\x00me", "line\nbreak", "bidi\u202eeman", "zero\u200bwidth", "sep\u2028arator")
     ],
 )
 def test_a_control_character_in_a_field_name_is_refused_before_reading(pkg: Path, name: str) -> None:
@@ -238,7 +235,7 @@ def test_synth_refuses_a_bad_argument_before_writing(tmp_path: Path, args: list[
 
 
 @pytest.mark.parametrize(
-    "option", ["--out", *(pytest.param(o, marks=pytest.mark.slow) for o in ("--previous", "--archive"))]
+    "option", [pytest.param(o, marks=pytest.mark.slow) for o in ("--out", "--previous", "--archive")]
 )
 def test_release_refuses_an_empty_path_option(tmp_path: Path, option: str) -> None:
     result = subprocess.run(

@@ -153,6 +153,7 @@ def test_whatever_passes_is_read_the_same_by_the_csv_path_the_twin_and_frictionl
     assert validate(Package.load(fuzz_pkg)).valid, "the built package does not validate"
 
 
+@pytest.mark.slow
 def test_fuzz_strategies_reach_both_verdicts(fuzz_pkg: Path) -> None:
     """The fuzz test can fail: a known trap and a known good cell get opposite verdicts."""
     _write(fuzz_pkg, [("a", "٣٠٠", "1e999", "true", "0000-01-01"), ("b", "300", "3.5", "false", "2024-02-29")])

@@ -13,6 +13,7 @@ from isis_iraq_syria.synth import write
 from isis_iraq_syria.validate import validate
 
 
+@pytest.mark.slow
 def test_synthetic_package_is_valid_under_every_rule(tmp_path: Path) -> None:
     out = tmp_path / "synth"
     counts = write(out, 1000)

@@ -110,6 +110,7 @@ def test_a_loose_quote_is_found_wherever_a_chunk_ends(data: bytes, loose: bool) 
     ] * (len(data) - 1)
 
 
+@pytest.mark.slow
 def test_reports_a_line_break_inside_a_quoted_cell(pkg: Path) -> None:
     actor = read_rows(pkg, "actors")[0]["actor_id"]
     edit(pkg, "actors", actor, notes="wire\nservice")

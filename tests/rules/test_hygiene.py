@@ -14,11 +14,11 @@ from conftest import edit, only, run
     ("change", "rule_id"),
     [
         (dict(notes="\u2066isolated\u2069"), "hygiene.bidi_controls"),
-        (dict(notes="a\u200fb"), "hygiene.bidi_controls"),
+        pytest.param(dict(notes="a\u200fb"), "hygiene.bidi_controls", marks=pytest.mark.slow),
         (dict(notes="soft\u00adhyphen"), "hygiene.invisible_chars"),
-        (dict(notes="word\u2060joiner"), "hygiene.invisible_chars"),
-        (dict(notes="bom\ufeffinside"), "hygiene.invisible_chars"),
-        (dict(notes="tag\U000e0041"), "hygiene.invisible_chars"),
+        pytest.param(dict(notes="word\u2060joiner"), "hygiene.invisible_chars", marks=pytest.mark.slow),
+        pytest.param(dict(notes="bom\ufeffinside"), "hygiene.invisible_chars", marks=pytest.mark.slow),
+        pytest.param(dict(notes="tag\U000e0041"), "hygiene.invisible_chars", marks=pytest.mark.slow),
         (dict(notes="\uff1dHYPERLINK(1)"), "hygiene.formula_injection"),  # full-width =
     ],
 )
@@ -34,6 +34,7 @@ def test_ids_with_look_alike_characters_are_caught(new_id: str, pkg: Path) -> No
     assert [f.key for f in only(pkg, "hygiene.ascii_ids")] == [new_id]
 
 
+@pytest.mark.slow
 def test_non_ascii_free_text_that_is_clean_passes_the_unicode_rules(pkg: Path) -> None:
     edit(pkg, "actors", "reuters", notes="Agence de presse, «Reuters» — Londres (رويترز)")
     report = run(pkg, parity=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
+
 from isis_iraq_syria.rules import FAMILIES, RULES
 from isis_iraq_syria.rules.model import Rule as Declared
 
@@ -24,6 +26,7 @@ def test_rule_ids_are_unique() -> None:
     assert len({r.id for r in RULES}) == len(RULES)
 
 
+@pytest.mark.slow  # each rule alone on the real package: tests/rules/test_declarations.py
 def test_real_package_passes_every_rule(pristine) -> None:
     with_archive, with_parity = pristine
     assert with_archive.failures == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_unit_starts_and_ends_agree_with_calendar_truncation() -> None:
     """The calendar-field test of a unit's first and last day (SQL, run by DuckDB) gives what truncating to the unit
@@ -34,6 +36,7 @@ def test_unit_starts_and_ends_agree_with_calendar_truncation() -> None:
         assert ours["start"].sum() == {"day": 1096, "month": 36, "quarter": 12, "half_year": 6, "year": 3}[name]
 
 
+@pytest.mark.slow
 def test_a_repeated_statistic_is_checked_in_each_of_its_rows(pkg) -> None:
     """An evidence row is joined to every row of the statistic it names: with the id repeated, the mistakes of its
     second row are found too."""
