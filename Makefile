@@ -79,7 +79,8 @@ $(CFF_STAMP): requirements-cff.txt | $(STAMP)
 # wheel, an R session) is set up once. Tests marked slow (pyproject.toml: over about 2 s, or one of many cases of
 # one check) run in make check and CI only.
 TEST_WORKERS ?= auto
-PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+# each tier ends with its ten slowest tests, so that a test that grows slow is seen
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=10
 # lint and the fast tests side by side: mypy, on a fresh clone without its cache, takes a core for about 10 s
 test: $(STAMP)
 	@$(MAKE) --no-print-directory -j2 lint fast-tests
