@@ -408,8 +408,8 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
         before = previous_side(package, current, previous)
     except Unsafe as err:
         raise ReleaseRefused(str(err)) from None
-    except diffs.SideError as err:
-        raise ReleaseRefused(f"the previous release cannot be read: {err}") from None
+    except diffs.SideError as err:  # what was asked cannot be compared: could not run (exit 2), as the diff says
+        raise CannotRun(f"the previous release cannot be read: {err}; nothing was written") from None
     except CannotRun as err:
         raise ReleaseRefused(str(err)) from None
     try:

@@ -556,3 +556,16 @@ def test_a_citation_version_is_read_as_yaml_reads_it(full: Path, written: str) -
     assert version_mismatches(full, VERSION) == []
     path.write_text(path.read_text().replace(written, "version: 0.1", 1))  # a YAML number, not the version
     assert version_mismatches(full, VERSION) == ["CITATION.cff says '0.1'"]
+
+
+def test_an_unreadable_previous_release_is_exit_2_as_in_the_diff(full: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "old.zip"
+    bad.write_bytes(b"not a zip")
+    before = _snapshot(full)
+    result = _release(full, "--previous", str(bad))
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    assert (
+        "previous release cannot be read" in result.stdout + result.stderr
+        and "old.zip" in result.stdout + result.stderr
+    )
+    assert _snapshot(full) == before and not (full / "dist").exists()

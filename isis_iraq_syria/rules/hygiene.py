@@ -43,7 +43,8 @@ WHITESPACE: Ranges = (
     (0x205F, 0x205F),
     (0x3000, 0x3000),
 )
-CONTROL: Ranges = ((0x00, 0x1F), (0x7F, 0x9F))  # C0, DEL and C1
+# C0, DEL and C1, and the line and paragraph separators, which break a line as a newline does
+CONTROL: Ranges = ((0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029))
 ASCII: Ranges = ((0x00, 0x7F),)
 # Bidirectional controls: marks, embeddings, overrides and isolates (U+202E shows "txt.exe" as "exe.txt").
 BIDI: Ranges = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
@@ -71,11 +72,13 @@ FORMAT: Ranges = (
     (0xE0001, 0xE0001),
     (0xE0020, 0xE007F),
 )
-# Fillers and selectors that show nothing
+# Fillers, selectors and blanks that show nothing (Khmer's inherent vowels, the braille blank)
 BLANK: Ranges = (
     (0x034F, 0x034F),
     (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
     (0x180B, 0x180F),
+    (0x2800, 0x2800),
     (0x3164, 0x3164),
     (0xFE00, 0xFE0F),
     (0xFFA0, 0xFFA0),
@@ -304,7 +307,7 @@ RULES: list[Rule] = [
     _text_rule(
         "hygiene.control_chars",
         "No text holds control characters.",
-        "The text holds a control character (tab, newline or other).",
+        "The text holds a control character (tab, newline, line separator or other).",
         _has(char_class(CONTROL)),
         Example((edit("actors", "unitad", notes="UN\tmission"),), (("actors", "unitad", "notes"),)),
     ),

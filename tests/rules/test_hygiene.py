@@ -20,6 +20,9 @@ from conftest import edit, only, run
         pytest.param(dict(notes="bom\ufeffinside"), "hygiene.invisible_chars", marks=pytest.mark.slow),
         pytest.param(dict(notes="tag\U000e0041"), "hygiene.invisible_chars", marks=pytest.mark.slow),
         (dict(notes="\uff1dHYPERLINK(1)"), "hygiene.formula_injection"),  # full-width =
+        (dict(notes="line\u2028separator"), "hygiene.control_chars"),
+        pytest.param(dict(notes="khmer\u17b4vowel"), "hygiene.invisible_chars", marks=pytest.mark.slow),
+        pytest.param(dict(notes="\u2800braille blank"), "hygiene.invisible_chars", marks=pytest.mark.slow),
     ],
 )
 def test_each_unicode_class_is_caught_in_free_text(change: dict, rule_id: str, pkg: Path) -> None:
@@ -49,13 +52,14 @@ def test_character_classes_written_as_code_points_are_what_unicode_regexes_mean(
 
     from isis_iraq_syria.rules import hygiene as h
 
+    blank = "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
     bidi = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
     unicode = {  # the class in a Unicode regex -> the class the rules generate from code point ranges
         "^[=+\\-@\uff1d\uff0b\uff0d\uff20]": "^" + h.char_class(h.FORMULA_START),
         r"\s": h.char_class(h.WHITESPACE),
-        r"[\x00-\x1f\x7f-\x9f]": h.char_class(h.CONTROL),
+        "[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029]": h.char_class(h.CONTROL),
         f"[{bidi}]": h.char_class(h.BIDI),
-        f"[[\\p{{Cf}}\u034f\u115f\u1160\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0]--[{bidi}]]": h.char_class(h.INVISIBLE),
+        f"[[\\p{{Cf}}{blank}]--[{bidi}]]": h.char_class(h.INVISIBLE),
         r"[^\x00-\x7f]": h.char_class(h.ASCII, negate=True),
     }
     text = pl.DataFrame({"x": [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]}).with_row_index("i")
