@@ -46,6 +46,8 @@ WHITESPACE: Ranges = (
 # C0, DEL and C1, and the line and paragraph separators, which break a line as a newline does
 CONTROL: Ranges = ((0x00, 0x1F), (0x7F, 0x9F), (0x2028, 0x2029))
 ASCII: Ranges = ((0x00, 0x7F),)
+# Greek and Cyrillic letters, many of which look like Latin ones
+LOOK_ALIKE: Ranges = ((0x0370, 0x03FF), (0x0400, 0x04FF))
 # Bidirectional controls: marks, embeddings, overrides and isolates (U+202E shows "txt.exe" as "exe.txt").
 BIDI: Ranges = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
 # Format characters (general category Cf, Unicode 15): zero-width space and joiners, word joiner, soft hyphen, BOM, tags
@@ -342,6 +344,18 @@ RULES: list[Rule] = [
         # the name no longer matches the quotes that cite Reuters
         example=Example(
             (edit("actors", "us-congress", notes="Congress\u200b"),), (("actors", "us-congress", "notes"),)
+        ),
+    ),
+    _text_rule(
+        "hygiene.mixed_script",
+        "No word mixes Latin letters with Cyrillic or Greek ones, which look alike (a Cyrillic es for the c of "
+        "'Reuters').",
+        "A word mixes Latin letters with Cyrillic or Greek ones, which look alike: retype it in one script.",
+        f"regexp_matches({{c}}, '[A-Za-z]{char_class(LOOK_ALIKE)}|{char_class(LOOK_ALIKE)}[A-Za-z]')",
+        screen=NON_ASCII,
+        example=Example(
+            (edit("actors", "khaled-jabr", notes="Legal expert Kh\u0430led Jabr"),),
+            (("actors", "khaled-jabr", "notes"),),
         ),
     ),
     _text_rule(

@@ -68,3 +68,9 @@ def test_character_classes_written_as_code_points_are_what_unicode_regexes_mean(
     for expected, generated in unicode.items():
         found = con.sql(f"SELECT regexp_matches(x, '{generated}') AS m FROM t ORDER BY i").pl()["m"]
         assert found.equals(text["x"].str.contains(expected)), expected
+
+
+def test_greek_or_cyrillic_text_of_its_own_is_not_a_look_alike(pkg: Path) -> None:
+    # whole words in one script, beside Latin ones, are text in another language, not a look-alike
+    edit(pkg, "actors", "reuters", notes="Reuters (Рейтер; Ρόιτερς)")
+    assert only(pkg, "hygiene.mixed_script") == []
