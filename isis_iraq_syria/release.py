@@ -35,7 +35,8 @@ from rich.console import Console
 from rich.text import Text
 
 from . import diff as diffs
-from .build import resources
+from .build import _fsync_dir, resources
+from .build import _write as _write_new  # a new file, never through one already there, synced
 from .charts import CHARTS
 from .report import EXIT_INVALID, EXIT_VALID
 from .safety import Unsafe, read_inside, safe_name, safe_relpath, safe_version
@@ -537,22 +538,6 @@ def check_out_dir(out_dir: Path, default: bool) -> None:
             f"--out {out_dir}: neither empty nor a folder a release wrote (it has no {MANIFEST}); name a new or "
             "empty folder"
         )
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    with open(path, "xb") as handle:  # "x": never through a file or link already there
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(path, 0o644)
 
 
 def _swap(out_dir: Path, staging: Path, journal: dict) -> None:

@@ -131,7 +131,8 @@ def _stated_names(cells: list[dict[str, str]]) -> str:
 PLACED = """(SELECT text, geography_id FROM mentions WHERE geography_id IS NOT NULL
             UNION SELECT m.text, g.part_geography_id FROM mentions AS m
             JOIN geography_parts AS g ON g.aggregate_geography_id = m.geography_id)"""
-# a statistic reported in its own voice (no cited source) by a document its asserting actor publishes
+# a statistic reported in its own voice (no cited source) by a document its asserting actor publishes (the statistic
+# is `x`; the span rules rename it `t`)
 OWN_VOICE = """coalesce((x.statistic_id, x.asserted_by_actor_id) IN (
                SELECT o.statistic_id, d.publisher_actor_id FROM statistic_evidence AS o
                JOIN sources AS d ON d.source_id = o.source_id

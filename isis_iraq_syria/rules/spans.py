@@ -10,6 +10,7 @@ speaker's name is the one who speaks.
 
 from __future__ import annotations
 
+from .basis import OWN_VOICE, inferred
 from .model import Example, Rule, delete, edit
 
 SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id) AS VARCHAR)"
@@ -140,15 +141,6 @@ SHARED = (
 )
 
 
-def _inferred(field: str, subject: str, item: str = "NULL", document: str | None = None) -> str:
-    by_document = f" AND CAST(b.document_id AS VARCHAR) = {document}" if document else ""
-    return (
-        f"EXISTS (SELECT 1 FROM bases AS b WHERE CAST(b.field AS VARCHAR) = '{field}' AND b.basis = 'inferred' "
-        f"AND {SUBJECT.format(t='b')} = CAST({subject} AS VARCHAR) "
-        f"AND {ITEM.format(t='b')} IS NOT DISTINCT FROM CAST({item} AS VARCHAR){by_document})"
-    )
-
-
 def _spanned(field: str, subject: str, item: str = "NULL", document: str | None = None) -> str:
     by_document = f" AND w.doc = CAST({document} AS VARCHAR)" if document else ""
     return (
@@ -162,16 +154,12 @@ def _needed(table: str, column: str, field: str, subject: str, where: str, item:
     return f"""
         SELECT '{table}' AS tbl, t.row_, '{column}' AS col, CAST(t.{column} AS VARCHAR) AS value
         FROM {table} AS t
-        WHERE {where} AND NOT {_inferred(field, "t." + subject, item, document)}
+        WHERE {where} AND NOT {inferred(field, "t." + subject, None if item == "NULL" else item, document)}
           AND NOT {_spanned(field, "t." + subject, item, document)}"""
 
 
 STATED = "t.figure_kind <> 'derived'"
-# the document speaks in its own voice: the asserting actor publishes a document that reports the figure uncited
-OWN_VOICE = """(t.statistic_id, t.asserted_by_actor_id) IN (
-               SELECT o.statistic_id, d.publisher_actor_id FROM statistic_evidence AS o
-               JOIN sources AS d ON d.source_id = o.source_id
-               WHERE o.cited_source_id IS NULL AND d.publisher_actor_id IS NOT NULL)"""
+OWN_VOICE_T = OWN_VOICE.replace("x.", "t.")  # the statistic is `t` here
 REQUIRED = "\n        UNION ALL".join(
     [
         _needed("statistics", "value", "statistics.value", "statistic_id", f"t.value IS NOT NULL AND {STATED}"),
@@ -193,7 +181,7 @@ REQUIRED = "\n        UNION ALL".join(
         ),
         _needed(
             "statistics", "asserted_by_actor_id", "statistics.asserted_by_actor_id", "statistic_id",
-            f"t.asserted_by_actor_id IS NOT NULL AND {STATED} AND NOT coalesce({OWN_VOICE}, FALSE) AND t.figure_kind "
+            f"t.asserted_by_actor_id IS NOT NULL AND {STATED} AND NOT {OWN_VOICE_T} AND t.figure_kind "
             "NOT IN (SELECT figure_kind_id FROM figure_kinds WHERE own_voice)",
         ),
         _needed(
