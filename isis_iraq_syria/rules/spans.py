@@ -11,7 +11,7 @@ speaker's name is the one who speaks.
 from __future__ import annotations
 
 from .basis import OWN_VOICE, inferred
-from .model import Example, Rule, delete, edit
+from .model import Example, Rule, delete, edit, union
 
 SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id) AS VARCHAR)"
 ITEM = "CAST(coalesce({t}.geography_id, {t}.actor_id) AS VARCHAR)"
@@ -43,7 +43,18 @@ NAMES = """
 
 # each span beside the cell it states: the cell's table, row and column, its value as text, and whether the words
 # at the span are words of that value
-CELLS = """
+# an evidence row's cited source beside the span of its name: a name of the source's issuer or publisher
+CITED = """
+        SELECT w.row_, w.span_id, w.text, '{table}', t.row_, 'cited_source_id', CAST(t.cited_source_id AS VARCHAR),
+               'name', CASE WHEN s.source_id IS NOT NULL THEN
+               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.name = w.text
+                         AND n.id IN (CAST(s.issuer_actor_id AS VARCHAR), CAST(s.publisher_actor_id AS VARCHAR))) END
+        FROM spans_ AS w JOIN {table} AS t
+          ON CAST(t.{subject} AS VARCHAR) = w.subject AND CAST(t.source_id AS VARCHAR) = w.doc
+        LEFT JOIN sources AS s ON s.source_id = t.cited_source_id
+        WHERE w.field = '{table}.cited_source_id'"""
+CELLS = (
+    """
     kind_words AS (
         SELECT CAST(figure_kind_id AS VARCHAR) AS id, lower(word) AS word
         FROM (SELECT figure_kind_id, unnest(string_split(words, '|')) AS word FROM figure_kinds
@@ -112,26 +123,16 @@ CELLS = """
         FROM spans_ AS w JOIN event_actors AS t
           ON CAST(t.event_id AS VARCHAR) = w.subject AND CAST(t.actor_id AS VARCHAR) = w.item
         WHERE w.field = 'event_actors.actor_id'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'statistic_evidence', t.row_, 'cited_source_id',
-               CAST(t.cited_source_id AS VARCHAR), 'name',
-               CASE WHEN s.source_id IS NOT NULL THEN
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.name = w.text
-                         AND n.id IN (CAST(s.issuer_actor_id AS VARCHAR), CAST(s.publisher_actor_id AS VARCHAR))) END
-        FROM spans_ AS w JOIN statistic_evidence AS t
-          ON CAST(t.statistic_id AS VARCHAR) = w.subject AND CAST(t.source_id AS VARCHAR) = w.doc
-        LEFT JOIN sources AS s ON s.source_id = t.cited_source_id
-        WHERE w.field = 'statistic_evidence.cited_source_id'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'event_evidence', t.row_, 'cited_source_id',
-               CAST(t.cited_source_id AS VARCHAR), 'name',
-               CASE WHEN s.source_id IS NOT NULL THEN
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.name = w.text
-                         AND n.id IN (CAST(s.issuer_actor_id AS VARCHAR), CAST(s.publisher_actor_id AS VARCHAR))) END
-        FROM spans_ AS w JOIN event_evidence AS t
-          ON CAST(t.event_id AS VARCHAR) = w.subject AND CAST(t.source_id AS VARCHAR) = w.doc
-        LEFT JOIN sources AS s ON s.source_id = t.cited_source_id
-        WHERE w.field = 'event_evidence.cited_source_id')"""
+        UNION ALL"""
+    + union(
+        CITED,
+        [
+            {"table": "statistic_evidence", "subject": "statistic_id"},
+            {"table": "event_evidence", "subject": "event_id"},
+        ],
+    )
+    + ")"
+)
 
 # fields whose cells may rest on the same words: the one who speaks and the source cited are often one name
 # ('according to CENTCOM'), as are an event's announcer and its cited statement
