@@ -16,6 +16,23 @@ def _set(pkg: Path, span: dict[str, str], **cells: str) -> None:
     write_rows(pkg, "spans", rows)
 
 
+def _set_statistic(pkg: Path, statistic_id: str, **cells: str) -> None:
+    rows = read_rows(pkg, "statistics")
+    for row in rows:
+        if row["statistic_id"] == statistic_id:
+            row.update(cells)
+    write_rows(pkg, "statistics", rows)
+
+
+def _evidence(pkg: Path, span: dict[str, str]) -> dict[str, str]:
+    """The evidence row of a statistic's span: its statistic's quote from the span's document."""
+    return next(
+        r
+        for r in read_rows(pkg, "statistic_evidence")
+        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]
+    )
+
+
 def _spans(pkg: Path, field: str) -> list[dict[str, str]]:
     return [r for r in read_rows(pkg, "spans") if r["field"] == field]
 
@@ -31,11 +48,7 @@ def test_rejects_a_span_longer_than_its_words(pkg: Path) -> None:
 def test_a_number_with_a_thousands_separator_reads_as_its_value_and_no_other(pkg: Path) -> None:
     span = next(s for s in _spans(pkg, "statistics.value") if "," in s["text"])
     assert not only(pkg, "span.states_cell")
-    rows = read_rows(pkg, "statistics")
-    for row in rows:
-        if row["statistic_id"] == span["statistic_id"]:
-            row["value"] = str(float(span["text"].replace(",", "")) + 1)
-    write_rows(pkg, "statistics", rows)
+    _set_statistic(pkg, span["statistic_id"], value=str(float(span["text"].replace(",", "")) + 1))
     assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
         ("statistics", span["statistic_id"], "value")
     ]
@@ -44,33 +57,20 @@ def test_a_number_with_a_thousands_separator_reads_as_its_value_and_no_other(pkg
 def test_rejects_a_speaker_named_as_the_one_spoken_to(pkg: Path) -> None:
     # '... a US defense official told The Associated Press.': the agency is told, it does not speak
     span = next(s for s in _spans(pkg, "statistics.asserted_by_actor_id") if "told" in _passage_after(pkg, s))
-    document = next(
-        r["quote"] for r in read_rows(pkg, "statistic_evidence")
-        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]
-    )  # fmt: skip
-    start = next(
-        int(r["quote_start"]) for r in read_rows(pkg, "statistic_evidence")
-        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]
-    )  # fmt: skip
+    evidence = _evidence(pkg, span)
+    document, start = evidence["quote"], int(evidence["quote_start"])
     at = document.index("The Associated Press")
     _set(pkg, span, start=str(start + at), end=str(start + at + 20), text="The Associated Press")
-    rows = read_rows(pkg, "statistics")
-    for row in rows:
-        if row["statistic_id"] == span["statistic_id"]:
-            row["asserted_by_actor_id"] = "associated-press"
-    write_rows(pkg, "statistics", rows)
+    _set_statistic(pkg, span["statistic_id"], asserted_by_actor_id="associated-press")
     assert [(f.resource, f.key, f.column) for f in only(pkg, "span.speaker_speaks")] == [
         ("statistics", span["statistic_id"], "asserted_by_actor_id")
     ]
 
 
 def _passage_after(pkg: Path, span: dict[str, str]) -> str:
-    for r in read_rows(pkg, "statistic_evidence"):
-        if r["statistic_id"] == span["statistic_id"] and r["source_id"] == span["document_id"]:
-            offset = int(span["end"]) - int(r["quote_start"])
-            if 0 <= offset <= len(r["quote"]):
-                return r["quote"][offset:]
-    return ""
+    evidence = _evidence(pkg, span)
+    offset = int(span["end"]) - int(evidence["quote_start"])
+    return evidence["quote"][offset:] if 0 <= offset <= len(evidence["quote"]) else ""
 
 
 def test_a_span_of_a_place_the_event_does_not_have_is_reported_at_the_span(pkg: Path) -> None:
@@ -92,13 +92,9 @@ def test_an_inferred_place_changed_at_will_no_longer_reads_as_its_words(pkg: Pat
         if r["field"] == "statistics.geography_id" and r["basis"] == "inferred"
     }
     span = next(s for s in _spans(pkg, "statistics.geography_id") if s["statistic_id"] in inferred)
-    stats = read_rows(pkg, "statistics")
-    current = next(r["geography_id"] for r in stats if r["statistic_id"] == span["statistic_id"])
+    current = next(r["geography_id"] for r in read_rows(pkg, "statistics") if r["statistic_id"] == span["statistic_id"])
     other = next(g["geography_id"] for g in read_rows(pkg, "geographies") if g["geography_id"] != current)
-    for row in stats:
-        if row["statistic_id"] == span["statistic_id"]:
-            row["geography_id"] = other
-    write_rows(pkg, "statistics", stats)
+    _set_statistic(pkg, span["statistic_id"], geography_id=other)
     assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
         ("statistics", span["statistic_id"], "geography_id")
     ]
@@ -127,11 +123,7 @@ def test_rejects_a_cited_source_named_in_an_aside(pkg: Path) -> None:
 
 def test_rejects_a_qualified_figure_made_exact(pkg: Path) -> None:
     span = _spans(pkg, "statistics.qualifier_id")[0]
-    rows = read_rows(pkg, "statistics")
-    for row in rows:
-        if row["statistic_id"] == span["statistic_id"]:
-            row["qualifier_id"] = "exact"
-    write_rows(pkg, "statistics", rows)
+    _set_statistic(pkg, span["statistic_id"], qualifier_id="exact")
     assert [(f.resource, f.key, f.column) for f in only(pkg, "span.states_cell")] == [
         ("statistics", span["statistic_id"], "qualifier_id")
     ]
