@@ -6,7 +6,7 @@ whose words mean something.
 from __future__ import annotations
 
 from .arithmetic import CLAIMED
-from .model import Example, Rule, append, edit
+from .model import Example, Rule, append, edit, words
 
 # Words that say nothing of a kind of figure or of speaking: a vocabulary word that is one of them would make any
 # passage "state" its entry.
@@ -147,18 +147,15 @@ RULES: list[Rule] = [
         "A quote that attributes its words ('according to', 'said', 'told') names the source it cites.",
         message="The quote attributes its words ({word!r}) but cited_source_id is empty: name the source it cites.",
         values="{word!r}",
-        sql="""
-        WITH said AS (
-            SELECT 'statistic_evidence' AS tbl, q.row_, MIN(w.word) AS word
-            FROM statistic_evidence AS q JOIN attribution_words AS w
-              ON regexp_matches(lower(q.quote), '\\b' || w.word || '\\b')
-            WHERE q.cited_source_id IS NULL GROUP BY q.row_
+        sql=f"""
+        WITH unattributed AS (
+            SELECT 'statistic_evidence' AS tbl, row_, {words("quote")} AS words
+            FROM statistic_evidence WHERE cited_source_id IS NULL
             UNION ALL
-            SELECT 'event_evidence', q.row_, MIN(w.word)
-            FROM event_evidence AS q JOIN attribution_words AS w
-              ON regexp_matches(lower(q.quote), '\\b' || w.word || '\\b')
-            WHERE q.cited_source_id IS NULL GROUP BY q.row_)
-        SELECT tbl, row_, 'cited_source_id' AS col, word FROM said
+            SELECT 'event_evidence', row_, {words("quote")} FROM event_evidence WHERE cited_source_id IS NULL)
+        SELECT q.tbl, q.row_, 'cited_source_id' AS col, MIN(w.word) AS word
+        FROM unattributed AS q JOIN attribution_words AS w ON strpos(q.words, {words("w.word")}) > 0
+        GROUP BY q.tbl, q.row_
         """,
         example=Example(
             (edit("statistic_evidence", {"statistic_id": "S001"}, cited_source_id=""),),

@@ -11,7 +11,7 @@ speaker's name is the one who speaks.
 from __future__ import annotations
 
 from .basis import OWN_VOICE, inferred
-from .model import Example, Rule, delete, edit, union
+from .model import Example, Rule, delete, edit, union, words
 
 SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id) AS VARCHAR)"
 ITEM = "CAST(coalesce({t}.geography_id, {t}.actor_id) AS VARCHAR)"
@@ -32,6 +32,9 @@ PASSAGES = f"""
         SELECT w.row_, w.span_id, CAST(w.field AS VARCHAR) AS field, {SUBJECT.format(t="w")} AS subject,
                {ITEM.format(t="w")} AS item, CAST(w.document_id AS VARCHAR) AS doc, w.start, w."end", w.text
         FROM spans AS w)"""
+
+# the text after a span to the end of its clause; after an aside set off by commas, the clause after the aside
+CLAUSE_AFTER = """regexp_extract(substr(p.text, w."end" - p.qs + 1), '^(?:\\s*,[^,.;:]*,)?([^,.;:]*)', 1)"""
 
 # every declared name of a geography (kind 'geography') or an actor ('actor')
 NAMES = """
@@ -311,8 +314,9 @@ RULES: list[Rule] = [
         sql=f"""
         WITH {PASSAGES},
         said AS (
-            SELECT w.row_, w.field, w.subject, w.doc, w.text, p.text AS passage, w.start - p.qs AS at_,
-                   w."end" - p.qs AS to_
+            SELECT w.row_, w.field, w.subject, w.doc, w.text,
+                   {words(CLAUSE_AFTER)} AS clause,
+                   substr(p.text, 1, w.start - p.qs) AS before
             FROM spans_ AS w JOIN passages AS p
               ON p.subject = w.subject AND p.doc = w.doc
              AND (p.field IS NULL OR p.item IS NOT DISTINCT FROM w.item)
@@ -321,10 +325,9 @@ RULES: list[Rule] = [
                               'event_evidence.cited_source_id')),
         speaking AS (
             SELECT s.row_ FROM said AS s JOIN attribution_words AS a ON
-                 (a.kind = 'speech' AND regexp_matches(lower(substr(s.passage, s.to_ + 1)),
-                                                       '^(\\s*,[^,.;:]*,)?[^,.;:]*?\\b' || a.word || '\\b'))
-              OR (a.kind = 'attribution' AND regexp_matches(lower(substr(s.passage, 1, s.at_)),
-                                                            '\\b' || a.word || '\\s*$')))
+                 (a.kind = 'speech' AND strpos(s.clause, {words("a.word")}) > 0)
+              OR (a.kind = 'attribution' AND regexp_matches(s.before, '[A-Za-z0-9]\\s*$')
+                  AND ends_with({words("s.before")}, {words("a.word")})))
         SELECT 'statistics' AS tbl, t.row_, 'asserted_by_actor_id' AS col, s.text,
                CAST(t.asserted_by_actor_id AS VARCHAR) AS value
         FROM said AS s JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = s.subject
