@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-TYPES = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean, "date": pl.Date}
+from isis_iraq_syria.types import polars_type
 
 
 def main(root: Path) -> int:
@@ -22,7 +22,7 @@ def main(root: Path) -> int:
         if resource.get("format") != "csv":
             continue
         schema = json.loads((root / resource["schema"]).read_text(encoding="utf-8"))
-        types = {f["name"]: TYPES[f["type"]] for f in schema["fields"]}
+        types = {f["name"]: polars_type(f["type"]) for f in schema["fields"]}
         frame = pl.read_csv(root / resource["path"], schema=types, null_values=[""])
         rows += frame.height
     print(rows)

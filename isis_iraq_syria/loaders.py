@@ -18,6 +18,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
+from .types import TYPES, arrow_type, pandas_type
+
 if TYPE_CHECKING:  # for the annotations only: at run time each engine is imported when it is asked for
     import duckdb
     import pandas as pd
@@ -148,20 +150,6 @@ def _checked(resource: dict[str, Any]) -> bytes:
     return data
 
 
-def arrow_type(field_type: str) -> pa.DataType:
-    """The Arrow type of a Table Schema type: the one mapping that every engine's types derive from."""
-    import pyarrow as pa
-
-    types = {
-        "string": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "boolean": pa.bool_(),
-        "date": pa.date32(),
-    }
-    return types[field_type]
-
-
 def _enum(field: dict[str, Any]) -> list[Any] | None:
     return cast("list[Any] | None", field.get("constraints", {}).get("enum"))
 
@@ -200,15 +188,9 @@ def _arrow(name: str) -> pa.Table:
 
 def _pandas(name: str) -> pd.DataFrame:
     import pandas as pd
-    import pyarrow as pa
 
-    # pandas' nullable types: missing cells are pd.NA, integers stay integers
-    mapping = {
-        pa.int64(): pd.Int64Dtype(),
-        pa.float64(): pd.Float64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-        pa.string(): pd.StringDtype(),
-    }
+    # pandas' nullable types (types.TYPES): missing cells are pd.NA, integers stay integers
+    mapping = {arrow_type(t): pandas_type(t) for t in TYPES if t != "date"}
     frame = _arrow(name).to_pandas(types_mapper=mapping.get, date_as_object=False)
     for field in schema(name)["fields"]:
         column = field["name"]
@@ -216,8 +198,7 @@ def _pandas(name: str) -> pd.DataFrame:
             # categories in the schema's order, all of them, whether or not the data uses them
             frame[column] = frame[column].astype(pd.CategoricalDtype(_enum(field)))
         elif field.get("type") == "date":
-            # datetime64 is pandas' date type: it compares with ISO strings, Timestamps and datetimes
-            frame[column] = frame[column].astype("datetime64[ms]")
+            frame[column] = frame[column].astype(pandas_type("date"))
     return frame
 
 
@@ -237,9 +218,6 @@ def _sql_name(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
-
-
 def view_sql(name: str) -> str:
     """CREATE VIEW for one table over its Parquet twin, allowed values as DuckDB ENUMs."""
     columns = []
@@ -248,7 +226,7 @@ def view_sql(name: str) -> str:
         if enum is not None:
             type_ = f"ENUM({', '.join(_sql_literal(v) for v in enum)})"
         else:
-            type_ = DUCKDB_TYPES[field.get("type", "string")]
+            type_ = TYPES[field.get("type", "string")].duckdb
         columns.append(f"CAST({_sql_name(field['name'])} AS {type_}) AS {_sql_name(field['name'])}")
     _checked(_file(name, "parquet"))  # DuckDB reads the file itself: it is checked first
     source = f"read_parquet({_sql_literal(path(name).as_posix())})"

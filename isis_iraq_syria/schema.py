@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pyarrow as pa
 
-from .loaders import DESCRIPTOR, arrow_type
+from .loaders import DESCRIPTOR
 from .loaders import root as _package_root
+from .types import TYPES, arrow_type, polars_type
 
 if TYPE_CHECKING:
     import pandera.polars as pdr
@@ -38,18 +39,6 @@ SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-
 # Unicode categories a field name may not hold: controls (NUL, line breaks), format characters (bidirectional marks,
 # zero-width joiners), surrogates, private use, unassigned, and the line and paragraph separators.
 CONTROL = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-# Table Schema type -> (Arrow type of the Parquet twin, polars type used while validating).
-TYPES: dict[str, tuple[pa.DataType, pl.DataType]] = {
-    name: (arrow_type(name), polars)
-    for name, polars in {
-        "string": pl.String,
-        "integer": pl.Int64,
-        "number": pl.Float64,
-        "boolean": pl.Boolean,
-        "date": pl.Date,
-    }.items()
-}
 
 
 class CannotRun(Exception):
@@ -223,7 +212,7 @@ class Field:
         return [v["value"] if isinstance(v, dict) else v for v in values]
 
     def to_pyarrow(self) -> pa.Field:
-        return pa.field(self.name, TYPES[self.type][0], nullable=not self.required)
+        return pa.field(self.name, arrow_type(self.type), nullable=not self.required)
 
 
 def _member_of(allowed: pl.Series) -> pdr.Check:
@@ -428,7 +417,7 @@ class Table:
         that the two compare without a cast. The keys of the records (statistics, events) stay strings: a million
         distinct ids would stay in polars' global dictionary for good."""
         if field.type != "string":
-            return TYPES[field.type][1]
+            return polars_type(field.type)
         categorical = (
             (self.name, field.name) in self.categorical
             if self.categorical is not None

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .schema import Package, Table
+from .types import TYPES
 
-SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
 PAGE_SIZE = 4096
 
 
@@ -30,7 +30,7 @@ def _q(name: str) -> str:
 
 
 def create_statement(table: Table, package: Package) -> str:
-    lines = [f"{_q(f.name)} {SQL_TYPES[f.type]}{' NOT NULL' if f.required else ''}" for f in table.fields]
+    lines = [f"{_q(f.name)} {TYPES[f.type].sqlite}{' NOT NULL' if f.required else ''}" for f in table.fields]
     if table.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(map(_q, table.primary_key))})")
     for fk in table.foreign_keys:

@@ -35,7 +35,7 @@ import pytest
 
 import isis_iraq_syria as d
 from conftest import ROOT
-from isis_iraq_syria.loaders import DUCKDB_TYPES, arrow_type
+from isis_iraq_syria.types import TYPES, arrow_type
 
 NAMES = list(d.tables())
 SCHEMAS = {name: d.schema(name) for name in NAMES}
@@ -133,7 +133,7 @@ def _polars_csv(name: str) -> pl.DataFrame:
 
 
 def _duckdb_csv(name: str):
-    columns = ", ".join(f"'{f['name']}': '{DUCKDB_TYPES[f['type']]}'" for f in _fields(name))
+    columns = ", ".join(f"'{f['name']}': '{TYPES[f['type']].duckdb}'" for f in _fields(name))
     return duckdb.sql(
         f"SELECT * FROM read_csv('{ROOT / f'data/{name}.csv'}', header = true, columns = {{{columns}}}, "
         "nullstr = '', allow_quoted_nulls = false, auto_detect = false)"
@@ -255,14 +255,12 @@ def test_frictionless_reads_the_zipped_package(tmp_path_factory, name: str, reso
 
 # --- types ------------------------------------------------------------------------------------------------------
 
-R_CLASSES = {"string": "character", "integer": "integer", "number": "numeric", "boolean": "logical", "date": "Date"}
-
 
 @pytest.mark.parametrize("name", _tables())
 def test_r_types_come_from_the_table_schema(name: str) -> None:
     classes = r_tables()["classes"][name]
     assert [classes[f["name"]] for f in _fields(name)] == [
-        "factor" if f.get("constraints", {}).get("enum") else R_CLASSES[f["type"]] for f in _fields(name)
+        "factor" if f.get("constraints", {}).get("enum") else TYPES[f["type"]].r for f in _fields(name)
     ]
 
 
