@@ -47,7 +47,8 @@ class Engine:
         self.con = duckdb.connect(config=config)
         ctx.sql = self.query
         for name, frame in ctx.frames.items():
-            self.con.register(name, frame.with_row_index(ROW).to_arrow())
+            # string views as polars holds them: the default (large strings) copies every string cell
+            self.con.register(name, frame.with_row_index(ROW).to_arrow(compat_level=pl.CompatLevel.newest()))
         self._registered = set(ctx.frames)
         self._keys: dict[str, pl.Series] = {}
 
