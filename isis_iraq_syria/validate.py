@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from . import engine
+from .pandera_schema import pandera_schema
 from .report import Failure, Report, fmt
 from .rules import DERIVED, RULES, RULES_BY_ID
 from .rules.model import Rule
@@ -67,7 +68,7 @@ def schema_failures(
 def _schema_failures_of(table: Table, frame: pl.DataFrame) -> list[Failure]:
     import pandera.errors
 
-    schema, rule_ids = table.to_pandera()
+    schema, rule_ids = pandera_schema(table)
     try:
         schema.validate(frame, lazy=True)
         return []
