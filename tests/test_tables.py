@@ -11,8 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, edit, read_rows, run
+from isis_iraq_syria.scan import FileScan
 from isis_iraq_syria.schema import CannotRun, Package
-from isis_iraq_syria.tables import FileScan, read_csv, to_arrow
+from isis_iraq_syria.tables import read_csv, to_arrow
 
 MALFORMED = {
     "ragged row, too many cells": (lambda b: b.replace(b"\nE001,", b"\nE001,extra,", 1), "file.ragged_row"),
