@@ -50,7 +50,7 @@ def test_character_classes_written_as_code_points_are_what_unicode_regexes_mean(
     import duckdb
     import polars as pl
 
-    from isis_iraq_syria.rules import hygiene as h
+    from isis_iraq_syria.rules import characters as h
 
     blank = "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
     bidi = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
