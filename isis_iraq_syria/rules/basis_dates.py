@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from .basis import evidenced, inferred, passages
+from .cells import evidenced, inferred, passages
 from .date_texts import DATED, Dated, as_text, date_expression_spans, date_places, date_resolutions
 from .model import Example, Rule, delete, edit
 from .provenance import NUMBER_WORDS, archived_texts

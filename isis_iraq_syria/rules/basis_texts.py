@@ -13,7 +13,7 @@ import polars as pl
 
 def _texts(ctx: Any) -> pl.DataFrame:
     """Each distinct passage text once (text): names are searched for in these only."""
-    from .basis import PASSAGE_TABLES
+    from .cells import PASSAGE_TABLES
 
     tables = [table for table, _, _ in PASSAGE_TABLES.values()] + ["bases"]
     # unique while categorical (codes, not text), then cast: casting first builds a string per row

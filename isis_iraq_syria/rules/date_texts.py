@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from ..dates import DateError, bounded_before, resolve
-from .basis import CELL, PASSAGE_TABLES, SUBJECT
+from .cells import CELL, PASSAGE_TABLES, SUBJECT
 
 
 @dataclass(frozen=True)
