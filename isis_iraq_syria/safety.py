@@ -90,9 +90,10 @@ def safe_relpath(path: object, where: str = "datapackage.json") -> str:
     return path
 
 
-def read_inside(root: Path, path: str, where: str = "datapackage.json", limit: int | None = None) -> bytes:
-    """The bytes of `root/path`, refusing a symlink anywhere on the way and anything but a regular file, and,
-    with `limit`, a file larger than `limit` bytes (sized before it is read)."""
+def inside(root: Path, path: str, folder: bool = False, where: str = "datapackage.json") -> Path:
+    """`root/path` after the package's one path check: a plain relative path (safe_relpath) whose every part, from
+    the root down, is a real folder, and whose last is a regular file (or, with `folder`, a folder). A symbolic link
+    anywhere on the way could name any file of the machine; a FIFO would hang a reader, a folder crash it."""
     safe_relpath(path, where)
     current = root
     parts = path.split("/")
@@ -101,16 +102,26 @@ def read_inside(root: Path, path: str, where: str = "datapackage.json", limit: i
         try:
             info = os.lstat(current)
         except FileNotFoundError:
-            raise NotInPackage(f"{path}: file not found in the package") from None
+            raise NotInPackage(f"{path}: {'folder' if folder else 'file'} not found in the package") from None
+        except OSError as err:
+            raise Unsafe(f"{path}: cannot be read ({err.strerror})") from None
         if stat.S_ISLNK(info.st_mode):
-            raise Unsafe(
-                f"{path}: is a symbolic link ({'/'.join(parts[: i + 1])}); a release packs only the package's own files"
-            )
+            raise Unsafe(f"{'/'.join(parts[: i + 1])}: is a symbolic link; the package reads only its own files")
         last = i == len(parts) - 1
-        if last and not stat.S_ISREG(info.st_mode):
-            raise Unsafe(f"{path}: not a regular file")
+        if last and folder and not stat.S_ISDIR(info.st_mode):
+            raise Unsafe(f"{path}: not a folder")
+        if last and not folder and not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO, socket or device"
+            raise Unsafe(f"{path}: not a regular file ({kind})")
         if not last and not stat.S_ISDIR(info.st_mode):
             raise Unsafe(f"{path}: {'/'.join(parts[: i + 1])} is not a folder")
+    return current
+
+
+def read_inside(root: Path, path: str, where: str = "datapackage.json", limit: int | None = None) -> bytes:
+    """The bytes of `root/path` (checked by `inside`) and, with `limit`, refusing a file larger than `limit` bytes
+    (sized before it is read)."""
+    current = inside(root, path, where=where)
     # O_NOFOLLOW: a symlink swapped in after the check is still not followed; O_NONBLOCK: nor does a FIFO swapped in
     # make the open wait for a writer
     fd = os.open(current, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))

@@ -7,9 +7,7 @@ the Arrow schema, the Pandera schema and the polars dtypes are derived here.
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -21,6 +19,7 @@ import pyarrow as pa
 
 from .loaders import DESCRIPTOR
 from .loaders import root as _package_root
+from .safety import Unsafe, inside
 from .types import TYPES, arrow_type, polars_type
 
 # The checkout, or the copy of the package inside an installed wheel.
@@ -30,8 +29,6 @@ STAGING = ".build-staging"
 
 # Names taken from files and descriptors become paths: only these shapes are ever used.
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")  # no separator, no leading dot: a file name as it stands
-SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 # Unicode categories a field name may not hold: controls (NUL, line breaks), format characters (bidirectional marks,
 # zero-width joiners), surrogates, private use, unassigned, and the line and paragraph separators.
@@ -43,32 +40,11 @@ class CannotRun(Exception):
 
 
 def package_path(root: Path, relative: str, folder: bool = False) -> Path:
-    """The path of one of the package's own files, after refusing what would read outside the package or block:
-    a symlink anywhere below the root, a path that leaves it, or something other than a regular file (a FIFO
-    would hang the reader, a directory would crash it)."""
-    path = root / relative
-    if os.path.isabs(relative) or ".." in Path(relative).parts:
-        raise CannotRun(f"{relative}: the path leaves the package")
-    current = root
-    for part in Path(relative).parts:
-        current = current / part
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError as err:
-            raise CannotRun(f"{relative}: {'folder' if folder else 'file'} not found in {root}") from err
-        except OSError as err:
-            raise CannotRun(f"{relative}: cannot be read ({err.strerror})") from err
-        if stat.S_ISLNK(mode):
-            raise CannotRun(
-                f"{current.relative_to(root)}: is a symbolic link; the package reads only its own files, not links"
-            )
-    if folder and not stat.S_ISDIR(mode):
-        raise CannotRun(f"{relative}: not a folder")
-    if not folder and not stat.S_ISREG(mode):
-        raise CannotRun(
-            f"{relative}: not a regular file ({'a folder' if stat.S_ISDIR(mode) else 'a FIFO, socket or device'})"
-        )
-    return path
+    """The path of one of the package's own files (safety.inside); what it refuses makes validation unable to run."""
+    try:
+        return inside(root, relative, folder=folder)
+    except Unsafe as err:
+        raise CannotRun(str(err)) from None
 
 
 def _load_json(root: Path, relative: str) -> Any:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..safety import Unsafe, parse_version
-from ..schema import DESCRIPTOR, PACKAGE_NAME
+from ..safety import NAME, Unsafe, parse_version
+from ..schema import DESCRIPTOR
 from .model import Example, Rule, edit
 
 V2_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -41,7 +41,7 @@ def check_profile(ctx: Any) -> list[dict[str, Any]]:
             )
         )
     name, version = descriptor.get("name"), descriptor.get("version")
-    if not (isinstance(name, str) and PACKAGE_NAME.match(name)):
+    if not (isinstance(name, str) and NAME.match(name)):
         out.append(
             _fail(
                 "name",
