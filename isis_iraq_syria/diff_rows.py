@@ -1,0 +1,223 @@
+"""Comparing two versions' rows, matched by primary key: rows added, removed, corrected, and ids reused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from .diff_read import Side
+from .diff_schemas import Change, _fields, _key, _missing
+
+IDENTITY = "x-identity"  # Table Schema property: the fields that say what a row is about
+
+
+@dataclass
+class TableRows:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)  # {"key", "columns": {col: [old, new]}}
+    reused: list[dict[str, Any]] = field(default_factory=list)  # the same, for ids that changed meaning
+
+
+def _keys(frame: pl.DataFrame, key: list[str]) -> list[str]:
+    """Each row's primary key as one string ("E002|IRQ"), sorted."""
+    return sorted(frame.select(pl.concat_str([pl.col(k) for k in key], separator="|")).to_series().to_list())
+
+
+def _canonical(schema: dict[str, Any], name: str, source: str | None = None) -> pl.Expr:
+    """A column as its field's type reads it, as text to compare: null when missing, integers exactly (leading
+    zeros and '+' dropped), numbers as floats (2500 and 2500.0 are the same) except whole numbers of 2^53 and
+    beyond, which a float cannot tell apart and which are compared as integers; booleans as true or false."""
+    f = _fields(schema).get(name, {})
+    kind, column = f.get("type", "string"), pl.col(source or name)
+    value = pl.when(column.is_in(sorted(_missing(schema, f)))).then(pl.lit(None, pl.String)).otherwise(column)
+    whole = value.str.replace(r"^\+", "").str.replace(r"^(-?)0+([0-9])", "${1}${2}").str.replace(r"^-0$", "0")
+    is_whole = value.str.contains(r"^[+-]?[0-9]+$")
+    if kind == "integer":
+        return pl.when(is_whole).then(whole).otherwise(value)
+    if kind == "number":
+        number = value.cast(pl.Float64, strict=False)
+        exact = is_whole & (number.abs() >= 2.0**53)
+        return pl.when(exact).then(whole).otherwise(pl.coalesce(number.cast(pl.String), value))
+    if kind == "boolean":
+        true_values, false_values = (
+            f.get("trueValues", ["true", "True", "TRUE", "1"]),
+            f.get("falseValues", ["false", "False", "FALSE", "0"]),
+        )
+        return (
+            pl.when(value.is_in(true_values))
+            .then(pl.lit("true"))
+            .when(value.is_in(false_values))
+            .then(pl.lit("false"))
+            .otherwise(value)
+        )
+    return value
+
+
+def _renames(old: Side, new: Side, name: str) -> dict[str, str]:
+    """A removed column and an added one holding the same values in every row (by key): a rename."""
+    of, nf = _fields(old.schemas[name]), _fields(new.schemas[name])
+    gone, came = [c for c in of if c not in nf], [c for c in nf if c not in of]
+    key = _key(new.schemas[name])
+    if not gone or not came or not key or any(k not in old.header(name) for k in key):
+        return {}
+    out: dict[str, str] = {}
+    for g in gone:
+        for c in came:
+            if c in out.values() or of[g].get("type", "string") != nf[c].get("type", "string"):
+                continue
+            if g not in old.header(name) or c not in new.header(name):
+                continue
+            pairs = (
+                old.frames[name]
+                .select([*key, pl.col(g).alias(OLD + g)])
+                .unique(subset=key, keep="last")
+                .join(
+                    new.frames[name].select([*key, pl.col(c).alias(NEW + c)]).unique(subset=key, keep="last"),
+                    on=key,
+                    how="inner",
+                )
+            )
+            if pairs.height and pairs.select(pl.col(OLD + g).eq_missing(pl.col(NEW + c)).all()).item():
+                out[g] = c
+                break
+    return out
+
+
+# names no CSV header can clash with
+OLD, NEW, IN_OLD, IN_NEW = "\x00old:", "\x00new:", "\x00in_old", "\x00in_new"
+KEY, DIFFERS, FROM = "\x00key", "\x00differs:", "\x00from"
+OLD_CONTENT, NEW_CONTENT = "\x00old_content", "\x00new_content"
+
+
+def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tuple[TableRows, list[Change]]:
+    """Rows matched by primary key with one join; only the rows that differ become Python objects."""
+    rows, changes = TableRows(), []
+    key = _key(new.schemas[name])
+    if not key or any(k not in old.header(name) for k in key) or any(k not in new.header(name) for k in key):
+        changes.append(
+            Change(
+                "major",
+                "rows_not_comparable",
+                name,
+                message="the primary key's fields are not on both sides: rows cannot be matched",
+            )
+        )
+        return rows, changes
+    back = {v: k for k, v in renamed.items()}
+    columns = [c for c in new.header(name) if back.get(c, c) in old.header(name) and c not in key]
+    identity = [c for c in _identity(new.schemas[name], key) if c in columns]
+    o = (
+        old.frames[name]
+        .unique(subset=key, keep="last")
+        .select(*key, *[pl.col(back.get(c, c)).alias(OLD + c) for c in columns], pl.lit(True).alias(IN_OLD))
+    )
+    n = (
+        new.frames[name]
+        .unique(subset=key, keep="last")
+        .select(*key, *[pl.col(c).alias(NEW + c) for c in columns], pl.lit(True).alias(IN_NEW))
+    )
+    joined = o.join(n, on=key, how="full", coalesce=True).with_columns(
+        pl.concat_str([pl.col(k) for k in key], separator="|").alias(KEY)
+    )
+    rows.added = sorted(joined.filter(pl.col(IN_OLD).is_null())[KEY].to_list())
+    rows.removed = sorted(joined.filter(pl.col(IN_NEW).is_null())[KEY].to_list())
+    if not columns:
+        return rows, _row_counts(name, rows, changes)
+    canonical_old = [_canonical(old.schemas[name], back.get(c, c), OLD + c) for c in columns]
+    canonical_new = [_canonical(new.schemas[name], c, NEW + c) for c in columns]
+    differs = [~a.eq_missing(b) for a, b in zip(canonical_old, canonical_new, strict=True)]
+    joined = joined.with_columns(
+        *[d.alias(DIFFERS + c) for c, d in zip(columns, differs, strict=True)],
+        _content(canonical_old).alias(OLD_CONTENT),
+        _content(canonical_new).alias(NEW_CONTENT),
+    )
+    both = joined.filter(
+        pl.col(IN_OLD) & pl.col(IN_NEW) & pl.any_horizontal([pl.col(DIFFERS + c) for c in columns])
+    ).sort(KEY)
+    moved = _moved(joined, both)
+    for row in both.iter_rows(named=True):
+        diff = {c: [row[OLD + c], row[NEW + c]] for c in columns if row[DIFFERS + c]}
+        k = row[KEY]
+        entry = {"key": k, "columns": diff}
+        if any(c in diff for c in identity) or k in moved:
+            rows.reused.append(entry)
+            if k in moved:
+                why = f"it now holds the row {moved[k]} held"
+            else:
+                why = ", ".join(
+                    f"{c} {diff[c][0] or '(empty)'} -> {diff[c][1] or '(empty)'}" for c in identity if c in diff
+                )
+            changes.append(
+                Change(
+                    "major",
+                    "id_reused",
+                    name,
+                    ",".join(c for c in identity if c in diff),
+                    k,
+                    message=f"{k} now means another thing ({why}): a reused id, not a correction",
+                )
+            )
+        else:
+            rows.changed.append(entry)
+    return rows, _row_counts(name, rows, changes)
+
+
+def _identity(schema: dict[str, Any], key: list[str]) -> list[str]:
+    """The fields that say what a row is about: those the schema lists under x-identity, or else its other
+    identifiers, the fields of its unique keys and unique fields. A change to one is a reused id."""
+    declared = schema.get(IDENTITY)
+    if declared is not None:
+        if not isinstance(declared, list):
+            raise TypeError(f"{IDENTITY} is not a list")
+        return [str(c) for c in declared]
+    out = [str(c) for unique in schema.get("uniqueKeys") or [] for c in (unique if isinstance(unique, list) else [])]
+    out += [name for name, f in _fields(schema).items() if (f.get("constraints") or {}).get("unique") is True]
+    return [c for c in dict.fromkeys(out) if c not in key]
+
+
+def _content(canonical: list[pl.Expr]) -> pl.Expr:
+    """A row's values but its key, as one text; null when every one is empty (such rows say nothing of identity)."""
+    text = pl.concat_str([c.fill_null("\x00") for c in canonical], separator="\x1f")
+    empty = pl.all_horizontal([c.is_null() | (c == "") for c in canonical])
+    return pl.when(empty).then(pl.lit(None, pl.String)).otherwise(text)
+
+
+def _moved(joined: pl.DataFrame, both: pl.DataFrame) -> dict[str, str]:
+    """Keys whose row now holds, value for value, the row another key held, while that key's row changed or went:
+    the ids were traded or reused (with or without x-identity), not corrected. New key -> the key it took over."""
+    left = joined.filter(pl.col(IN_OLD) & (pl.col(IN_NEW).is_null() | pl.col(KEY).is_in(both[KEY].implode())))
+    pairs = (
+        both.select(KEY, NEW_CONTENT)
+        .drop_nulls(NEW_CONTENT)
+        .join(
+            left.select(pl.col(KEY).alias(FROM), pl.col(OLD_CONTENT)).drop_nulls(OLD_CONTENT),
+            left_on=NEW_CONTENT,
+            right_on=OLD_CONTENT,
+        )
+        .filter(pl.col(KEY) != pl.col(FROM))
+        .sort(KEY, FROM)
+        .unique(subset=KEY, keep="first")
+    )
+    return dict(zip(pairs[KEY].to_list(), pairs[FROM].to_list(), strict=True))
+
+
+def _row_counts(name: str, rows: TableRows, changes: list[Change]) -> list[Change]:
+    if rows.added:
+        changes.append(Change("minor", "rows_added", name, message=f"{len(rows.added)} row(s) added"))
+    if rows.removed:
+        changes.append(
+            Change(
+                "major",
+                "rows_removed",
+                name,
+                message=f"{len(rows.removed)} row(s) removed: {', '.join(rows.removed[:10])}",
+            )
+        )
+    if rows.changed:
+        changes.append(
+            Change("patch", "values_corrected", name, message=f"{len(rows.changed)} row(s) with corrected values")
+        )
+    return changes
