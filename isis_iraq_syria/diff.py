@@ -113,11 +113,10 @@ def _diff(old: Side, new: Side) -> Diff:
     for name in gone:
         result.changes.append(Change("major", "table_removed", name, message=f"table {name} removed"))
     for name in came:
-        result.changes.append(
-            Change("minor", "table_added", name, message=f"table {name} added ({new.frames[name].height} rows)")
-        )
         key = [k for k in _key(new.schemas[name]) if k in new.header(name)] or new.header(name)[:1]
-        result.rows[name] = TableRows(added=_keys(new.frames[name], key))
+        added = _keys(new.collect(name, new.frames[name].select(key)), key)
+        result.changes.append(Change("minor", "table_added", name, message=f"table {name} added ({len(added)} rows)"))
+        result.rows[name] = TableRows(added=added)
     for name in sorted(old.schemas.keys() & new.schemas.keys()):
         renamed = _renames(old, new, name)
         result.changes += _schema_changes(name, old.schemas[name], new.schemas[name], renamed)

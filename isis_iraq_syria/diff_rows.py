@@ -70,15 +70,10 @@ def _renames(old: Side, new: Side, name: str) -> dict[str, str]:
                 continue
             if g not in old.header(name) or c not in new.header(name):
                 continue
-            pairs = (
-                old.frames[name]
-                .select([*key, pl.col(g).alias(OLD + g)])
-                .unique(subset=key, keep="last")
-                .join(
-                    new.frames[name].select([*key, pl.col(c).alias(NEW + c)]).unique(subset=key, keep="last"),
-                    on=key,
-                    how="inner",
-                )
+            before = old.collect(name, old.frames[name].select([*key, pl.col(g).alias(OLD + g)]))
+            after = new.collect(name, new.frames[name].select([*key, pl.col(c).alias(NEW + c)]))
+            pairs = before.unique(subset=key, keep="last").join(
+                after.unique(subset=key, keep="last"), on=key, how="inner"
             )
             if pairs.height and pairs.select(pl.col(OLD + g).eq_missing(pl.col(NEW + c)).all()).item():
                 out[g] = c
@@ -89,11 +84,31 @@ def _renames(old: Side, new: Side, name: str) -> dict[str, str]:
 # names no CSV header can clash with
 OLD, NEW, IN_OLD, IN_NEW = "\x00old:", "\x00new:", "\x00in_old", "\x00in_new"
 KEY, DIFFERS, FROM = "\x00key", "\x00differs:", "\x00from"
-OLD_CONTENT, NEW_CONTENT = "\x00old_content", "\x00new_content"
+OLD_CONTENT, NEW_CONTENT, HASH = "\x00old_content", "\x00new_content", "\x00hash"
+
+
+def _summary(side: Side, name: str, key: list[str], canonical: list[pl.Expr]) -> pl.DataFrame:
+    """Each row's key and two hashes of its values as their types read them (null when every one is empty), in
+    one streaming pass: a large table costs its keys, not its cells."""
+    hashes = [pl.lit(None, pl.UInt64).alias(HASH + str(seed)) for seed in (0, 1)]
+    if canonical:
+        empty = pl.all_horizontal([c.is_null() | (c == "") for c in canonical])
+        for seed in (0, 1):  # each value hashed on its own first: hashing a struct of long texts copies them
+            values = pl.struct([c.hash(seed).alias(str(i)) for i, c in enumerate(canonical)]).hash(seed)
+            hashes[seed] = pl.when(empty).then(None).otherwise(values).alias(HASH + str(seed))
+    query = side.frames[name].select(*key, pl.concat_str([pl.col(k) for k in key], separator="|").alias(KEY), *hashes)
+    return side.collect(name, query).unique(subset=key, keep="last")
+
+
+def _rows_of(side: Side, name: str, keys: pl.DataFrame, select: list[pl.Expr], flag: str) -> pl.DataFrame:
+    """The rows of these keys, with the columns asked for: only they are read whole."""
+    query = side.frames[name].join(keys.lazy(), on=keys.columns, how="semi").select(*select, pl.lit(True).alias(flag))
+    return side.collect(name, query).unique(subset=keys.columns, keep="last")
 
 
 def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tuple[TableRows, list[Change]]:
-    """Rows matched by primary key with one join; only the rows that differ become Python objects."""
+    """Rows matched by primary key. A first pass reads each side's keys and a hash of each row; only the rows
+    whose hashes differ, and those another row may have taken over, are read whole and compared value by value."""
     rows, changes = TableRows(), []
     key = _key(new.schemas[name])
     if not key or any(k not in old.header(name) for k in key) or any(k not in new.header(name) for k in key):
@@ -106,26 +121,51 @@ def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tu
             )
         )
         return rows, changes
+    same_bytes = old.digests.get(name) is not None and old.digests.get(name) == new.digests.get(name)
+    if same_bytes and old.schemas[name] == new.schemas[name]:  # the same text read the same way: the same rows
+        return rows, changes
     back = {v: k for k, v in renamed.items()}
     columns = [c for c in new.header(name) if back.get(c, c) in old.header(name) and c not in key]
     identity = [c for c in _identity(new.schemas[name], key) if c in columns]
-    o = (
-        old.frames[name]
-        .unique(subset=key, keep="last")
-        .select(*key, *[pl.col(back.get(c, c)).alias(OLD + c) for c in columns], pl.lit(True).alias(IN_OLD))
+    hashes = [HASH + "0", HASH + "1"]
+    summary = (
+        _summary(old, name, key, [_canonical(old.schemas[name], back.get(c, c)) for c in columns])
+        .rename({h: OLD + h for h in hashes})
+        .with_columns(pl.lit(True).alias(IN_OLD))
+        .join(
+            _summary(new, name, key, [_canonical(new.schemas[name], c) for c in columns])
+            .drop(KEY)
+            .rename({h: NEW + h for h in hashes})
+            .with_columns(pl.lit(True).alias(IN_NEW)),
+            on=key,
+            how="full",
+            coalesce=True,
+        )
+        .with_columns(pl.concat_str([pl.col(k) for k in key], separator="|").alias(KEY))
     )
-    n = (
-        new.frames[name]
-        .unique(subset=key, keep="last")
-        .select(*key, *[pl.col(c).alias(NEW + c) for c in columns], pl.lit(True).alias(IN_NEW))
+    rows.added = sorted(summary.filter(pl.col(IN_OLD).is_null())[KEY].to_list())
+    rows.removed = sorted(summary.filter(pl.col(IN_NEW).is_null())[KEY].to_list())
+    if not columns:
+        return rows, _row_counts(name, rows, changes)
+    same = pl.all_horizontal([pl.col(OLD + h).eq_missing(pl.col(NEW + h)) for h in hashes])
+    candidates = summary.filter(pl.col(IN_OLD) & pl.col(IN_NEW) & ~same)
+    if candidates.is_empty():
+        return rows, _row_counts(name, rows, changes)
+    # an old row that went or changed, whose values a changed row now holds under another key: read it too
+    left = summary.filter(pl.col(IN_OLD) & (pl.col(IN_NEW).is_null() | pl.col(KEY).is_in(candidates[KEY].implode())))
+    taken = (
+        candidates.select(KEY, *[pl.col(NEW + h).alias(h) for h in hashes])
+        .drop_nulls()
+        .join(left.select(pl.col(KEY).alias(FROM), *key, *[pl.col(OLD + h).alias(h) for h in hashes]), on=hashes)
+        .filter(pl.col(KEY) != pl.col(FROM))
+        .select(key)
     )
+    wanted = pl.concat([candidates.select(key), taken]).unique()
+    o = _rows_of(old, name, wanted, [*key, *[pl.col(back.get(c, c)).alias(OLD + c) for c in columns]], IN_OLD)
+    n = _rows_of(new, name, candidates.select(key), [*key, *[pl.col(c).alias(NEW + c) for c in columns]], IN_NEW)
     joined = o.join(n, on=key, how="full", coalesce=True).with_columns(
         pl.concat_str([pl.col(k) for k in key], separator="|").alias(KEY)
     )
-    rows.added = sorted(joined.filter(pl.col(IN_OLD).is_null())[KEY].to_list())
-    rows.removed = sorted(joined.filter(pl.col(IN_NEW).is_null())[KEY].to_list())
-    if not columns:
-        return rows, _row_counts(name, rows, changes)
     canonical_old = [_canonical(old.schemas[name], back.get(c, c), OLD + c) for c in columns]
     canonical_new = [_canonical(new.schemas[name], c, NEW + c) for c in columns]
     differs = [~a.eq_missing(b) for a, b in zip(canonical_old, canonical_new, strict=True)]
