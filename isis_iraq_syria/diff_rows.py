@@ -60,8 +60,8 @@ def _renames(old: Side, new: Side, name: str) -> dict[str, str]:
     """A removed column and an added one holding the same values in every row (by key): a rename."""
     of, nf = _fields(old.schemas[name]), _fields(new.schemas[name])
     gone, came = [c for c in of if c not in nf], [c for c in nf if c not in of]
-    key = _key(new.schemas[name])
-    if not gone or not came or not key or any(k not in old.header(name) for k in key):
+    key = _match_key(old, new, name)
+    if not gone or not came or not key:
         return {}
     out: dict[str, str] = {}
     for g in gone:
@@ -110,8 +110,8 @@ def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tu
     """Rows matched by primary key. A first pass reads each side's keys and a hash of each row; only the rows
     whose hashes differ, and those another row may have taken over, are read whole and compared value by value."""
     rows, changes = TableRows(), []
-    key = _key(new.schemas[name])
-    if not key or any(k not in old.header(name) for k in key) or any(k not in new.header(name) for k in key):
+    key = _match_key(old, new, name)
+    if not key:
         changes.append(
             Change(
                 "major",
@@ -126,7 +126,9 @@ def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tu
         return rows, changes
     back = {v: k for k, v in renamed.items()}
     columns = [c for c in new.header(name) if back.get(c, c) in old.header(name) and c not in key]
-    identity = [c for c in _identity(new.schemas[name], key) if c in columns]
+    # what either side says a row is about: a side that drops x-identity does not make a reused id a correction
+    declared = [*_identity(new.schemas[name], key), *(renamed.get(c, c) for c in _identity(old.schemas[name], key))]
+    identity = [c for c in dict.fromkeys(declared) if c in columns]
     hashes = [HASH + "0", HASH + "1"]
     summary = (
         _summary(old, name, key, [_canonical(old.schemas[name], back.get(c, c)) for c in columns])
@@ -203,6 +205,16 @@ def _row_changes(old: Side, new: Side, name: str, renamed: dict[str, str]) -> tu
         else:
             rows.changed.append(entry)
     return rows, _row_counts(name, rows, changes)
+
+
+def _match_key(old: Side, new: Side, name: str) -> list[str]:
+    """The key rows are matched by: the new side's primary key or, when it has none or names a field one side
+    lacks, the old side's; [] when neither is on both sides."""
+    for schema in (new.schemas[name], old.schemas[name]):
+        key = _key(schema)
+        if key and all(k in old.header(name) and k in new.header(name) for k in key):
+            return key
+    return []
 
 
 def _identity(schema: dict[str, Any], key: list[str]) -> list[str]:

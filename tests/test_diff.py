@@ -312,6 +312,27 @@ def _copy_without_identity(base: Path, dest: Path) -> Path:
     return copy
 
 
+@pytest.mark.parametrize("dropped", ["x-identity", pytest.param("primaryKey", marks=pytest.mark.slow)])
+def test_a_reused_id_is_major_when_the_new_side_drops_what_declared_it(
+    base: Path, tmp_path: Path, dropped: str
+) -> None:
+    """The old side's x-identity (and primary key) still say what a row was: dropping them does not make a row that
+    now stands for another place a correction."""
+    changed = releasable_copy(tmp_path / "pkg")
+    rows = read_rows(changed, "statistics")
+    other = next(r["geography_id"] for r in rows if r["geography_id"] != rows[0]["geography_id"])
+    edit(changed, "statistics", rows[0]["statistic_id"], geography_id=other)
+    _edit_json(
+        changed / "schemas" / "statistics.schema.json",
+        lambda s: [s.pop(p) for p in dict.fromkeys(["x-identity", dropped])],
+    )
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.key, c.bump) for c in result.changes if c.key] == [
+        ("id_reused", rows[0]["statistic_id"], "major")
+    ]
+    assert result.rows["statistics"].changed == [] and result.bump == "major"
+
+
 @pytest.mark.slow
 def test_traded_ids_are_major_without_x_identity(base: Path, tmp_path: Path) -> None:
     old = _copy_without_identity(base, tmp_path / "old")
