@@ -56,17 +56,26 @@ def _describe(value: Any) -> str:
 #   a unique key added; a foreign key removed; a property this diff does not know (its effect cannot be rated);
 # - minor: a constraint made less restrictive (a bound relaxed or dropped, allowed values added); a unique key
 #   dropped; a foreign key added (a reference to another table);
-# - patch: descriptive properties: title, description, example, and extensions (x-...).
+# - patch: descriptive properties: title, description, example, and extensions (x-...), but for an extension named
+#   after a property of reading or meaning (x-unit), which is rated as that property.
 DESCRIPTIVE = {"title", "description", "example", "$schema"}
-READING = ("decimalChar", "groupChar", "bareNumber", "trueValues", "falseValues", "missingValues")
+READING = (
+    *("decimalChar", "groupChar", "bareNumber", "trueValues", "falseValues", "missingValues"),
+    *("delimiter", "itemType", "fieldsMatch"),  # how a list cell is split and read; how the header meets the fields
+)
 MEANING = ("unit", "rdfType", "categoriesOrdered")
 LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum")
 UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum")
 FLAGS = ("required", "unique")
 
 
+def _standard(prop: str) -> str:
+    """The property an extension stands for (x-unit: unit), so that a unit kept as an extension still counts."""
+    return prop.removeprefix("x-")
+
+
 def _descriptive(prop: str) -> bool:
-    return prop in DESCRIPTIVE or prop.startswith("x-")
+    return prop in DESCRIPTIVE or (prop.startswith("x-") and _standard(prop) not in (*READING, *MEANING))
 
 
 def _values(listed: Any) -> list[Any]:
@@ -171,7 +180,7 @@ def _field_changes(col: str, a: dict[str, Any], b: dict[str, Any]) -> list[tuple
             continue
         if _descriptive(prop):
             out.append(("patch", "field_metadata_changed", f"{col}: {prop} changed", a.get(prop), b.get(prop)))
-        elif prop in READING:
+        elif _standard(prop) in READING:
             out.append(
                 (
                     "major",
@@ -181,7 +190,7 @@ def _field_changes(col: str, a: dict[str, Any], b: dict[str, Any]) -> list[tuple
                     b.get(prop),
                 )
             )
-        elif prop in MEANING:
+        elif _standard(prop) in MEANING:
             out.append(
                 (
                     "major",
@@ -262,7 +271,7 @@ def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed
             continue
         if _descriptive(prop) or prop == "name":
             add("patch", "table_metadata_changed", f"{prop} changed", "", old.get(prop), new.get(prop))
-        elif prop in READING:
+        elif _standard(prop) in READING:
             add(
                 "major",
                 "reading_changed",
@@ -294,13 +303,39 @@ def _twins(descriptor: dict[str, Any]) -> set[str]:
     }
 
 
+# The descriptor's properties, by the recipe: a package's name, id or licenses changed is major (an identifier, or
+# the terms of use); any other package property is descriptive (patch). A resource's properties: how its file is
+# read (dialect, encoding, format, ...) or licensed is major, its description patch; a table's path, bytes and hash
+# follow its rows, which are compared (a path of another resource is major: code that opens it breaks).
+PACKAGE_MAJOR = ("name", "id", "licenses")
+RESOURCE_READING = ("dialect", "encoding", "format", "mediatype", "scheme", "compression", "type", "licenses")
+RESOURCE_FOLLOWS = ("name", "path", "schema", "bytes", "hash")
+
+
+def _resource_changes(name: str, a: dict[str, Any], b: dict[str, Any], table: bool) -> list[Change]:
+    out = []
+    for prop in sorted((a.keys() | b.keys()) - set(RESOURCE_FOLLOWS if table else ("name", "schema", "bytes", "hash"))):
+        if a.get(prop) == b.get(prop):
+            continue
+        if prop == "path" or prop in RESOURCE_READING:
+            bump, kind, why = "major", "resource_changed", ""
+        elif _descriptive(prop) or prop in ("sources", "homepage"):
+            bump, kind, why = "patch", "resource_metadata_changed", ""
+        else:
+            bump, kind, why = "major", "resource_changed", " (a property whose effect this diff cannot rate)"
+        out.append(
+            Change(bump, kind, name, prop, "", a.get(prop), b.get(prop), f"resource {name}: {prop} changed{why}")
+        )
+    return out
+
+
 def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[str]) -> list[Change]:
     out: list[Change] = []
     if not old:  # a first release: everything is new, and the tables say what
         return out
     for prop in sorted((old.keys() | new.keys()) - {"resources", "version"}):
         if old.get(prop) != new.get(prop):
-            bump = "major" if prop in ("name", "licenses") else "patch"
+            bump = "major" if prop in PACKAGE_MAJOR else "patch"
             out.append(
                 Change(
                     bump,
@@ -309,7 +344,7 @@ def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[st
                     old=old.get(prop),
                     new=new.get(prop),
                     message=f"datapackage.json: {prop} changed"
-                    + (" (file names or terms of use change)" if bump == "major" else ""),
+                    + (" (an identifier, file names or terms of use change)" if bump == "major" else ""),
                 )
             )
     res = lambda d: {r.get("name"): r for r in d.get("resources") or [] if isinstance(r, dict)}  # noqa: E731
@@ -320,19 +355,6 @@ def _descriptor_changes(old: dict[str, Any], new: dict[str, Any], tables: set[st
         )
     for name in sorted(rn.keys() - ro.keys() - tables - _twins(new)):
         out.append(Change("minor", "resource_added", name, message=f"resource {name} ({rn[name].get('path')}) added"))
-    for name in sorted((ro.keys() & rn.keys()) - tables):
-        for prop in ("path", "format"):
-            if ro[name].get(prop) != rn[name].get(prop):
-                out.append(
-                    Change(
-                        "major",
-                        "resource_changed",
-                        name,
-                        prop,
-                        "",
-                        ro[name].get(prop),
-                        rn[name].get(prop),
-                        f"resource {name}: {prop} changed",
-                    )
-                )
+    for name in sorted(ro.keys() & rn.keys()):
+        out += _resource_changes(name, ro[name], rn[name], name in tables or name in _twins(old) | _twins(new))
     return out

@@ -272,6 +272,32 @@ SCHEMA_CASES = {
         "major",
         "property_changed",
     ),
+    # a unit kept as an extension is still a unit: the same values now mean another quantity
+    "extension_unit_changed": (
+        "schemas/statistics.schema.json",
+        lambda s: _field(s, "value").update({"x-unit": "thousands"}),
+        "major",
+        "meaning_changed",
+    ),
+    "package_id_added": (
+        "datapackage.json",
+        lambda d: d.update(id="isis-iraq-syria-test"),
+        "major",
+        "descriptor_changed",
+    ),
+    # how the file is read, not what it holds: the CSV is the same, a reader of the descriptor reads it otherwise
+    "resource_encoding_changed": (
+        "datapackage.json",
+        lambda d: next(r for r in d["resources"] if r["name"] == "statistics").update(encoding="latin-1"),
+        "major",
+        "resource_changed",
+    ),
+    "resource_description_reworded": (
+        "datapackage.json",
+        lambda d: next(r for r in d["resources"] if r["name"] == "statistics").update(description="Figures."),
+        "patch",
+        "resource_metadata_changed",
+    ),
     "extension_added": (
         "schemas/actors.schema.json",
         lambda s: _field(s, "name").update({"x-note": "as the documents spell it"}),
@@ -281,7 +307,9 @@ SCHEMA_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", _cases(SCHEMA_CASES, {next(iter(SCHEMA_CASES)), "allowed_values_reversed"}))
+@pytest.mark.parametrize(
+    "case", _cases(SCHEMA_CASES, {next(iter(SCHEMA_CASES)), "allowed_values_reversed", "extension_unit_changed"})
+)
 def test_schema_and_descriptor_changes_need_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
     path, change, bump, kind = SCHEMA_CASES[case]
     changed = releasable_copy(tmp_path / "pkg")
