@@ -55,7 +55,7 @@ def _describe(value: Any) -> str:
 #   categorical's categories, which sorting follows); a constraint made more restrictive; a primary key changed;
 #   a unique key added; a foreign key removed; a property this diff does not know (its effect cannot be rated);
 # - minor: a constraint made less restrictive (a bound relaxed or dropped, allowed values added); a unique key
-#   dropped; a foreign key added (a reference to another table);
+#   dropped; a foreign key added (a reference to another table), or its reference updated (the same fields);
 # - patch: descriptive properties: title, description, example, and extensions (x-...), but for an extension named
 #   after a property of reading or meaning (x-unit), which is rated as that property.
 DESCRIPTIVE = {"title", "description", "example", "$schema"}
@@ -220,6 +220,22 @@ def _keys_of(schema: dict[str, Any], prop: str) -> set[str]:
     return {json.dumps(k, sort_keys=True) for k in listed}
 
 
+def _updated_references(gone: set[str], came: set[str]) -> list[tuple[str, str]]:
+    """Pairs of a foreign key removed and one added over the same fields, each key in one pair at most."""
+
+    def fields(key: str) -> str:
+        value = json.loads(key)
+        return json.dumps(value.get("fields") if isinstance(value, dict) else value)
+
+    pairs, taken = [], set()
+    for g in sorted(gone):
+        match = next((c for c in sorted(came) if c not in taken and fields(c) == fields(g)), None)
+        if match is not None:
+            pairs.append((g, match))
+            taken.add(match)
+    return pairs
+
+
 def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed: dict[str, str]) -> list[Change]:
     out: list[Change] = []
     of, nf = _fields(old), _fields(new)
@@ -261,6 +277,16 @@ def _schema_changes(name: str, old: dict[str, Any], new: dict[str, Any], renamed
         ("uniqueKeys", "minor", "major", "unique key"),
     ):
         before, after = _keys_of(old, prop), _keys_of(new, prop)
+        if prop == "foreignKeys":  # the same fields now referring elsewhere: the recipe's "update a reference" (minor)
+            for gone, came in _updated_references(before - after, after - before):
+                add(
+                    "minor",
+                    "foreign_key_changed",
+                    f"reference updated: {gone} -> {came}",
+                    "",
+                    *map(json.loads, (gone, came)),
+                )
+                before, after = before - {gone}, after - {came}
         for gone in sorted(before - after):
             add(gone_bump, f"{what.replace(' ', '_')}_removed", f"{what} removed: {gone}", "", json.loads(gone), None)
         for came in sorted(after - before):

@@ -213,6 +213,13 @@ SCHEMA_CASES = {
         "major",
         "foreign_key_removed",
     ),
+    # the same field now refers to another table: the recipe's "update a reference to another data resource"
+    "reference_updated": (
+        "schemas/statistics.schema.json",
+        lambda s: s["foreignKeys"][0]["reference"].update(resource="indicators_v2"),
+        "minor",
+        "foreign_key_changed",
+    ),
     "description_reworded": (
         "schemas/statistics.schema.json",
         lambda s: _field(s, "notes").update(description="A curator's remark."),
