@@ -17,9 +17,10 @@ schema lists under `x-identity` (for statistics: indicator, geography and period
 its unique keys; or a key that now holds, value for value, the row another key held (ids traded). That is major,
 not a correction.
 
-The work is split by job: diff_read reads a side safely, diff_schemas compares schemas and descriptors and rates
-each change, diff_rows compares rows, diff_versions orders versions and diff_report writes the report. This module
-runs them, and is the API the command line, the release and the tests use.
+The work is split by job: diff_sources reads a file of a zip, a folder or a git ref, sized and in chunks;
+diff_read makes a side of them; diff_schemas compares schemas and descriptors and rates each change; diff_rows
+compares rows; diff_versions orders versions; diff_report writes the report. This module runs them, and is the API
+the command line, the release and the tests use.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import polars as pl
 from .diff_read import DESCRIPTOR, Side, SideError, is_git_ref, load_side, resolve_ref, side_from
 from .diff_report import changelog_section, markdown, render
 from .diff_rows import TableRows, _keys, _renames, _row_changes
-from .diff_schemas import BUMPS, Change, _descriptor_changes, _key, _schema_changes, bigger
+from .diff_schemas import BUMPS, Change, _descriptor_changes, _fields, _key, _schema_changes, bigger
 from .diff_versions import next_version, parse_version, version_bump
 
 __all__ = [
@@ -107,6 +108,26 @@ def diff(old: Side, new: Side) -> Diff:
         ) from err
 
 
+def _header_changes(old: Side, new: Side, name: str) -> list[Change]:
+    """A CSV whose header changed while its schema's fields did not: the schema's changes cannot say it, and the
+    rows would be compared without the columns it renamed, so that it is said here (major: code reading the CSV by
+    column name or position breaks)."""
+    if old.header(name) == new.header(name) or list(_fields(old.schemas[name])) != list(_fields(new.schemas[name])):
+        return []
+    return [
+        Change(
+            "major",
+            "header_changed",
+            name,
+            "",
+            "",
+            old.header(name),
+            new.header(name),
+            f"{new.paths.get(name, name)}: header changed while the schema's fields did not",
+        )
+    ]
+
+
 def _diff(old: Side, new: Side) -> Diff:
     result = Diff(old, new)
     gone, came = sorted(old.schemas.keys() - new.schemas.keys()), sorted(new.schemas.keys() - old.schemas.keys())
@@ -120,6 +141,7 @@ def _diff(old: Side, new: Side) -> Diff:
     for name in sorted(old.schemas.keys() & new.schemas.keys()):
         renamed = _renames(old, new, name)
         result.changes += _schema_changes(name, old.schemas[name], new.schemas[name], renamed)
+        result.changes += _header_changes(old, new, name)
         result.rows[name], changes = _row_changes(old, new, name, renamed)
         result.changes += changes
     result.changes += _descriptor_changes(old.descriptor, new.descriptor, old.schemas.keys() | new.schemas.keys())

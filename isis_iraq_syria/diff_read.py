@@ -68,7 +68,7 @@ class Side:
         what a query keeps, not the table, sets the memory); a CSV polars cannot read is a SideError naming it."""
         try:
             return query.collect(engine="streaming")
-        except (*READ_ERRORS, pl.exceptions.PolarsError) as err:
+        except (*READ_ERRORS, pl.exceptions.PolarsError, pl.exceptions.PanicException) as err:
             raise SideError(
                 f"{self.label}: {self.paths.get(name, name)}: not a readable CSV ({_reason(err)})"
             ) from None

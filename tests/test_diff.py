@@ -86,6 +86,16 @@ def test_renamed_column_is_a_rename_and_major(base: Path, tmp_path: Path) -> Non
     assert result.bump == "major"
 
 
+def test_a_header_changed_without_its_schema_is_major(base: Path, tmp_path: Path) -> None:
+    """A column renamed in the CSV alone (here with a NUL, which a terminal does not show) is no silent pass."""
+    changed = releasable_copy(tmp_path / "pkg")
+    path = changed / "data" / "actors.csv"
+    header, rest = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(header.replace(b"name", b"na\x00me", 1) + b"\n" + rest)
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.table, c.bump) for c in result.changes] == [("header_changed", "actors", "major")]
+
+
 def test_diff_reads_release_zips_and_git_refs(base: Path, tmp_path: Path) -> None:
     zip_path = tmp_path / "old.zip"
     with zipfile.ZipFile(zip_path, "w") as archive:  # the 0.1.0 layout: one top folder
