@@ -86,6 +86,16 @@ def test_renamed_column_is_a_rename_and_major(base: Path, tmp_path: Path) -> Non
     assert result.bump == "major"
 
 
+def test_a_header_changed_without_its_schema_is_major(base: Path, tmp_path: Path) -> None:
+    """A column renamed in the CSV alone (here with a NUL, which a terminal does not show) is no silent pass."""
+    changed = releasable_copy(tmp_path / "pkg")
+    path = changed / "data" / "actors.csv"
+    header, rest = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(header.replace(b"name", b"na\x00me", 1) + b"\n" + rest)
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.table, c.bump) for c in result.changes] == [("header_changed", "actors", "major")]
+
+
 def test_diff_reads_release_zips_and_git_refs(base: Path, tmp_path: Path) -> None:
     zip_path = tmp_path / "old.zip"
     with zipfile.ZipFile(zip_path, "w") as archive:  # the 0.1.0 layout: one top folder
@@ -213,6 +223,13 @@ SCHEMA_CASES = {
         "major",
         "foreign_key_removed",
     ),
+    # the same field now refers to another table: the recipe's "update a reference to another data resource"
+    "reference_updated": (
+        "schemas/statistics.schema.json",
+        lambda s: s["foreignKeys"][0]["reference"].update(resource="indicators_v2"),
+        "minor",
+        "foreign_key_changed",
+    ),
     "description_reworded": (
         "schemas/statistics.schema.json",
         lambda s: _field(s, "notes").update(description="A curator's remark."),
@@ -272,6 +289,32 @@ SCHEMA_CASES = {
         "major",
         "property_changed",
     ),
+    # a unit kept as an extension is still a unit: the same values now mean another quantity
+    "extension_unit_changed": (
+        "schemas/statistics.schema.json",
+        lambda s: _field(s, "value").update({"x-unit": "thousands"}),
+        "major",
+        "meaning_changed",
+    ),
+    "package_id_added": (
+        "datapackage.json",
+        lambda d: d.update(id="isis-iraq-syria-test"),
+        "major",
+        "descriptor_changed",
+    ),
+    # how the file is read, not what it holds: the CSV is the same, a reader of the descriptor reads it otherwise
+    "resource_encoding_changed": (
+        "datapackage.json",
+        lambda d: next(r for r in d["resources"] if r["name"] == "statistics").update(encoding="latin-1"),
+        "major",
+        "resource_changed",
+    ),
+    "resource_description_reworded": (
+        "datapackage.json",
+        lambda d: next(r for r in d["resources"] if r["name"] == "statistics").update(description="Figures."),
+        "patch",
+        "resource_metadata_changed",
+    ),
     "extension_added": (
         "schemas/actors.schema.json",
         lambda s: _field(s, "name").update({"x-note": "as the documents spell it"}),
@@ -281,7 +324,9 @@ SCHEMA_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", _cases(SCHEMA_CASES, {next(iter(SCHEMA_CASES)), "allowed_values_reversed"}))
+@pytest.mark.parametrize(
+    "case", _cases(SCHEMA_CASES, {next(iter(SCHEMA_CASES)), "allowed_values_reversed", "extension_unit_changed"})
+)
 def test_schema_and_descriptor_changes_need_the_readme_bump(base: Path, tmp_path: Path, case: str) -> None:
     path, change, bump, kind = SCHEMA_CASES[case]
     changed = releasable_copy(tmp_path / "pkg")
@@ -310,6 +355,27 @@ def _copy_without_identity(base: Path, dest: Path) -> Path:
     copy = releasable_copy(dest)
     _edit_json(copy / "schemas" / "statistics.schema.json", lambda s: s.pop("x-identity"))
     return copy
+
+
+@pytest.mark.parametrize("dropped", ["x-identity", pytest.param("primaryKey", marks=pytest.mark.slow)])
+def test_a_reused_id_is_major_when_the_new_side_drops_what_declared_it(
+    base: Path, tmp_path: Path, dropped: str
+) -> None:
+    """The old side's x-identity (and primary key) still say what a row was: dropping them does not make a row that
+    now stands for another place a correction."""
+    changed = releasable_copy(tmp_path / "pkg")
+    rows = read_rows(changed, "statistics")
+    other = next(r["geography_id"] for r in rows if r["geography_id"] != rows[0]["geography_id"])
+    edit(changed, "statistics", rows[0]["statistic_id"], geography_id=other)
+    _edit_json(
+        changed / "schemas" / "statistics.schema.json",
+        lambda s: [s.pop(p) for p in dict.fromkeys(["x-identity", dropped])],
+    )
+    result = diff(load_side(str(base), ROOT), load_side(str(changed), ROOT))
+    assert [(c.kind, c.key, c.bump) for c in result.changes if c.key] == [
+        ("id_reused", rows[0]["statistic_id"], "major")
+    ]
+    assert result.rows["statistics"].changed == [] and result.bump == "major"
 
 
 @pytest.mark.slow
