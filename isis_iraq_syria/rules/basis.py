@@ -33,11 +33,14 @@ CELLS = [
     Cell("statistics.period", "statistic"),
     Cell("statistics.asserted_by_actor_id", "statistic"),
     Cell("statistics.figure_kind", "statistic"),
+    Cell("statistics.indicator_id", "statistic"),
     Cell("statistic_evidence.cited_source_id", "statistic"),
     Cell("event_evidence.cited_source_id", "event"),
     Cell("events.dates", "event"),
     Cell("event_geographies.geography_id", "event", "geography_id"),
     Cell("event_actors.actor_id", "event", "actor_id"),
+    Cell("events.status", "event"),
+    Cell("event_actors.role", "event", "actor_id"),
     Cell("sources.published", "source"),
 ]
 CELL = {c.field: c for c in CELLS}
@@ -183,6 +186,7 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
     "statistics.period": ("statistics", "statistic_id", None, DATED.format("period")),
     "statistics.asserted_by_actor_id": ("statistics", "statistic_id", None, "asserted_by_actor_id IS NOT NULL"),
     "statistics.figure_kind": ("statistics", "statistic_id", None, "TRUE"),
+    "statistics.indicator_id": ("statistics", "statistic_id", None, "TRUE"),
     "statistic_evidence.cited_source_id": (
         "statistic_evidence",
         "statistic_id",
@@ -193,6 +197,8 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
     "events.dates": ("events", "event_id", None, DATED.format("date")),
     "event_geographies.geography_id": ("event_geographies", "event_id", "geography_id", "TRUE"),
     "event_actors.actor_id": ("event_actors", "event_id", "actor_id", "TRUE"),
+    "events.status": ("events", "event_id", None, "TRUE"),
+    "event_actors.role": ("event_actors", "event_id", "actor_id", "TRUE"),
     "sources.published": ("sources", "source_id", None, DATED.format("published")),
 }
 # bases column naming the cell with its subject: the document of an evidence row, or the item of a relation
