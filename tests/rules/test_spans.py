@@ -223,3 +223,20 @@ def test_every_status_role_indicator_and_comparison_needs_a_span_or_an_inferred_
 
 def _has(row: dict[str, str], subject: dict[str, str]) -> bool:
     return all(row[k] == v for k, v in subject.items())
+
+
+def test_rejects_an_indicator_whose_words_are_in_another_passage_than_its_number(pkg: Path) -> None:
+    # the term of 15 years pointed at 'amnesty' in the sentence that places the amnesty (a context quote of S020)
+    basis = next(
+        r for r in read_rows(pkg, "bases") if r["statistic_id"] == "S020" and r["field"] == "statistics.geography_id"
+    )
+    at = int(basis["quote_start"]) + basis["quote"].index("amnesty")
+    _move(
+        pkg,
+        "statistics.indicator_id",
+        {"statistic_id": "S020"},
+        {"start": str(at), "end": str(at + 7), "text": "amnesty"},
+    )
+    hits = only(pkg, "span.indicator_by_value")
+    assert [(f.resource, f.key, f.column) for f in hits] == [("statistics", "S020", "indicator_id")]
+    assert "in no one passage" in hits[0].message
