@@ -156,6 +156,10 @@ def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, i
         "event_geographies.geography_id": relation("event_geographies", "geography_id"),
         "event_actors.actor_id": (actors.unique(), no_actors),
         "sources.published": scalar(f["sources"], dated("published"), source_id="source_id"),
+        "statistics.indicator_id": scalar(stats, pl.col("indicator_id").is_not_null(), **stat),
+        "events.status": scalar(f["events"], pl.col("status").is_not_null(), event_id="event_id"),
+        "event_actors.role": (actors.unique(), no_actors),  # a role for each actor of an event
+        "claims.comparison": scalar(f["claims"], pl.col("comparison").is_not_null(), claim_id="claim_id"),
     }
     # the document's own voice: a figure kind without words (reported), and its publisher as the asserting actor of
     # a figure it reports uncited: stated, with no words to point at
@@ -183,6 +187,8 @@ def basis_counts(frames: dict[str, pl.DataFrame]) -> list[tuple[str, int, int, i
     for field, (cells, empty) in filled.items():
         inferred = (
             bases.filter((pl.col("field") == field) & (pl.col("basis") == "inferred")).select(cells.columns).unique()
+            if set(cells.columns) <= set(bases.columns)
+            else cells.clear()  # a claim is stated in its own quote: bases has no claim_id
         )
         stated = cells.join(inferred, on=cells.columns, how="anti")
         spanned = spans.filter(pl.col("field") == field).select(cells.columns).unique()

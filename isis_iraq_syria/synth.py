@@ -49,10 +49,10 @@ REPLICATED: dict[str, tuple[str, dict[str, str]]] = {
     "event_actors": ("event", {"event_id": "num"}),
     "event_geographies": ("event", {"event_id": "num"}),
 }
-# bases and spans are replicated with the side of their subject (its id column: the side's); those of sources are
-# shared
+# bases and spans are replicated with the side of their subject (its id column: the side's; a claim's is the
+# statistics'); those of sources are shared
 SIDED = {"bases": "basis_id", "spans": "span_id"}
-SUBJECT_SIDES = {"statistic_id": "stat", "event_id": "event"}
+SUBJECT_SIDES = {"statistic_id": "stat", "event_id": "event", "claim_id": "stat"}
 
 
 def _raw(path: Path) -> pd.DataFrame:
@@ -84,7 +84,7 @@ def _replicate(frame: pd.DataFrame, id_columns: dict[str, str], copies: int) -> 
 
 # the id columns of each table that replicas rename, and how (bases rename both subjects' ids)
 ID_KINDS = {name: kinds for name, (_, kinds) in REPLICATED.items()} | {
-    name: {key: "num", "statistic_id": "num", "event_id": "num"} for name, key in SIDED.items()
+    name: {key: "num", "statistic_id": "num", "event_id": "num", "claim_id": "num"} for name, key in SIDED.items()
 }
 SIDE_OF = {name: side for name, (side, _) in REPLICATED.items()}
 
@@ -134,8 +134,9 @@ def _sides(rule: Rule, base: dict[str, pd.DataFrame], package: Package) -> set[s
             table = change.table
             where = {SIDED[table]: change.where} if isinstance(change.where, str) else change.where
             rows = base[table][np.logical_and.reduce([base[table][c] == v for c, v in where.items()])]
-            sides |= {"stat" for _ in rows[rows["statistic_id"] != ""].index[:1]}
-            sides |= {"event" for _ in rows[rows["event_id"] != ""].index[:1]}
+            sides |= {
+                side for subject, side in SUBJECT_SIDES.items() if subject in rows and (rows[subject] != "").any()
+            }
         elif change.table in SIDE_OF:
             sides.add(SIDE_OF[change.table])
     return sides
@@ -255,8 +256,9 @@ def _replicas(base: dict[str, pd.DataFrame], copies: dict[str, int]) -> dict[str
             parts = [
                 _replicate(frame[frame[subject] != ""], {SIDED[name]: "num", subject: "num"}, copies[side])
                 for subject, side in SUBJECT_SIDES.items()
+                if subject in frame
             ]
-            shared = frame[(frame["statistic_id"] == "") & (frame["event_id"] == "")]
+            shared = frame[np.logical_and.reduce([frame[c] == "" for c in SUBJECT_SIDES if c in frame])]
             frames[name] = pd.concat([*parts, shared], ignore_index=True)
         else:
             frames[name] = frame.copy()

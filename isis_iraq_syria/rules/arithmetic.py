@@ -152,6 +152,11 @@ RULES: list[Rule] = [
                 edit("statistics", "S007", indicator_id="defeat_isis_operations"),
             ),
             (("statistics", "S003", "value"), ("statistics", "S006", "value")),
+            # each indicator's span now reads the other's words ('partnered operations', 'killed')
+            also=(
+                ("span.states_cell", "statistics", "S004", "indicator_id"),
+                ("span.states_cell", "statistics", "S007", "indicator_id"),
+            ),
         ),
     ),
     Rule(
@@ -180,6 +185,11 @@ RULES: list[Rule] = [
                 edit("statistics", "S017", indicator_id="sdf_held_is_fighters"),
             ),
             (("statistics", "S016", "value"),),
+            # each indicator's span now reads the other's words ('IS fighters', 'foreigners')
+            also=(
+                ("span.states_cell", "statistics", "S016", "indicator_id"),
+                ("span.states_cell", "statistics", "S017", "indicator_id"),
+            ),
         ),
     ),
     Rule(

@@ -108,6 +108,7 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
     "statistics.period": ("statistics", "statistic_id", None, DATED.format("period")),
     "statistics.asserted_by_actor_id": ("statistics", "statistic_id", None, "asserted_by_actor_id IS NOT NULL"),
     "statistics.figure_kind": ("statistics", "statistic_id", None, "TRUE"),
+    "statistics.indicator_id": ("statistics", "statistic_id", None, "TRUE"),
     "statistic_evidence.cited_source_id": (
         "statistic_evidence",
         "statistic_id",
@@ -118,6 +119,8 @@ FILLED = {  # bases.field -> (table, the cell's subject column, the column namin
     "events.dates": ("events", "event_id", None, DATED.format("date")),
     "event_geographies.geography_id": ("event_geographies", "event_id", "geography_id", "TRUE"),
     "event_actors.actor_id": ("event_actors", "event_id", "actor_id", "TRUE"),
+    "events.status": ("events", "event_id", None, "TRUE"),
+    "event_actors.role": ("event_actors", "event_id", "actor_id", "TRUE"),
     "sources.published": ("sources", "source_id", None, DATED.format("published")),
 }
 # bases column naming the cell with its subject: the document of an evidence row, or the item of a relation

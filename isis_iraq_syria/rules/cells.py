@@ -24,11 +24,14 @@ CELLS = [
     Cell("statistics.period", "statistic"),
     Cell("statistics.asserted_by_actor_id", "statistic"),
     Cell("statistics.figure_kind", "statistic"),
+    Cell("statistics.indicator_id", "statistic"),
     Cell("statistic_evidence.cited_source_id", "statistic"),
     Cell("event_evidence.cited_source_id", "event"),
     Cell("events.dates", "event"),
     Cell("event_geographies.geography_id", "event", "geography_id"),
     Cell("event_actors.actor_id", "event", "actor_id"),
+    Cell("events.status", "event"),
+    Cell("event_actors.role", "event", "actor_id"),
     Cell("sources.published", "source"),
 ]
 CELL = {c.field: c for c in CELLS}

@@ -29,6 +29,7 @@ RULES: list[Rule] = [
                 ("span.in_passage", "spans", "W142", "start"),
                 ("span.in_passage", "spans", "W143", "start"),
                 ("span.in_passage", "spans", "W144", "start"),
+                ("span.in_passage", "spans", "W270", "start"),
             ),
         ),
     ),
@@ -42,7 +43,11 @@ RULES: list[Rule] = [
         FROM events AS e
         WHERE NOT EXISTS (SELECT 1 FROM event_evidence AS v WHERE v.event_id = e.event_id)
         """,
-        example=Example((delete("event_evidence", {"event_id": "E018"}),), (("events", "E018", "event_id"),)),
+        example=Example(
+            (delete("event_evidence", {"event_id": "E018"}),),
+            (("events", "E018", "event_id"),),
+            also=(("span.in_passage", "spans", "W207", "start"),),  # the words of its status are in no passage
+        ),
     ),
     Rule(
         "ref.evidence_from_document",
@@ -70,6 +75,7 @@ RULES: list[Rule] = [
                 ("span.in_passage", "spans", "W148", "start"),
                 ("span.in_passage", "spans", "W149", "start"),
                 ("span.in_passage", "spans", "W150", "start"),
+                ("span.in_passage", "spans", "W271", "start"),
                 ("span.stated_cell_has_span", "statistic_evidence", "S015|kurilla-testimony", "cited_source_id"),
                 ("span.states_cell", "spans", "W150", "field"),
             ),

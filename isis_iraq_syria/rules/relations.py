@@ -15,22 +15,26 @@ STOP_WORDS = (
     "or", "that", "the", "their", "this", "to", "was", "were", "which", "who", "with",
 )  # fmt: skip
 
-# (table, column, key column, separator or None): the vocabulary words the basis rules look for in passages
+# (table, column, key, separator or None, group): the vocabulary words the basis and span rules look for in passages;
+# a word is one entry's within its group (the words of an event's status are not those of an actor's role); an
+# indicator's words may be another's ('killed' operatives, civilians 'killed'): each indicator is its own group
 VOCABULARY_WORDS = (
-    ("figure_kinds", "words", "figure_kind_id", "|"),
-    ("qualifiers", "phrase", "qualifier_id", None),
-    ("attribution_words", "word", "word", None),
+    ("figure_kinds", "words", "figure_kind_id", "|", "''"),
+    ("qualifiers", "phrase", "qualifier_id", None, "''"),
+    ("attribution_words", "word", "word", None, "''"),
+    ("cell_words", "word", "CAST(field AS VARCHAR) || ' ' || value", None, "CAST(field AS VARCHAR)"),
+    ("indicators", "words", "indicator_id", "|", "CAST(indicator_id AS VARCHAR)"),
 )
 
 
 def _vocabulary_words() -> str:
     parts = []
-    for table, column, key, separator in VOCABULARY_WORDS:
+    for table, column, key, separator, group in VOCABULARY_WORDS:
         words = f"unnest(string_split({column}, '{separator}'))" if separator else column
         parts.append(
-            f"SELECT '{table}' AS tbl, row_, '{column}' AS col, CAST(key_ AS VARCHAR) AS entry, "
-            f"lower(trim(word_)) AS word FROM (SELECT row_, {key} AS key_, {words} AS word_ FROM {table} "
-            f"WHERE {column} IS NOT NULL) AS w"
+            f"SELECT '{table}' AS tbl, row_, '{column}' AS col, CAST(key_ AS VARCHAR) AS entry, group_, "
+            f"lower(trim(word_)) AS word FROM (SELECT row_, {key} AS key_, {group} AS group_, {words} AS word_ "
+            f"FROM {table} WHERE {column} IS NOT NULL) AS w"
         )
     return "\n    UNION ALL\n    ".join(parts)
 
@@ -180,7 +184,8 @@ RULES: list[Rule] = [
         WHERE word IN ({", ".join(f"'{w}'" for w in STOP_WORDS)})
         UNION ALL
         SELECT a.tbl, a.row_, a.col, a.entry, a.word, MIN(b.entry), 'shared'
-        FROM words AS a JOIN words AS b ON b.tbl = a.tbl AND b.word = a.word AND b.entry <> a.entry
+        FROM words AS a JOIN words AS b
+          ON b.tbl = a.tbl AND b.group_ = a.group_ AND b.word = a.word AND b.entry <> a.entry
         WHERE a.word <> '' GROUP BY a.tbl, a.row_, a.col, a.entry, a.word
         """,
         example=Example(

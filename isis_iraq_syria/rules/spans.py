@@ -4,16 +4,19 @@ A passage often holds several numbers, places and names; the basis rules see tha
 these see which words state which cell. A span lies in a passage of its subject from its document (an evidence quote,
 a citation, or a context quote kept in bases for a cell of the subject), reads as the cell's value (the number parses
 to it, the name is one of the place's or actor's declared names, the words are the kind's or the qualifier's, the
-expression is the one recorded), and is not shared with another cell of the row. Every stated cell has one; a
-speaker's name is the one who speaks.
+expression is the one recorded, the words are those of the indicator, of the event's status, the actor's role or the
+claim's comparison), and is not shared with another cell of the row. Every stated cell has one; a speaker's name is
+the one who speaks; a figure's number stands in one phrase with its indicator's words.
 """
 
 from __future__ import annotations
 
 from .basis import OWN_VOICE, inferred
-from .model import Example, Rule, delete, edit, union, words
+from .model import Example, Rule, delete, edit, words
+from .span_cells import CELLS
 
 SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id) AS VARCHAR)"
+SPAN_SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id, {t}.claim_id) AS VARCHAR)"
 ITEM = "CAST(coalesce({t}.geography_id, {t}.actor_id) AS VARCHAR)"
 
 # the passages a subject's cells are stated in: (subject, document, field and item of a context quote, text, start)
@@ -26,10 +29,12 @@ PASSAGES = f"""
         FROM event_evidence
         UNION ALL SELECT CAST(cited_source_id AS VARCHAR), CAST(citing_source_id AS VARCHAR), NULL, NULL, quote,
                quote_start FROM citations WHERE quote IS NOT NULL
+        UNION ALL SELECT CAST(claim_id AS VARCHAR), CAST(source_id AS VARCHAR), NULL, NULL, quote, quote_start
+        FROM claims
         UNION ALL SELECT {SUBJECT.format(t="b")}, CAST(document_id AS VARCHAR), CAST(field AS VARCHAR),
                {ITEM.format(t="b")}, quote, quote_start FROM bases AS b WHERE quote IS NOT NULL),
     spans_ AS (
-        SELECT w.row_, w.span_id, CAST(w.field AS VARCHAR) AS field, {SUBJECT.format(t="w")} AS subject,
+        SELECT w.row_, w.span_id, CAST(w.field AS VARCHAR) AS field, {SPAN_SUBJECT.format(t="w")} AS subject,
                {ITEM.format(t="w")} AS item, CAST(w.document_id AS VARCHAR) AS doc, w.start, w."end", w.text
         FROM spans AS w)"""
 
@@ -44,104 +49,16 @@ NAMES = """
         UNION SELECT 'actor', CAST(actor_id AS VARCHAR), name FROM actors
         UNION SELECT 'actor', CAST(actor_id AS VARCHAR), name FROM actor_names)"""
 
-# each span beside the cell it states: the cell's table, row and column, its value as text, and whether the words
-# at the span are words of that value
-# an evidence row's cited source beside the span of its name: a name of the source's issuer or publisher
-CITED = """
-        SELECT w.row_, w.span_id, w.text, '{table}', t.row_, 'cited_source_id', CAST(t.cited_source_id AS VARCHAR),
-               'name', CASE WHEN s.source_id IS NOT NULL THEN
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.name = w.text
-                         AND n.id IN (CAST(s.issuer_actor_id AS VARCHAR), CAST(s.publisher_actor_id AS VARCHAR))) END
-        FROM spans_ AS w JOIN {table} AS t
-          ON CAST(t.{subject} AS VARCHAR) = w.subject AND CAST(t.source_id AS VARCHAR) = w.doc
-        LEFT JOIN sources AS s ON s.source_id = t.cited_source_id
-        WHERE w.field = '{table}.cited_source_id'"""
-CELLS = (
-    """
-    kind_words AS (
-        SELECT CAST(figure_kind_id AS VARCHAR) AS id, lower(word) AS word
-        FROM (SELECT figure_kind_id, unnest(string_split(words, '|')) AS word FROM figure_kinds
-              WHERE words IS NOT NULL) AS k),
-    cells AS (
-        SELECT w.row_ AS span_row, w.span_id, w.text, 'statistics' AS tbl, t.row_, 'value' AS col,
-               CAST(t.value AS VARCHAR) AS value, 'number' AS case_,
-               regexp_matches(w.text, '^[0-9][0-9,]*([.][0-9]+)?$')
-               AND TRY_CAST(replace(w.text, ',', '') AS DOUBLE) = t.value AS ok
-        FROM spans_ AS w JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = w.subject
-        WHERE w.field = 'statistics.value'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'statistics', t.row_, 'qualifier_id', CAST(t.qualifier_id AS VARCHAR),
-               'words', CASE WHEN q.qualifier_id IS NOT NULL THEN coalesce(lower(w.text) = lower(q.phrase), FALSE) END
-        FROM spans_ AS w JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = w.subject
-        LEFT JOIN qualifiers AS q ON q.qualifier_id = t.qualifier_id
-        WHERE w.field = 'statistics.qualifier_id'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'statistics', t.row_, 'figure_kind', CAST(t.figure_kind AS VARCHAR),
-               'words', CASE WHEN t.figure_kind IN (SELECT figure_kind_id FROM figure_kinds)
-                             THEN EXISTS (SELECT 1 FROM kind_words AS k
-                                          WHERE k.id = CAST(t.figure_kind AS VARCHAR) AND k.word = lower(w.text))
-                        END
-        FROM spans_ AS w JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = w.subject
-        WHERE w.field = 'statistics.figure_kind'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'statistics', t.row_,
-               CASE w.field WHEN 'statistics.geography_id' THEN 'geography_id'
-                            ELSE 'asserted_by_actor_id' END,
-               CAST(CASE w.field WHEN 'statistics.geography_id' THEN t.geography_id
-                                 ELSE t.asserted_by_actor_id END AS VARCHAR),
-               'name', CASE WHEN CAST(CASE w.field WHEN 'statistics.geography_id' THEN t.geography_id
-                                               ELSE t.asserted_by_actor_id END AS VARCHAR) IN (SELECT id FROM names)
-                            THEN EXISTS (SELECT 1 FROM names AS n
-                               WHERE n.kind = CASE w.field WHEN 'statistics.geography_id' THEN 'geography'
-                                                           ELSE 'actor' END
-                                 AND n.id = CAST(CASE w.field WHEN 'statistics.geography_id' THEN t.geography_id
-                                                              ELSE t.asserted_by_actor_id END AS VARCHAR)
-                                 AND n.name = w.text) END
-        FROM spans_ AS w JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = w.subject
-        WHERE w.field IN ('statistics.geography_id', 'statistics.asserted_by_actor_id')
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'statistics', t.row_, 'period_expression', t.period_expression,
-               'expression', w.text = t.period_expression
-        FROM spans_ AS w JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = w.subject
-        WHERE w.field = 'statistics.period'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'events', t.row_, 'date_expression', t.date_expression,
-               'expression', w.text = t.date_expression
-        FROM spans_ AS w JOIN events AS t ON CAST(t.event_id AS VARCHAR) = w.subject
-        WHERE w.field = 'events.dates'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'sources', t.row_, 'date_expression', t.date_expression,
-               'expression', w.text = t.date_expression
-        FROM spans_ AS w JOIN sources AS t ON CAST(t.source_id AS VARCHAR) = w.subject
-        WHERE w.field = 'sources.published'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'event_geographies', t.row_, 'geography_id', w.item, 'name',
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'geography' AND n.id = w.item AND n.name = w.text)
-        FROM spans_ AS w JOIN event_geographies AS t
-          ON CAST(t.event_id AS VARCHAR) = w.subject AND CAST(t.geography_id AS VARCHAR) = w.item
-        WHERE w.field = 'event_geographies.geography_id'
-        UNION ALL
-        SELECT w.row_, w.span_id, w.text, 'event_actors', t.row_, 'actor_id', w.item, 'name',
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.id = w.item AND n.name = w.text)
-        FROM spans_ AS w JOIN event_actors AS t
-          ON CAST(t.event_id AS VARCHAR) = w.subject AND CAST(t.actor_id AS VARCHAR) = w.item
-        WHERE w.field = 'event_actors.actor_id'
-        UNION ALL"""
-    + union(
-        CITED,
-        [
-            {"table": "statistic_evidence", "subject": "statistic_id"},
-            {"table": "event_evidence", "subject": "event_id"},
-        ],
-    )
-    + ")"
-)
 
 # fields whose cells may rest on the same words: the one who speaks and the source cited are often one name
 # ('according to CENTCOM'), as are an event's announcer and its cited statement
 SHARED = (
     ("statistic_evidence.cited_source_id", "statistics.asserted_by_actor_id"),
     ("event_actors.actor_id", "event_evidence.cited_source_id"),
+    # one verb states that an event took place and who did it ('CENTCOM announced'), and the roles of all its
+    # subjects ('X and Y are negotiating')
+    ("events.status", "event_actors.role"),
+    ("event_actors.role", "event_actors.role"),
 )
 
 
@@ -203,6 +120,16 @@ REQUIRED = "\n        UNION ALL".join(
             "t.geography_id",
         ),
         _needed("event_actors", "actor_id", "event_actors.actor_id", "event_id", "TRUE", "t.actor_id"),
+        _needed(
+            "statistics", "indicator_id", "statistics.indicator_id", "statistic_id",
+            f"t.indicator_id IS NOT NULL AND {STATED}",
+        ),
+        _needed("events", "status", "events.status", "event_id", "t.status IS NOT NULL"),
+        _needed("event_actors", "role", "event_actors.role", "event_id", "t.role IS NOT NULL", "t.actor_id"),
+        # a claim is its own quote's: stated there, never inferred
+        f"""
+        SELECT 'claims' AS tbl, t.row_, 'comparison' AS col, CAST(t.comparison AS VARCHAR) AS value FROM claims AS t
+        WHERE t.comparison IS NOT NULL AND NOT {_spanned("claims.comparison", "t.claim_id")}""",
     ]
 )  # fmt: skip
 
@@ -239,7 +166,8 @@ RULES: list[Rule] = [
     Rule(
         "span.states_cell",
         "The words at a span are words of its cell's value: a number that reads as it, a declared name of the place "
-        "or actor, a word of the kind or qualifier, the expression recorded.",
+        "or actor, a word of the kind, qualifier or indicator, a word of the event's status, the actor's role or the "
+        "claim's comparison, the expression recorded.",
         message={
             "number": "The span {span_id} reads {text!r}, which is not the value {value}.",
             "words": "The span {span_id} reads {text!r}, which is not a word of {value}.",
@@ -263,6 +191,74 @@ RULES: list[Rule] = [
                 edit("statistics", "S021", value="15", lower_bound="15", upper_bound="15"),
             ),
             (("statistics", "S020", "value"), ("statistics", "S021", "value")),
+        ),
+    ),
+    Rule(
+        "span.indicator_by_value",
+        "A figure's number and the words of its indicator are of one phrase ('44 ISIS operatives killed', "
+        "'15 years'): no other number, no comma or 'and' between them; two figures of one sentence do not trade "
+        "their words.",
+        message={
+            "break": "The number {number!r} and the indicator's words {words!r} are not of one phrase: {gap!r} "
+            "stands between them.",
+            "apart": "The number {number!r} and the indicator's words {words!r} are in no one passage of the "
+            "statistic.",
+        },
+        values="{number!r} .. {words!r}",
+        # the text between the two spans, from a passage of the statistic that holds both (none: they are apart);
+        # a span in no passage at all is span.in_passage's to report
+        sql=f"""
+        WITH {PASSAGES},
+        placed AS (
+            SELECT w.span_id FROM spans_ AS w JOIN passages AS p
+              ON p.subject = w.subject AND p.doc = w.doc AND w.start >= p.qs AND w."end" <= p.qs + length(p.text)),
+        pairs AS (
+            SELECT t.row_, v.subject, v.doc, v.text AS number, i.text AS words,
+                   least(v."end", i."end") AS gap_start, greatest(v.start, i.start) AS gap_end,
+                   least(v.start, i.start) AS first_, greatest(v."end", i."end") AS last_
+            FROM spans_ AS v JOIN spans_ AS i ON i.subject = v.subject AND i.doc = v.doc
+            JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = v.subject
+            WHERE v.field = 'statistics.value' AND i.field = 'statistics.indicator_id'
+              AND v.span_id IN (SELECT span_id FROM placed) AND i.span_id IN (SELECT span_id FROM placed)),
+        gaps AS (
+            SELECT r.row_, r.number, r.words, r.first_,
+                   MIN(CASE WHEN r.gap_end <= r.gap_start THEN ''
+                            ELSE substr(p.text, r.gap_start - p.qs + 1, r.gap_end - r.gap_start) END) AS gap
+            FROM pairs AS r LEFT JOIN passages AS p
+              ON p.subject = r.subject AND p.doc = r.doc AND r.first_ >= p.qs AND r.last_ <= p.qs + length(p.text)
+            GROUP BY r.row_, r.number, r.words, r.first_)
+        SELECT 'statistics' AS tbl, row_, 'indicator_id' AS col, number, words, gap,
+               CASE WHEN gap IS NULL THEN 'apart' ELSE 'break' END AS case_
+        FROM gaps
+        WHERE gap IS NULL OR regexp_matches(gap, '[0-9,;:.]|\\b(and|or)\\b')
+        """,
+        # the operatives killed and detained in Iraq trade indicators, each with the words of the other's: 30
+        # 'detained', 74 'killed'
+        example=Example(
+            (
+                edit("statistics", "S007", indicator_id="isis_operatives_detained"),
+                edit("statistics", "S010", indicator_id="isis_operatives_killed"),
+                edit(
+                    "spans",
+                    {"field": "statistics.indicator_id", "statistic_id": "S007"},
+                    start="1146",
+                    end="1154",
+                    text="detained",
+                ),
+                edit(
+                    "spans",
+                    {"field": "statistics.indicator_id", "statistic_id": "S010"},
+                    start="1116",
+                    end="1122",
+                    text="killed",
+                ),
+            ),
+            (("statistics", "S007", "indicator_id"), ("statistics", "S010", "indicator_id")),
+            # Iraq's operatives killed and detained no longer add up with Syria's to the totals
+            also=(
+                ("arith.parts_sum_to_total", "statistics", "S006", "value"),
+                ("arith.parts_sum_to_total", "statistics", "S009", "value"),
+            ),
         ),
     ),
     Rule(
@@ -298,7 +294,14 @@ RULES: list[Rule] = [
         """,
         # the target ISIS of E002 pointed at the ISIS of 'Defeat ISIS partners', another actor's name
         example=Example(
-            (edit("spans", {"event_id": "E002", "actor_id": "isis"}, start="861", end="865"),),
+            (
+                edit(
+                    "spans",
+                    {"field": "event_actors.actor_id", "event_id": "E002", "actor_id": "isis"},
+                    start="861",
+                    end="865",
+                ),
+            ),
             (("spans", "W016", "start"),),
         ),
     ),

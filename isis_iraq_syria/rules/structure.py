@@ -91,6 +91,7 @@ RULES: list[Rule] = [
         "{value!r} is not an allowed value of {column} ({allowed}).",
         edit("events", "E001", status="occured"),
         ("events", "E001", "status"),
+        also=(("span.states_cell", "events", "E001", "status"),),  # its words ('announced') are not that value's
     ),
     _schema(
         "schema.pattern",
@@ -120,6 +121,7 @@ RULES: list[Rule] = [
         also=(
             ("prov.quote_in_archive", "claims", "C001", "quote"),
             ("prov.quote_span_length", "claims", "C001", "quote_end"),
+            ("span.in_passage", "spans", "W280", "start"),
         ),
     ),
     _schema(

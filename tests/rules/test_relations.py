@@ -67,3 +67,12 @@ def test_rejects_event_evidence_that_says_who_spoke_without_its_source(pkg: Path
     assert [(f.resource, f.key, f.column) for f in hits] == [
         ("event_evidence", f"{said[0]['event_id']}|{said[0]['source_id']}", "cited_source_id")
     ]
+
+
+def test_a_stop_word_made_a_word_of_a_status_is_reported_and_a_verb_of_two_vocabularies_is_not(pkg: Path) -> None:
+    # 'announced' states that an event occurred and who announced it: one word of two fields is no shared word; 'the'
+    # would make every passage state the status
+    words = read_rows(pkg, "cell_words")
+    assert {r["field"] for r in words if r["word"] == "announced"} == {"events.status", "event_actors.role"}
+    append(pkg, "cell_words", field="events.status", value="planned", word="the", description="x.")
+    assert _where(pkg, "rel.vocabulary_words_mean") == {("cell_words", "events.status|the", "word")}
