@@ -124,10 +124,10 @@ diff: $(STAMP)
 	$(PY) scripts/diff.py -- "$$DIFF_OLD" "$$DIFF_NEW"
 
 # The release's database and its Datasette metadata are the files of those suffixes that dist/.release-manifest.json
-# lists with their bytes unchanged (release.owned_files): a user's own experiment.sqlite in dist/ is never served.
+# lists with their bytes unchanged (release_dist.owned_files): a user's own experiment.sqlite in dist/ is never served.
 # --immutable opens the database read-only.
 PORT ?= 8001
-RELEASE_FILE = $(PY) -c 'import sys; from pathlib import Path; from isis_iraq_syria.release import owned_files; \
+RELEASE_FILE = $(PY) -c 'import sys; from pathlib import Path; from isis_iraq_syria.release_dist import owned_files; \
   names = [n for n in owned_files(Path("dist")) if n.endswith(sys.argv[1])]; \
   print(names[0]) if len(names) == 1 else sys.exit(f"make serve: dist/ holds no {sys.argv[1]} file of a release")'
 serve: release
