@@ -41,7 +41,8 @@ from .sqlite import SQLiteFailed, datasette_metadata, sqlite_bytes
 from .validate import validate
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
-TOP_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff")
+# beside data/ and schemas/: the v1 descriptor for v1 readers, and the R reader (R's arrow is not in Debian)
+TOP_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "datapackage-v1.json", "R/read_package.R")
 DOC_FILES = ("docs/codebook.md", "docs/erd.svg", *(f"docs/charts/{chart.name}.svg" for chart in CHARTS))
 
 

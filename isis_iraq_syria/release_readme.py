@@ -46,12 +46,15 @@ def release_readme(package: Package, name: str, db: str, has_previous: bool) -> 
         if has_previous
         else "This is the first release: `CHANGES.md` and `CHANGES.json` list every table as new."
     )
+    # Each code block runs as it stands in tests/test_standalone.py: in the unzipped folder, or, marked
+    # `readme-test: download`, in the folder holding the downloaded zip and SHA256SUMS.
     return f"""# {d.get("title", package.name)}, version {package.version}
 
 {d.get("description", "")}
 
 This archive is a [Frictionless Data Package v2](https://datapackage.org/): `datapackage.json` describes every
-file, with its Table Schema, its sha256 and (for CSVs) its size.
+file, with its Table Schema, its sha256 and (for CSVs) its size. `datapackage-v1.json` is the same package for
+Data Package v1 readers (the CSVs only, with inline schemas).
 
 ## What is inside
 
@@ -60,38 +63,82 @@ file, with its Table Schema, its sha256 and (for CSVs) its size.
   every field, and `docs/erd.svg` draws the tables and their foreign keys.
 - `{db}.sqlite`: every table in one SQLite database, with types, NULL for missing values, and primary and
   foreign keys declared; `{db}.datasette.json` is its Datasette metadata (titles, descriptions, license, sources).
+- `R/read_package.R`: a reader for R that needs only readr and jsonlite (see below).
 - `CHANGES.md` and `CHANGES.json`: what changed in this version. `CHANGELOG.md`: every version.
 - `CITATION.cff`: how to cite it. `LICENSE-DATA.md`: the data's license ({licenses}). `LICENSE`: the code's.
 
 The CSVs are the source of truth (UTF-8, a header row, rows in primary-key order); each Parquet file holds the
-same rows with their types.
+same rows with their types. In a CSV an empty cell is the only missing value: "NA" is text.
 
 ## Loading it
 
-Unzip the archive first (`unzip {name}.zip -d {name}`), then from inside the folder:
+Unzip the archive first (`unzip {name}.zip -d {name}`), then from inside the folder.
 
-pandas: `pd.read_parquet("data/{table}.parquet")`, or from the CSV,
-`pd.read_csv("data/{table}.csv", keep_default_na=False, na_values=[""])` (an empty cell is missing; no other
-word is).
+pandas, from Parquet or from the CSV, with the same types either way (each column typed by its Table Schema:
+nullable integers and numbers, `string`, `boolean`, dates as `datetime64[ms]`, an empty column too):
 
-polars: `pl.read_parquet("data/{table}.parquet")`. R: `arrow::read_parquet("data/{table}.parquet")`.
+```python
+import json, pandas as pd
+schema = json.load(open("schemas/{table}.schema.json"))
+types = {{"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "date": "datetime64[ms]"}}
+dtypes = {{f["name"]: types[f["type"]] for f in schema["fields"]}}
+dates = [f["name"] for f in schema["fields"] if f["type"] == "date"]
 
-DuckDB: `{duck}`
+from_parquet = pd.read_parquet("data/{table}.parquet").astype(dtypes)
+from_csv = pd.read_csv("data/{table}.csv", keep_default_na=False, na_values=[""], parse_dates=dates,
+                       dtype={{n: t for n, t in dtypes.items() if n not in dates}}).astype(dtypes)
+```
 
-frictionless, straight from the zip: `frictionless.Package("{name}.zip").get_table_resource("{table}").read_rows()`.
+polars, with the types the Parquet file stores (`Date`, `Int64`, `Float64`, `Boolean`, `String`):
 
-SQLite: `sqlite3 {db}.sqlite "{join}"`
+```python
+import polars as pl
+{table} = pl.read_parquet("data/{table}.parquet")
+```
 
-Datasette: `datasette serve --immutable {db}.sqlite --metadata {db}.datasette.json` and open the address it
-prints; each foreign key is a link to the row it references.
+DuckDB:
+
+```sql
+{duck}
+```
+
+R, with readr and jsonlite (Debian: `r-cran-readr r-cran-jsonlite`; no arrow needed): `R/read_package.R` reads
+the CSVs with the types of the Table Schemas (factors for allowed values, `Date`s, integers, logicals).
+
+```r
+source("R/read_package.R")
+tables <- read_package(".")
+str(tables${table})
+```
+
+frictionless:
+
+```python
+from frictionless import Package
+rows = Package("datapackage.json").get_table_resource("{table}").read_rows()
+```
+
+SQLite and Datasette (`datasette serve --immutable {db}.sqlite --metadata {db}.datasette.json`, then open the
+address it prints: each foreign key is a link to the row it references):
+
+```sh
+sqlite3 {db}.sqlite "{join}"
+```
 
 ## Checking it
 
-- `frictionless validate {name}.zip` checks every resource of the archive: every cell against its schema, and every
-  file's sha256 and size against the descriptor.
-- The release page publishes a checksum file beside the archive; `sha256sum -c` with it proves the archive is the
-  one released.
-- `sqlite3 {db}.sqlite "PRAGMA foreign_key_check; PRAGMA integrity_check;"` prints only `ok`.
+Beside the downloaded files: the checksums prove the files are the ones released; frictionless checks every cell
+of the zip against its schema and every file's sha256 and size against the descriptor; the package's own
+validator (`isis-iraq-syria validate`, installed with the package's `validate` extra) runs every rule on the zip or,
+inside the unzipped folder, on the folder; the SQLite checks print only `ok`.
+
+<!-- readme-test: download -->
+```sh
+sha256sum -c SHA256SUMS
+frictionless validate {name}.zip
+isis-iraq-syria validate {name}.zip
+sqlite3 {db}.sqlite "PRAGMA foreign_key_check; PRAGMA integrity_check;"
+```
 
 ## What changed
 
