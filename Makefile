@@ -54,7 +54,10 @@ FORCE:
 validate: $(VALIDATED)
 $(VALIDATED): $(PARQUET) datapackage.json $(CSV) $(SCHEMAS) $(CODE)
 	$(PY) scripts/validate.py $(if $(ARCHIVE),--archive $(ARCHIVE))
-	$(VENV)/bin/frictionless validate datapackage.json
+	@# frictionless's table of every resource only when it fails, or with V=1 (make V=1)
+	@$(VENV)/bin/frictionless validate datapackage.json > $(VENV)/.frictionless.log 2>&1 \
+	  && { echo "frictionless: datapackage.json valid"; $(if $(V),cat $(VENV)/.frictionless.log;) } \
+	  || { cat $(VENV)/.frictionless.log; exit 1; }
 	touch $@
 
 # The codebook, the diagram (when Graphviz is installed), the charts and README's generated sections.
@@ -120,14 +123,18 @@ NEW ?= .
 diff: export DIFF_OLD = $(OLD)
 diff: export DIFF_NEW = $(NEW)
 diff: $(STAMP)
-	@test -n "$$DIFF_OLD" || { echo "make diff: no v* tag yet; name the old version: make diff OLD=<zip, folder or git ref>"; exit 2; }
-	$(PY) scripts/diff.py -- "$$DIFF_OLD" "$$DIFF_NEW"
+	@# no tag yet: nothing to compare with by default, which is no error; say what can be compared instead
+	@if [ -z "$$DIFF_OLD" ]; then \
+	  echo "make diff: no v* tag yet, so no release to compare with. Name the old version: a release zip"; \
+	  echo "  (make diff OLD=isis-iraq-syria-0.1.0.zip), a package folder (OLD=../old-checkout), or a git branch,"; \
+	  echo "  tag or commit id (OLD=main)."; \
+	else $(PY) scripts/diff.py -- "$$DIFF_OLD" "$$DIFF_NEW"; fi
 
 # The release's database and its Datasette metadata are the files of those suffixes that dist/.release-manifest.json
-# lists with their bytes unchanged (release.owned_files): a user's own experiment.sqlite in dist/ is never served.
+# lists with their bytes unchanged (release_dist.owned_files): a user's own experiment.sqlite in dist/ is never served.
 # --immutable opens the database read-only.
 PORT ?= 8001
-RELEASE_FILE = $(PY) -c 'import sys; from pathlib import Path; from isis_iraq_syria.release import owned_files; \
+RELEASE_FILE = $(PY) -c 'import sys; from pathlib import Path; from isis_iraq_syria.release_dist import owned_files; \
   names = [n for n in owned_files(Path("dist")) if n.endswith(sys.argv[1])]; \
   print(names[0]) if len(names) == 1 else sys.exit(f"make serve: dist/ holds no {sys.argv[1]} file of a release")'
 serve: release

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # What the validator, the build, the release and the docs import (module names, not distributions).
-NEEDS = ("pyarrow", "numpy", "polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot")
+NEEDS = ("pyarrow", "numpy", "polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot", "frictionless")
 EXIT_CANNOT_RUN = 2
 
 
@@ -109,17 +109,32 @@ def archive_path(value: str | Path | None) -> Path | None:
 
 
 def validate_main(args: argparse.Namespace) -> int:
-    from rich.markup import escape
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    """Validate the package that PATH, --root, the current folder or the installed copy is (locate.located)."""
+    from .loaders import root
+    from .locate import located
     from .report import cannot_run, make_console
-    from .schema import Package
-    from .validate import validate
 
     console = make_console()
     try:
+        with located(getattr(args, "path", None), args.root, getattr(args, "installed", None) or root()) as where:
+            return _validate(args, console, where)
+    except (Exception, KeyboardInterrupt) as err:  # the package cannot be found or unpacked
+        return cannot_run(console, describe(err, args.root), as_json=args.json)
+
+
+def _validate(args: argparse.Namespace, console, where) -> int:
+    from dataclasses import replace
+
+    from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .report import cannot_run, say
+    from .schema import Package
+    from .validate import validate
+
+    try:
         archive = archive_path(args.archive)
-        package = Package.load(root_path(args.root))
+        package = replace(Package.load(where.root), standalone=where.standalone)
         if console.is_terminal and not args.json:
             # progress per table and rule on a terminal only; piped output stays quiet
             with Progress(
@@ -138,11 +153,13 @@ def validate_main(args: argparse.Namespace) -> int:
         Exception,
         KeyboardInterrupt,
     ) as err:  # CannotRun, and whatever the environment throws (a file vanishing, Ctrl-C)
-        return cannot_run(console, describe(err, args.root), as_json=args.json)
+        return cannot_run(console, describe(err, where.root), as_json=args.json)
     try:
         if args.json:
             report.write_json(sys.stdout)
-        else:
+        else:  # which package was read, then the verdict (a package that cannot be read is named by its message)
+            how = "; no build here: its files are checked against the descriptor's hashes" if where.standalone else ""
+            say(console, f"validating {where.said}{how}")
             report.render(console)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader went away (| head): the verdict is still the exit code
@@ -306,6 +323,14 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
         "Validate the package: every rule, every failure at once. Exit 0 valid, 1 invalid, 2 could not run.",
         validate_main,
     )
+    validate.add_argument(
+        "path",
+        nargs="?",
+        help="a package folder or a release zip (default: this folder if it holds a datapackage.json, else "
+        f"{default_root})",
+    )
+    # --root is then only what the user gave: left out, the current folder or the installed copy is read
+    validate.set_defaults(root=None, installed=default_root)
     validate.add_argument("--archive", help="folder of the archived source documents; checks every quote against them")
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--no-parity", action="store_true", help="skip comparing the Parquet twins with the CSVs")

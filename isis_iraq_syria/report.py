@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass, field
 from typing import IO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 from rich.text import Text
 
 EXIT_VALID, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+# why the rules of a stage did not run
+SKIPPED_BECAUSE = {"archive": "no --archive", "parity": "--no-parity"}
 
 
 def fmt(value: object) -> str:
@@ -46,6 +49,7 @@ class Failure:
 class Report:
     failures: list[Failure] = field(default_factory=list)
     rules_run: list[str] = field(default_factory=list)
+    rules_skipped: dict[str, str] = field(default_factory=dict)  # rule id -> its stage, which did not run
     rows_checked: dict[str, int] = field(default_factory=dict)
     frames: dict = field(default_factory=dict, repr=False)  # the typed tables, for the build to reuse
 
@@ -67,6 +71,7 @@ class Report:
             "valid": self.valid,
             "failure_count": len(self.sorted_failures()),
             "rules_run": self.rules_run,
+            "rules_skipped": {rule: SKIPPED_BECAUSE.get(stage, stage) for rule, stage in self.rules_skipped.items()},
             "rows_checked": self.rows_checked,
             "failures": [asdict(f) for f in self.sorted_failures()],
         }
@@ -75,11 +80,23 @@ class Report:
         json.dump(self.to_dict(), out, indent=2, ensure_ascii=False)
         out.write("\n")
 
+    def skipped(self) -> str:
+        """The rules that did not run and why, as ' (4 archive rules skipped: no --archive)', or ''."""
+        stages: dict[str, int] = {}
+        for stage in self.rules_skipped.values():
+            stages[stage] = stages.get(stage, 0) + 1
+        parts = [
+            f"{n} {stage} rule{'s' * (n != 1)} skipped: {SKIPPED_BECAUSE.get(stage, stage)}"
+            for stage, n in stages.items()
+        ]
+        return f" ({'; '.join(parts)})" if parts else ""
+
     def render(self, console: Console) -> None:
         rows = sum(self.rows_checked.values())
         if self.valid:
             console.print(
                 f"[green]valid[/]: {len(self.rules_run)} rules over {rows} rows in {len(self.rows_checked)} tables"
+                + escape(self.skipped())
             )
             return
         failures = self.sorted_failures()
@@ -103,7 +120,10 @@ class Report:
                 )
             )
         console.print(table)
-        console.print(f"[red]invalid[/]: {len(failures)} failures; {len(self.rules_run)} rules over {rows} rows")
+        console.print(
+            f"[red]invalid[/]: {len(failures)} failures; {len(self.rules_run)} rules over {rows} rows"
+            + escape(self.skipped())
+        )
 
 
 def _escape_unencodable(err: UnicodeError) -> tuple[str, int]:

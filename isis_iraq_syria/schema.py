@@ -356,6 +356,9 @@ class Package:
     root: Path
     descriptor: dict[str, Any]
     tables: dict[str, Table]
+    # a copy without the build beside it (a release, the installed package): its descriptor's resources are judged
+    # by what its files fix (paths, schemas, hashes, sizes), not by what this version's build would write
+    standalone: bool = False
 
     @classmethod
     def load(cls, root: Path | str = PACKAGE_ROOT) -> Package:

@@ -214,6 +214,8 @@ def validate(
     wanted = {"file": False, "schema": True, "rules": True, "archive": documents is not None, "parity": parity}
     for rule in RULES:
         if not wanted[rule.stage]:
+            if rule.stage != "file":  # the file rules ran with the reading
+                report.rules_skipped[rule.id] = rule.stage
             continue
         if rule.stage == "schema" and rule.query(package) is None:
             report.rules_run.append(rule.id)  # carried out by the Pandera schemas above

@@ -25,7 +25,11 @@ def test_valid_package_exits_0_from_any_directory(tmp_path: Path) -> None:
     result = _run(cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     # piped, not a terminal: no progress display, only the verdict
-    assert re.fullmatch(r"valid: \d+ rules over \d+ rows in \d+ tables\n", result.stdout)
+    assert re.fullmatch(
+        rf"validating the installed package \({re.escape(str(ROOT))}\)\n"
+        r"valid: \d+ rules over \d+ rows in \d+ tables \(4 archive rules skipped: no --archive\)\n",
+        result.stdout,
+    )
 
 
 @pytest.mark.slow
@@ -119,7 +123,8 @@ COMMAND = Path(sys.executable).parent / "isis-iraq-syria"
 def test_console_command_validates_the_package_from_any_directory(tmp_path: Path) -> None:
     result = subprocess.run([str(COMMAND), "validate"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("valid: ")
+    # where no datapackage.json is, the installed package (here the checkout, installed editable) is read
+    assert result.stdout.startswith("validating the installed package (") and "\nvalid: " in result.stdout
 
 
 def test_console_command_lists_its_subcommands() -> None:
@@ -310,3 +315,40 @@ def test_make_serve_opens_the_release_s_database_not_another_sqlite_file_in_dist
     result = serve()
     assert result.returncode == 2 and result.stdout == ""
     assert "make serve: dist/ holds no .sqlite file of a release" in result.stderr
+
+
+def _make(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """make with the repository's Makefile in `folder`, its venv taken as installed (.venv/.installed not remade)."""
+    return subprocess.run(
+        ["make", "-s", "-o", ".venv/.installed", *args], capture_output=True, text=True, cwd=folder, timeout=120
+    )
+
+
+def test_make_diff_without_a_tag_says_what_to_compare_with_and_is_no_error(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)  # a repository without any v* tag
+    result = _make(tmp_path, "diff", "PY=false")  # the diff itself is not run
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("make diff: no v* tag yet, so no release to compare with.")
+    assert "OLD=isis-iraq-syria-0.1.0.zip" in result.stdout and "OLD=main" in result.stdout
+
+
+@pytest.mark.parametrize(("exit_code", "verbose", "shown"), [(0, False, False), (0, True, True), (1, False, True)])
+def test_make_validate_shows_frictionless_s_table_only_on_failure_or_with_v(
+    tmp_path: Path, exit_code: int, verbose: bool, shown: bool
+) -> None:
+    """frictionless is replaced by a script printing a table and exiting as asked; the package's validator by true."""
+    import shutil
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "datapackage.json").write_text("{}")
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    frictionless = tmp_path / ".venv" / "bin" / "frictionless"
+    frictionless.write_text(f"#!/bin/sh\necho '| name | path | status |'\nexit {exit_code}\n")
+    frictionless.chmod(0o755)
+    result = _make(tmp_path, "-o", "datapackage.json", "validate", "PY=true", "ARCHIVE=", *(["V=1"] * verbose))
+    assert result.returncode == (0 if exit_code == 0 else 2), result.stderr
+    assert ("| name | path | status |" in result.stdout) == shown
+    assert ("frictionless: datapackage.json valid" in result.stdout) == (exit_code == 0)

@@ -21,9 +21,6 @@ from isis_iraq_syria.release import database_name, run
 from isis_iraq_syria.schema import Package
 from versions import releasable_copy
 
-# each test builds a release (a zip and a SQLite database) or serves one
-pytestmark = pytest.mark.slow
-
 DATASETTE = Path(sys.executable).parent / "datasette"
 START_TIMEOUT, FETCH_TIMEOUT, STOP_TIMEOUT = 60, 10, 10
 
@@ -85,6 +82,7 @@ def server(tmp_path: Path):
             process.wait(timeout=STOP_TIMEOUT)
 
 
+@pytest.mark.slow  # a release is built and served
 def test_datasette_serves_a_table_and_follows_a_foreign_key(server) -> None:
     base, name = server
     databases = _get(f"{base}/.json")
@@ -96,3 +94,23 @@ def test_datasette_serves_a_table_and_follows_a_foreign_key(server) -> None:
     assert link, "no foreign-key link from statistics to indicators"
     row = _get(base + link.group(1).replace("&amp;", "&"))
     assert "indicator_id" in row
+
+
+@pytest.mark.slow  # a release is built and served
+def test_datasette_footer_names_the_documents_without_escapes(server) -> None:
+    base, _ = server
+    page = html.unescape(_get(f"{base}/"))
+    footer = page[page.index("<footer") :]
+    assert "Shafaq News" in footer and "Devdiscourse News Desk" in footer
+    assert "\\" not in footer and "'reconstitute'" in footer
+
+
+def test_datasette_metadata_holds_no_escaped_quote() -> None:
+    """The footer shows the metadata's license and sources as they are written: a backslash before a quote there is
+    one the descriptor holds, not JSON's escaping."""
+    from isis_iraq_syria.sqlite import datasette_metadata
+
+    meta = datasette_metadata(Package.load(ROOT), "db")
+    for key in ("title", "description", "license", "source"):
+        assert "\\" not in meta[key], (key, meta[key])
+    assert meta["source"].count("Shafaq News") == 1 and "Devdiscourse" in meta["source"]

@@ -4,6 +4,7 @@ that `make dist` builds (from the sdist) and from the checkout itself. It carrie
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -46,11 +47,18 @@ def wheel(tmp_path_factory) -> Path:
     return next(out.glob("*.whl"))
 
 
-def _install(tmp: Path, target: Path) -> Path:
+# the validator's libraries at the versions of the test environment (the [validate] extra), for the same reason
+VALIDATOR = [
+    f"{name}=={version(name)}"
+    for name in ("polars", "pandera", "pycountry", "rich", "duckdb", "sqlglot", "numpy", "frictionless", "packaging")
+]
+
+
+def _install(tmp: Path, target: Path, extra: str = "", pins: list[str] = RUNTIME) -> Path:
     venv = tmp / "venv"
     _run(UV, "venv", "--quiet", "--python", sys.executable, venv)
     python = venv / "bin" / "python"
-    _run(UV, "pip", "install", "--quiet", "--python", python, target, *RUNTIME, cwd=tmp)
+    _run(UV, "pip", "install", "--quiet", "--python", python, f"{target}{extra}", *pins, cwd=tmp)
     return python
 
 
@@ -102,3 +110,20 @@ def test_console_command_without_the_validator_says_what_to_install(installed: d
     )
     assert result.returncode == 2
     assert "pip install 'isis-iraq-syria[validate]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_validate_extra_validates_the_installed_package(wheel: Path, tmp_path: Path) -> None:
+    """`pip install 'isis-iraq-syria[validate]'` brings every library the validator needs, frictionless included:
+    `isis-iraq-syria validate`, run where no datapackage.json is, validates the installed copy and finds it valid."""
+    python = _install(tmp_path / "install", wheel, "[validate]", [*RUNTIME, *VALIDATOR])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [python.parent / "isis-iraq-syria", "validate"], capture_output=True, text=True, cwd=elsewhere, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = python.parents[1]
+    assert re.match(
+        rf"validating the installed package \({re.escape(str(installed))}/\S+/_package\); no build here", result.stdout
+    ), result.stdout
+    assert re.search(r"^valid: \d+ rules over \d+ rows in \d+ tables", result.stdout, re.MULTILINE), result.stdout

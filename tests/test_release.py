@@ -464,7 +464,7 @@ def _fake_release(tag: str) -> dict[str, bytes]:
 def test_a_swap_failing_after_the_zip_leaves_the_previous_release_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from isis_iraq_syria import release
+    from isis_iraq_syria import release_dist as release
     from isis_iraq_syria.schema import CannotRun
 
     dist = tmp_path / "dist"
@@ -486,7 +486,7 @@ def test_a_swap_failing_after_the_zip_leaves_the_previous_release_whole(
 
 
 def test_a_swap_killed_midway_is_finished_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from isis_iraq_syria import release
+    from isis_iraq_syria import release_dist as release
 
     dist = tmp_path / "dist"
     release.write_dist(dist, _fake_release("1.0.0"), "isis-iraq-syria-1.0.0")
@@ -512,7 +512,7 @@ def test_a_swap_killed_midway_is_finished_by_the_next_run(tmp_path: Path, monkey
 
 
 def test_a_staging_folder_no_release_made_is_left_alone(tmp_path: Path) -> None:
-    from isis_iraq_syria import release
+    from isis_iraq_syria import release_dist as release
     from isis_iraq_syria.schema import CannotRun
 
     dist = tmp_path / "dist"
@@ -549,7 +549,7 @@ def test_a_citation_that_is_not_valid_yaml_is_refused(full: Path) -> None:
 
 @pytest.mark.parametrize("written", [f"version: '{VERSION}'", f"version: {VERSION}", f'version:   "{VERSION}"  # x'])
 def test_a_citation_version_is_read_as_yaml_reads_it(full: Path, written: str) -> None:
-    from isis_iraq_syria.release import version_mismatches
+    from isis_iraq_syria.release_versions import version_mismatches
 
     path = full / "CITATION.cff"
     path.write_text(path.read_text().replace(f'version: "{VERSION}"', written, 1))
