@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, copy_package, read_rows
+from isis_iraq_syria import croissant as croissants
 from isis_iraq_syria import metadata
 from isis_iraq_syria.schema import Package
 
@@ -49,7 +50,7 @@ def test_croissant_describes_every_csv_with_its_hash_and_typed_fields() -> None:
     for name, table in PACKAGE.tables.items():
         fields = sets[name]["field"]
         assert [f["name"] for f in fields] == table.field_names
-        assert [f["dataType"] for f in fields] == [metadata.CROISSANT_TYPES[f.type] for f in table.fields]
+        assert [f["dataType"] for f in fields] == [croissants.CROISSANT_TYPES[f.type] for f in table.fields]
         assert [k["@id"] for k in sets[name]["key"]] == [f"{name}/{k}" for k in table.primary_key]
         assert {f["source"]["fileObject"]["@id"] for f in fields} == {f"data/{name}.csv"}
 
@@ -84,7 +85,7 @@ def test_metadata_follows_the_descriptor(tmp_path: Path) -> None:
     descriptor["resources"].append(added)
     (root / "datapackage.json").write_text(json.dumps(descriptor))
     package = Package.load(root)
-    croissant = metadata.croissant(package)
+    croissant = croissants.croissant(package)
     assert "indicators_copy" in [s["@id"] for s in croissant["recordSet"]]
     assert "data/indicators_copy.csv" in [f["@id"] for f in croissant["distribution"]]
     assert "data/indicators_copy.csv" in [d["contentUrl"] for d in metadata.schema_org(package)["distribution"]]
