@@ -128,7 +128,7 @@ def schema_org(package: Package) -> dict[str, Any]:
             "headline": doc["title"],
             "author": {"@type": "Organization", "name": doc["byline"] or doc["publisher"]},
             "publisher": {"@type": "Organization", "name": doc["publisher"]},
-            "sha256": doc["text_sha256"],
+            "identifier": ni_uri(doc["text_sha256"]),  # sha256 is a MediaObject's property, not an article's
             **({"datePublished": doc["published_start"]} if doc["date_precision"] == "day" else {}),
         }
         for doc in documents(package)
