@@ -27,7 +27,7 @@ CODE := $(wildcard isis_iraq_syria/*.py isis_iraq_syria/rules/*.py)
 # Stamps record that a step ran on its current inputs: the build rewrites a file only when its bytes change, and
 # validation and the docs write nothing, so without them make would see stale outputs and redo every step.
 VALIDATED := $(VENV)/.validated$(if $(ARCHIVE),-with-archive)
-DOCS_STAMP := $(VENV)/.docs
+DOCS_STAMP := $(VENV)/.docs$(if $(ARCHIVE),-with-archive)
 
 .PHONY: all validate docs test fast-tests check lint release diff serve dist bench clean FORCE
 all: validate docs
@@ -60,10 +60,12 @@ $(VALIDATED): $(PARQUET) datapackage.json $(CSV) $(SCHEMAS) $(CODE)
 	  || { cat $(VENV)/.frictionless.log; exit 1; }
 	touch $@
 
-# The codebook, the diagram (when Graphviz is installed), the charts and README's generated sections.
+# The codebook, the diagram (when Graphviz is installed), the charts, README's generated sections and the metadata
+# for the data hubs (croissant.json, dataset.jsonld, .zenodo.json, CITATION.cff); with the archive, the evidence
+# quotes as Web Annotations (annotations.jsonld), which without it are left as they are.
 docs: $(DOCS_STAMP)
-$(DOCS_STAMP): $(PARQUET) datapackage.json $(SCHEMAS) $(CODE) README.md
-	$(PY) scripts/codebook.py
+$(DOCS_STAMP): $(PARQUET) datapackage.json $(SCHEMAS) $(CODE) README.md CHANGELOG.md
+	$(PY) scripts/codebook.py $(if $(ARCHIVE),--archive $(ARCHIVE))
 	touch $@
 
 # Apache Spark for the test that runs every rule's query on it (tests/test_spark.py): a venv of its own, since

@@ -167,18 +167,25 @@ def _validate(args: argparse.Namespace, console, where) -> int:
     return report.exit_code
 
 
-def codebook_main(root) -> int:
-    """Regenerate docs/codebook.md, docs/erd.dot, docs/erd.svg, the charts and README.md's generated sections."""
+def codebook_main(root, archive: str | None = None) -> int:
+    """Regenerate docs/codebook.md, docs/erd.dot, docs/erd.svg, the charts, README.md's generated sections and the
+    metadata for the data hubs; with the archive, annotations.jsonld too."""
+    from . import annotations, metadata
     from .build import write_if_changed
     from .codebook import erd_dot, generated_files, render_svg
     from .report import cannot_run, make_console, say
     from .schema import Package
+    from .validate import _archive as read_archive  # the validator's reading of the folder: links refused
 
     console = make_console()
     try:
         package = Package.load(root_path(root))
+        documents = read_archive(archive_path(archive))
         (package.root / "docs").mkdir(exist_ok=True)
         files = {path: text.encode() for path, text in generated_files(package).items()}
+        files |= {path: text.encode() for path, text in metadata.generated_files(package).items()}
+        if documents is not None:
+            files |= {path: text.encode() for path, text in annotations.generated_file(package, documents).items()}
         svg = render_svg(erd_dot(package))
         if svg is None:
             say(console, "graphviz (dot) is not installed: docs/erd.svg was not updated (apt-get install graphviz)")
@@ -297,7 +304,7 @@ def _export(package, folder: Path, console) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    return codebook_main(args.root)
+    return codebook_main(args.root, args.archive)
 
 
 def parser(default_root: Path) -> argparse.ArgumentParser:
@@ -378,7 +385,13 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.add_argument("--markdown", action="store_true", help="print the diff as a Markdown summary")
     diff.add_argument("--repo", help="the git repository that refs are looked up in (default: --root)")
-    command("docs", "Regenerate the codebook, the diagram, the charts and README.md's generated sections.", _docs)
+    docs = command(
+        "docs",
+        "Regenerate the codebook, the diagram, the charts, README.md's generated sections and the metadata files "
+        "(croissant.json, dataset.jsonld, .zenodo.json, CITATION.cff).",
+        _docs,
+    )
+    docs.add_argument("--archive", help="folder of the archived source documents; writes annotations.jsonld from them")
     return parser
 
 

@@ -191,7 +191,7 @@ def _pandas(name: str) -> pd.DataFrame:
 
     # pandas' nullable types (types.TYPES): missing cells are pd.NA, integers stay integers
     mapping = {arrow_type(t): pandas_type(t) for t in TYPES if t != "date"}
-    frame = _arrow(name).to_pandas(types_mapper=mapping.get, date_as_object=False)
+    frame: pd.DataFrame = _arrow(name).to_pandas(types_mapper=mapping.get, date_as_object=False)
     for field in schema(name)["fields"]:
         column = field["name"]
         if _enum(field) is not None:

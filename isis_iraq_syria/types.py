@@ -7,9 +7,10 @@ a test holds it to this table.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import polars as pl
     import pyarrow as pa
@@ -49,8 +50,9 @@ def polars_type(field_type: str) -> pl.DataType:
     return polars
 
 
-def pandas_type(field_type: str) -> pd.api.extensions.ExtensionDtype | str:
+def pandas_type(field_type: str) -> pd.api.extensions.ExtensionDtype | np.dtype[Any] | str:
     import pandas as pd
 
-    dtype: pd.api.extensions.ExtensionDtype | str = pd.api.types.pandas_dtype(TYPES[field_type].pandas)
+    # a NumPy dtype for datetime64, an extension dtype for the nullable ones (as pandas-stubs types it)
+    dtype: pd.api.extensions.ExtensionDtype | np.dtype[Any] | str = pd.api.types.pandas_dtype(TYPES[field_type].pandas)
     return dtype
