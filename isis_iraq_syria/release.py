@@ -42,7 +42,11 @@ from .validate import validate
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
 # beside data/ and schemas/: the v1 descriptor for v1 readers, and the R reader (R's arrow is not in Debian)
-TOP_FILES = ("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "datapackage-v1.json", "R/read_package.R")
+# .zenodo.json stays in the repository, where Zenodo's GitHub integration reads it: a release packs no hidden file
+TOP_FILES = (
+    *("LICENSE", "LICENSE-DATA.md", "CHANGELOG.md", "CITATION.cff", "datapackage-v1.json"),
+    *("croissant.json", "dataset.jsonld", "annotations.jsonld", "R/read_package.R"),
+)
 DOC_FILES = ("docs/codebook.md", "docs/erd.svg", *(f"docs/charts/{chart.name}.svg" for chart in CHARTS))
 
 

@@ -66,6 +66,9 @@ Data Package v1 readers (the CSVs only, with inline schemas).
 - `R/read_package.R`: a reader for R that needs only readr and jsonlite (see below).
 - `CHANGES.md` and `CHANGES.json`: what changed in this version. `CHANGELOG.md`: every version.
 - `CITATION.cff`: how to cite it. `LICENSE-DATA.md`: the data's license ({licenses}). `LICENSE`: the code's.
+- For data hubs: `croissant.json` (Croissant 1.1, a record set per table), `dataset.jsonld` (a schema.org Dataset),
+  and `annotations.jsonld` (every evidence quote as a W3C Web Annotation on its document, named by sha256;
+  positions in UTF-16 code units, as JavaScript annotation tools count).
 
 The CSVs are the source of truth (UTF-8, a header row, rows in primary-key order); each Parquet file holds the
 same rows with their types. In a CSV an empty cell is the only missing value: "NA" is text.

@@ -141,8 +141,9 @@ def test_pandas_recipe_gives_the_same_typed_frame_from_parquet_and_csv_for_every
 
 
 @pytest.mark.slow
-def test_zip_carries_the_r_reader_and_the_v1_descriptor(download: Path) -> None:
-    for path in ("R/read_package.R", "datapackage-v1.json"):
+def test_zip_carries_the_r_reader_the_v1_descriptor_and_the_hub_metadata(download: Path) -> None:
+    hubs = ("croissant.json", "dataset.jsonld", "annotations.jsonld")
+    for path in ("R/read_package.R", "datapackage-v1.json", *hubs):
         assert (download / NAME / path).read_bytes() == (ROOT / path).read_bytes()
 
 

@@ -70,13 +70,18 @@ def add_row(root: Path) -> None:
 
 
 def remove_row(root: Path) -> None:
-    """An event's actor removed, with the words and the basis recorded for that cell."""
+    """An event's actor removed, with the words and the bases recorded for its cells (the actor and its role)."""
     first = read_rows(root, "event_actors")[0]
     delete(root, "event_actors", **first)
-    cell = {"field": "event_actors.actor_id", "event_id": first["event_id"], "actor_id": first["actor_id"]}
+    cell = {"event_id": first["event_id"], "actor_id": first["actor_id"]}
     for table in ("spans", "bases"):
         rows = read_rows(root, table)
-        kept = [r for r in rows if any(r[k] != v for k, v in cell.items())]
+        kept = [
+            r
+            for r in rows
+            if r["field"] not in ("event_actors.actor_id", "event_actors.role")
+            or any(r[k] != v for k, v in cell.items())
+        ]
         if len(kept) < len(rows):
             write_rows(root, table, kept)
 
