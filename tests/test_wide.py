@@ -8,6 +8,7 @@ import json
 
 import polars as pl
 import pyarrow as pa
+import pytest
 
 import isis_iraq_syria as d
 from conftest import ROOT
@@ -136,3 +137,33 @@ def test_every_document_has_a_short_name_and_the_cited_sources_none() -> None:
         "doc-shafaq-news": "Shafaq News",
     }
     assert sources.filter(pl.col("text_sha256").is_null())["short_name"].null_count() == sources.height - 2
+
+
+def test_a_derived_table_must_name_curated_tables_it_is_derived_from(tmp_path) -> None:
+    from conftest import copy_package
+    from isis_iraq_syria.schema import CannotRun
+
+    root = copy_package(tmp_path / "pkg")
+    path = root / "schemas" / "figures_wide.schema.json"
+    schema = json.loads(path.read_text())
+    for wrong, message in (("statistics", "must be a non-empty list"), (["events_wide"], "names no curated table")):
+        path.write_text(json.dumps({**schema, "x-derived-from": wrong}))
+        with pytest.raises(CannotRun, match=message):
+            Package.load(root)
+
+
+@pytest.mark.slow
+def test_the_build_writes_a_hand_edited_derived_table_back_as_it_derives_it(tmp_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from conftest import copy_package
+    from isis_iraq_syria import build
+
+    root = copy_package(tmp_path / "pkg")
+    before = {p.name: p.read_bytes() for p in (root / "data").glob("*_wide.*")}
+    (root / "data" / "events_wide.csv").write_text("event_id\nE001\n", encoding="utf-8")
+    (root / "data" / "figures_wide.parquet").unlink()
+    assert build.run(root, Console(file=io.StringIO())) == 0
+    assert {p.name: p.read_bytes() for p in (root / "data").glob("*_wide.*")} == before
