@@ -21,6 +21,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from . import wide
+from .engine import Context, Engine
 from .report import EXIT_INVALID, EXIT_VALID, say
 from .safety import Unsafe, read_inside
 from .schema import DESCRIPTOR, STAGING, CannotRun, Package, Table
@@ -51,15 +53,18 @@ def _checksums(package: Package, relative: str, files: Mapping[Path, bytes] | No
 
 def resources(package: Package, files: Mapping[Path, bytes] | None = None) -> list[dict]:
     """One resource per CSV and one per Parquet twin, sharing the Table Schema by path, each with the size and hash
-    of its file (`files`: the build's new files, by path, read in place of those on disk)."""
+    of its file (`files`: the build's new files, by path, read in place of those on disk). The derived tables come
+    last, each saying what it is derived from (x-derived-from)."""
     out = []
-    for name, table in package.tables.items():
+    for name, table in (package.tables | package.derived).items():
+        derived = {} if table.derived_from is None else {"x-derived-from": table.derived_from}
         out.append(
             {
                 "name": name,
                 "type": "table",
                 "title": table.title,
                 "description": table.description,
+                **derived,
                 "path": f"data/{name}.csv",
                 "scheme": "file",
                 "format": "csv",
@@ -78,6 +83,7 @@ def resources(package: Package, files: Mapping[Path, bytes] | None = None) -> li
                 "type": "table",
                 "title": f"{table.title} (Parquet)",
                 "description": f"Typed Parquet twin of data/{name}.csv, generated from it.",
+                **derived,
                 "path": f"data/{name}.parquet",
                 "scheme": "file",
                 "format": "parquet",
@@ -135,7 +141,7 @@ def v1_descriptor_bytes(package: Package, files: Mapping[Path, bytes] | None = N
         {
             **{k: v for k, v in r.items() if k not in ("type", "schema")},
             "profile": "tabular-data-resource",
-            "schema": v1_schema(package.tables[r["name"]]),
+            "schema": v1_schema((package.tables | package.derived)[r["name"]]),
         }
         for r in resources(package, files)
         if r["format"] == "csv"
@@ -187,11 +193,25 @@ def write_if_changed(files: dict[Path, bytes]) -> list[Path]:
     return changed
 
 
+def _derived_csv(root: Path, name: str) -> bool:
+    """Whether data/<name> is the CSV of a derived table: its Table Schema says x-derived-from."""
+    schema = root / "schemas" / f"{name.removesuffix('.csv')}.schema.json"
+    if not name.endswith(".csv") or schema.is_symlink() or not schema.is_file():
+        return False
+    try:
+        return "x-derived-from" in json.loads(schema.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, OSError):
+        return False
+
+
 def _targets(root: Path, relative: str) -> Path:
     """Where a staged file goes: only the build's own outputs, whatever a manifest says."""
     parts = Path(relative).parts
     if relative in (DESCRIPTOR, V1_DESCRIPTOR) or (
-        len(parts) == 2 and parts[0] == "data" and relative.endswith(".parquet") and ".." not in parts
+        len(parts) == 2
+        and parts[0] == "data"
+        and (relative.endswith(".parquet") or _derived_csv(root, parts[1]))
+        and ".." not in parts
     ):
         return root / relative
     raise CannotRun(
@@ -291,6 +311,8 @@ def run(root: Path | str, console: Console) -> int:
         )
         return EXIT_INVALID
     files = {table.parquet_path: parquet_twin(table, report.frames[name]) for name, table in package.tables.items()}
+    runner = Engine(Context(package, report.frames))
+    files |= {package.root / relative: data for relative, data in wide.files(package, runner.query).items()}
     files[package.root / DESCRIPTOR] = descriptor_bytes(package, files)
     files[package.root / V1_DESCRIPTOR] = v1_descriptor_bytes(package, files)
     try:

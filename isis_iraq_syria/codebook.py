@@ -72,12 +72,15 @@ def codebook(package: Package) -> str:
         "An empty cell is the only missing value; each field's description says when a cell may be empty.",
         "",
     ]
-    for name, table in package.tables.items():
+    for name, table in (package.tables | package.derived).items():
+        inputs = ", ".join(f"`{t}`" for t in table.derived_from or [])
+        derived = [f"Derived by the build from {inputs} (`isis_iraq_syria/wide.py`).", ""] if inputs else []
         out += [
             f"## {name}",
             "",
             table.description,
             "",
+            *derived,
             f"Files: `data/{name}.csv`, `data/{name}.parquet`; schema `{table.schema_path}`.",
             "",
         ]
@@ -94,7 +97,8 @@ def codebook(package: Package) -> str:
 
 
 def tables_list(package: Package) -> str:
-    return "\n".join(f"- `{name}`: {table.description}" for name, table in package.tables.items())
+    tables = package.tables | package.derived
+    return "\n".join(f"- `{name}`: {table.description}" for name, table in tables.items())
 
 
 def rules_list(package: Package) -> str:

@@ -194,7 +194,7 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
             )
     db = database_name(package)
     try:
-        database = sqlite_bytes(package, {t: files[f"data/{t}.parquet"] for t in package.tables})
+        database = sqlite_bytes(package, {t: files[f"data/{t}.parquet"] for t in package.tables | package.derived})
     except SQLiteFailed as err:
         raise ReleaseRefused(f"{db}.sqlite: {err}") from None
     meta = (json.dumps(datasette_metadata(package, db), indent=2, ensure_ascii=False) + "\n").encode()

@@ -6,6 +6,7 @@ the Arrow schema, the Pandera schema and the polars dtypes are derived here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -125,6 +126,11 @@ def _check_table_schema(path: str, d: Any) -> None:
         refuse(f"field names are not unique ({', '.join(sorted({n for n in names if names.count(n) > 1}))})")
     if "x-vocabulary" in d and not isinstance(d["x-vocabulary"], bool):
         refuse("x-vocabulary must be true or false")
+    derived_from = d.get("x-derived-from")
+    if derived_from is not None and not (
+        isinstance(derived_from, list) and derived_from and all(isinstance(n, str) for n in derived_from)
+    ):
+        refuse("x-derived-from must be a non-empty list of table names")
     if "missingValues" in d and not _missing_values_ok(d["missingValues"]):
         refuse('missingValues must be a list of strings or of {"value": string}')
     keys = [("primaryKey", _as_list(d.get("primaryKey", [])))]
@@ -219,6 +225,13 @@ class Table:
         (documents, actors, places, qualifiers, kinds) that the records refer to by key, and that does not grow
         with them."""
         return self.descriptor.get("x-vocabulary") is True
+
+    @property
+    def derived_from(self) -> list[str] | None:
+        """The tables a derived table is computed from (Table Schema property x-derived-from); None for a curated
+        table."""
+        value = self.descriptor.get("x-derived-from")
+        return None if value is None else list(value)
 
     @cached_property
     def fields(self) -> list[Field]:
@@ -359,6 +372,9 @@ class Package:
     # a copy without the build beside it (a release, the installed package): its descriptor's resources are judged
     # by what its files fix (paths, schemas, hashes, sizes), not by what this version's build would write
     standalone: bool = False
+    # the tables the build derives from the others (Table Schema property x-derived-from): the rules judge the
+    # curated tables, and the derived ones only by comparing them with what the build derives
+    derived: dict[str, Table] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path | str = PACKAGE_ROOT) -> Package:
@@ -381,6 +397,12 @@ class Package:
                     "letter"
                 )
         tables = {name: Table.load(root, name) for name in found}
+        derived = {name: table for name, table in tables.items() if table.derived_from is not None}
+        tables = {name: table for name, table in tables.items() if name not in derived}
+        for table in derived.values():
+            unknown = [name for name in table.derived_from or [] if name not in tables]
+            if unknown:
+                raise CannotRun(f"{table.schema_path}: x-derived-from names no curated table {', '.join(unknown)}")
         for table in tables.values():
             for fk in table.foreign_keys:
                 if fk.resource not in tables:
@@ -392,7 +414,12 @@ class Package:
                         f"{', '.join(unknown)} that {fk.resource} does not have"
                     )
         categorical = _categorical_columns(tables)
-        return cls(root, descriptor, {name: replace(table, categorical=categorical) for name, table in tables.items()})
+        return cls(
+            root,
+            descriptor,
+            {name: replace(table, categorical=categorical) for name, table in tables.items()},
+            derived={name: replace(table, categorical=frozenset()) for name, table in derived.items()},
+        )
 
     @property
     def version(self) -> str:

@@ -60,21 +60,27 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _all_tables(package: Package) -> dict[str, Table]:
+    """The curated tables and the derived ones (figures_wide, events_wide), by name."""
+    return dict(sorted((package.tables | package.derived).items()))
+
+
 def sqlite_bytes(package: Package, parquet: dict[str, bytes]) -> bytes:
-    """The database of every table, from the Parquet twins' bytes (`parquet` maps table name to bytes)."""
+    """The database of every table, the derived ones too, from the Parquet twins' bytes (`parquet` maps table name
+    to bytes)."""
+    tables = _all_tables(package)
     con = sqlite3.connect(":memory:")
     try:
         con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         con.execute("PRAGMA foreign_keys = OFF")  # tables reference each other: load all, then check
-        for name in sorted(package.tables):
-            con.execute(create_statement(package.tables[name], package))
+        for table in tables.values():
+            con.execute(create_statement(table, package))
         for parent, keys in sorted(_parent_keys(package).items()):
             for i, key in enumerate(sorted(keys)):
                 con.execute(
                     f"CREATE UNIQUE INDEX {_q(f'{parent}_key_{i}')} ON {_q(parent)} ({', '.join(map(_q, key))})"
                 )
-        for name in sorted(package.tables):
-            table = package.tables[name]
+        for name, table in tables.items():
             arrow = pq.read_table(pa.BufferReader(parquet[name]))
             names = table.field_names
             rows = [tuple(_cell(row[n]) for n in names) for row in arrow.select(names).to_pylist()]
@@ -114,11 +120,11 @@ def datasette_metadata(package: Package, database: str) -> dict[str, Any]:
     }
     if package.version:
         meta["title"] += f" ({package.version})"
-    for name in sorted(package.tables):
-        table = package.tables[name]
+    for name, table in _all_tables(package).items():
+        derived = f" Derived from {', '.join(table.derived_from)}." if table.derived_from else ""
         meta["databases"][database]["tables"][name] = {
             "title": table.title,
-            "description": table.description,
+            "description": table.description + derived,
             "columns": {f.name: f.descriptor.get("description", "") for f in table.fields},
         }
     return meta

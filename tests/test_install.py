@@ -127,3 +127,37 @@ def test_the_validate_extra_validates_the_installed_package(wheel: Path, tmp_pat
         rf"validating the installed package \({re.escape(str(installed))}/\S+/_package\); no build here", result.stdout
     ), result.stdout
     assert re.search(r"^valid: \d+ rules over \d+ rows in \d+ tables", result.stdout, re.MULTILINE), result.stdout
+
+
+QUESTION = """
+import json, isis_iraq_syria as d
+f = d.load("figures_wide")
+answer = f[f.indicator_id.isin(["isis_operatives_killed", "isis_operatives_detained"]) & f.iso_code.isin(["IRQ", "SYR"])
+           & (f.period_start >= "2024-01-01") & (f.period_end <= "2024-06-30")]
+print(json.dumps({"dtypes": {c: str(answer[c].dtype) for c in ("count", "period_start")},
+                  "rows": [[r.indicator_id, r.iso_code, int(r.count), r.document_names, r.asserted_by, r.quote]
+                           for r in answer.itertuples()]}))
+"""
+
+
+def test_pandas_extra_answers_the_question_in_one_filter_with_documents_and_quotes(tmp_path: Path) -> None:
+    """pip install ".[pandas]" in a fresh venv, then the README's one filter on figures_wide, run outside the
+    checkout: counts as integers, dates as dates, the document that reports each figure and its words."""
+    assert UV is not None, "uv is not installed: run make"
+    venv = tmp_path / "venv"
+    _run(UV, "venv", "--quiet", "--python", sys.executable, venv)
+    _run(UV, "pip", "install", "--quiet", "--python", venv / "bin" / "python", ".[pandas]", *RUNTIME, cwd=ROOT)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    found = json.loads(_run(venv / "bin" / "python", "-c", QUESTION, cwd=outside).stdout)
+    assert found["dtypes"] == {"count": "Int64", "period_start": "datetime64[ms]"}
+    counts = {(indicator, iso): count for indicator, iso, count, *_ in found["rows"]}
+    assert counts == {
+        ("isis_operatives_killed", "IRQ"): 30,
+        ("isis_operatives_killed", "SYR"): 14,
+        ("isis_operatives_detained", "IRQ"): 74,
+        ("isis_operatives_detained", "SYR"): 92,
+    }
+    for _, iso, count, documents, speaker, quote in found["rows"]:
+        assert documents == "Shafaq News" and speaker == "US Central Command (CENTCOM)" and str(count) in quote
+        assert quote.startswith({"IRQ": "In Iraq,", "SYR": "In Syria,"}[iso])

@@ -54,8 +54,12 @@ sys.exit(script_main(build.run, sys.argv[1], "cannot build"))
 
 
 def _old_package(root: Path) -> None:
-    """Valid, but every generated file differs in bytes from the build's."""
+    """Valid, but every twin of a curated table and both descriptors differ in bytes from the build's (a derived
+    table's twin must be the build's own bytes for the package to be valid)."""
+    derived = Package.load(root).derived
     for parquet in (root / "data").glob("*.parquet"):
+        if parquet.stem in derived:
+            continue
         pq.write_table(pq.read_table(parquet), parquet, compression="snappy")
     for name in ("datapackage.json", "datapackage-v1.json"):
         descriptor = json.loads((root / name).read_text())

@@ -145,10 +145,29 @@ def test_pandas_dates_compare_with_iso_strings_timestamps_and_datetimes(name: st
         assert (frame[column] >= other).sum() == sum(
             v is not None and v >= day for v in d.load(name, "arrow").column(column).to_pylist()
         )
-    # a datetime.date is refused loudly, never silently matched against nothing
-    with pytest.raises(TypeError):
-        frame[column] < day  # noqa: B015
     assert (frame[column].dt.date == day).sum() == count
+
+
+def test_date_comparisons_with_a_datetime_date_are_as_the_readme_says() -> None:
+    """pandas: == matches no row and != every row (the empty dates too), <, <=, >, >= raise; polars: all four
+    compare, an empty date matches none, and a string is refused."""
+    import operator
+
+    day = dt.date(2024, 1, 1)
+    frame = d.load("statistics")
+    column = frame["period_start"]
+    empty = int(column.isna().sum())
+    assert empty > 0 and (column == pd.Timestamp(day)).sum() > 0
+    assert (column == day).sum() == 0 and (column != day).sum() == len(frame)
+    for compare in (operator.lt, operator.le, operator.gt, operator.ge):
+        with pytest.raises(TypeError):
+            compare(column, day)
+    polars = d.load("statistics", engine="polars")
+    values = [v for v in polars["period_start"].to_list() if v is not None]
+    for compare in (operator.eq, operator.ne, operator.lt, operator.ge):
+        assert polars.filter(compare(pl.col("period_start"), day)).height == sum(compare(v, day) for v in values)
+        with pytest.raises(pl.exceptions.InvalidOperationError):
+            polars.filter(compare(pl.col("period_start"), day.isoformat()))
 
 
 def test_duckdb_views_join_across_every_foreign_key() -> None:

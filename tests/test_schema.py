@@ -27,8 +27,9 @@ def test_descriptor_is_data_package_v2_with_required_metadata() -> None:
 def test_descriptor_lists_every_table_as_csv_and_parquet() -> None:
     d = json.loads((ROOT / "datapackage.json").read_text())
     by_path = {r["path"]: r for r in d["resources"]}
-    assert len(by_path) == 2 * len(PACKAGE.tables)
-    for name, table in PACKAGE.tables.items():
+    tables = PACKAGE.tables | PACKAGE.derived
+    assert len(by_path) == 2 * len(tables) and set(PACKAGE.derived) == {"figures_wide", "events_wide"}
+    for name, table in tables.items():
         assert by_path[f"data/{name}.csv"]["schema"] == by_path[f"data/{name}.parquet"]["schema"] == table.schema_path
         assert (ROOT / f"data/{name}.csv").is_file() and (ROOT / f"data/{name}.parquet").is_file()
     assert {p.name for p in (ROOT / "data").iterdir()} == {p.split("/")[1] for p in by_path}
@@ -38,7 +39,7 @@ def test_descriptor_lists_every_table_as_csv_and_parquet() -> None:
 def test_frictionless_reports_every_resource_valid() -> None:
     report = frictionless.validate(str(ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "message"])[:10]
-    assert len(report.tasks) == 2 * len(PACKAGE.tables)
+    assert len(report.tasks) == 2 * len(PACKAGE.tables | PACKAGE.derived)
 
 
 def test_every_enum_is_also_a_categories_list() -> None:

@@ -31,5 +31,6 @@ def test_every_planted_violation_is_reported_and_none_invented(tmp_path: Path) -
     report = validate(Package.load(out), out / "archive")
     reported = {(f.rule, f.resource, f.key) for f in report.failures}
     assert reported == planted
-    # one of each rule but the file rules, which stop validation before the others run
-    assert {rule for rule, _, _ in planted} >= {r.id for r in RULES if r.stage != "file"}
+    # one of each rule but the file rules, which stop validation before the others run, and the rules tested by a
+    # corruption case of their own (parity.derived_matches_build: synth leaves the derived tables out)
+    assert {rule for rule, _, _ in planted} >= {r.id for r in RULES if r.stage != "file" and r.example is not None}

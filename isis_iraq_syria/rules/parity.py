@@ -1,4 +1,5 @@
-"""Parity: each Parquet twin holds exactly what its CSV holds. It reads the twins themselves: a Python check."""
+"""Parity: each Parquet twin holds exactly what its CSV holds, and each derived table what the build derives. They
+read the files themselves: Python checks."""
 
 from __future__ import annotations
 
@@ -89,6 +90,77 @@ def check_parity(ctx: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _rows(data: bytes) -> tuple[list[str], dict[str, list[str]]]:
+    """A derived CSV's header and its rows by their first cell (the key), in file order: unreadable bytes give no
+    rows."""
+    import csv
+    import io
+
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        return [], {}
+    return (rows[0] if rows else []), {row[0]: row for row in rows[1:] if row}
+
+
+def _derived_differs(name: str, got: bytes, want: bytes) -> list[dict[str, Any]]:
+    """The rows of a derived CSV that differ from the build's, at most SHOWN, each by its key and first column."""
+    got_header, got_rows = _rows(got)
+    want_header, want_rows = _rows(want)
+    if got_header != want_header:
+        return [_file(name, f"data/{name}.csv has other columns than the build derives: run make.")]
+    out = []
+    for key in sorted(set(got_rows) | set(want_rows)):
+        ours, theirs = want_rows.get(key), got_rows.get(key)
+        if ours == theirs:
+            continue
+        if ours is None or theirs is None:
+            col, got_value, want_value = "", "a row" if theirs else "no row", "a row" if ours else "no row"
+        else:
+            i = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), len(ours) - 1)
+            col, got_value, want_value = want_header[i], theirs[i] if i < len(theirs) else "", ours[i]
+        row = {"tbl": name, "key_": key, "col": col, "got": got_value, "want": want_value, "case_": "row"}
+        if theirs is not None:  # its line in the file: the engine counts row_ from the line after the header
+            row["row_"] = list(got_rows).index(key)
+        out.append(row)
+        if len(out) == SHOWN:
+            break
+    # the same rows in another order or quoting: the file differs all the same
+    return out or [_file(name, f"data/{name}.csv is not written as the build writes it: run make.")]
+
+
+def _file(name: str, message: str) -> dict[str, Any]:
+    return {"tbl": name, "key_": "", "col": "", "got": "", "want": "", "case_": "file", "message": message}
+
+
+def check_derived(ctx: Any) -> list[dict[str, Any]]:
+    """Each derived table's CSV and Parquet twin against those the build derives from the curated tables."""
+    from .. import wide
+
+    out: list[dict[str, Any]] = []
+    try:
+        want = wide.files(ctx.package, ctx.sql)
+    except CannotRun as err:
+        return [_file(name, f"{err}.") for name in ctx.package.derived]
+    for name in ctx.package.derived:
+        for relative in (f"data/{name}.csv", f"data/{name}.parquet"):
+            try:
+                got = package_path(ctx.package.root, relative).read_bytes()
+            except CannotRun as err:
+                out.append(_file(name, f"{err}: run make to build it."))
+                continue
+            except OSError as err:
+                out.append(_file(name, f"{relative} cannot be read ({err.strerror}): run make."))
+                continue
+            if got == want[relative]:
+                continue
+            if relative.endswith(".csv"):
+                out += _derived_differs(name, got, want[relative])
+            else:
+                out.append(_file(name, f"{relative} differs from what the build derives: run make."))
+    return out
+
+
 RULES: list[Rule] = [
     Rule(
         "parity.parquet_matches_csv",
@@ -103,5 +175,17 @@ RULES: list[Rule] = [
             # the CSV's size and hash in datapackage.json are those of its file before the edit
             also=(("descriptor.resources", DESCRIPTOR, "actors", "resources"),),
         ),
+    ),
+    Rule(
+        "parity.derived_matches_build",
+        "Each derived table (figures_wide, events_wide) holds exactly what the build derives from the curated tables: "
+        "it is never edited by hand.",
+        message={
+            "file": "{message}",
+            "row": "The derived row differs from what the build derives from the curated tables: run make.",
+        },
+        values={"file": "", "row": "{got:empty} != {want:empty}"},
+        check=check_derived,
+        stage="parity",
     ),
 ]
