@@ -45,6 +45,10 @@ MAX_JSON_DEPTH = 64
 MAX_MEMBERS = 100_000
 
 
+class CannotRun(Exception):
+    """A file is missing or unreadable as a whole: validation cannot run (exit 2)."""
+
+
 class Unsafe(Exception):
     """A name or path that would read or write outside the package."""
 
