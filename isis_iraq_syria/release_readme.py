@@ -27,6 +27,11 @@ def release_readme(package: Package, name: str, db: str, has_previous: bool) -> 
         f"- `data/{t.name}.csv` and `data/{t.name}.parquet`: {t.description}"
         for t in sorted(package.tables.values(), key=lambda t: t.name)
     )
+    tables += "".join(
+        f"\n- `data/{t.name}.csv` and `data/{t.name}.parquet`, for analysis: {t.description} Derived by the build "
+        f"from {', '.join(t.derived_from or [])}."
+        for t in sorted(package.derived.values(), key=lambda t: t.name)
+    )
     licenses = (
         ", ".join(x.get("name", "") for x in d.get("licenses", []) if isinstance(x, dict)) or "see LICENSE-DATA.md"
     )

@@ -137,6 +137,8 @@ def test_zip_readme_is_for_the_downloader_and_names_only_files_in_the_zip(releas
     assert not re.search(r"\bmake\b|scripts/|benchmarks|\.venv", readme)
     for heading in ("## What is inside", "## Loading it", "## Checking it"):
         assert heading in readme
+    for table in (*Package.load(ROOT).tables, *Package.load(ROOT).derived):  # every table, the wide ones too
+        assert f"`data/{table}.csv`" in readme, table
 
 
 def test_sqlite_has_types_nulls_and_keys_and_passes_its_checks(released: Path) -> None:
