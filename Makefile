@@ -19,6 +19,9 @@ SPARK_VENV := .venv-spark
 SPARK_STAMP := $(SPARK_VENV)/.installed
 # The archived source documents, when this checkout sits beside them; quotes are then checked against them.
 ARCHIVE ?= $(wildcard ../shared/seeds)
+# Paths a user names reach the shell only as environment variables, quoted: a file name is never shell syntax.
+export MAKE_ARCHIVE = $(ARCHIVE)
+ARCHIVE_ARG := $${MAKE_ARCHIVE:+--archive "$$MAKE_ARCHIVE"}
 
 CSV := $(wildcard data/*.csv)
 SCHEMAS := $(wildcard schemas/*.schema.json)
@@ -53,7 +56,7 @@ FORCE:
 
 validate: $(VALIDATED)
 $(VALIDATED): $(PARQUET) datapackage.json $(CSV) $(SCHEMAS) $(CODE)
-	$(PY) scripts/validate.py $(if $(ARCHIVE),--archive $(ARCHIVE))
+	$(PY) scripts/validate.py $(ARCHIVE_ARG)
 	@# frictionless's table of every resource only when it fails, or with V=1 (make V=1)
 	@$(VENV)/bin/frictionless validate datapackage.json > $(VENV)/.frictionless.log 2>&1 \
 	  && { echo "frictionless: datapackage.json valid"; $(if $(V),cat $(VENV)/.frictionless.log;) } \
@@ -65,7 +68,7 @@ $(VALIDATED): $(PARQUET) datapackage.json $(CSV) $(SCHEMAS) $(CODE)
 # quotes as Web Annotations (annotations.jsonld), which without it are left as they are.
 docs: $(DOCS_STAMP)
 $(DOCS_STAMP): $(PARQUET) datapackage.json $(SCHEMAS) $(CODE) README.md CHANGELOG.md
-	$(PY) scripts/codebook.py $(if $(ARCHIVE),--archive $(ARCHIVE))
+	$(PY) scripts/codebook.py $(ARCHIVE_ARG)
 	touch $@
 
 # Apache Spark for the test that runs every rule's query on it (tests/test_spark.py): a venv of its own, since
@@ -115,8 +118,9 @@ bench: $(STAMP)
 # The previous release: the latest v* tag, unless a zip is named (make release PREVIOUS=old.zip).
 PREVIOUS ?=
 # dist/: the zip, the SQLite database, its Datasette metadata, CHANGES.md and SHA256SUMS, reproducible byte for byte.
+release: export MAKE_PREVIOUS = $(PREVIOUS)
 release: $(PARQUET) datapackage.json $(STAMP)
-	$(PY) scripts/release.py $(if $(ARCHIVE),--archive $(ARCHIVE)) $(if $(PREVIOUS),--previous $(PREVIOUS))
+	$(PY) scripts/release.py $(ARCHIVE_ARG) $${MAKE_PREVIOUS:+--previous "$$MAKE_PREVIOUS"}
 
 # Each side a release zip, a package folder or a git ref; by default the latest v* tag against this folder.
 OLD ?= $(shell git tag --list 'v*' --sort=-v:refname 2>/dev/null | head -n 1)

@@ -1081,3 +1081,19 @@ def test_make_diff_passes_no_tag_or_name_to_the_shell(zoo, tmp_path: Path) -> No
     named = _shell(make, pkg, OLD="nothing;touch PWNED", NEW="$(touch PWNED)")
     assert named.returncode == 2 and "nothing;touch PWNED: not a zip" in named.stdout, named.stdout + named.stderr
     assert tree(tmp_path) == before and not list(tmp_path.rglob("PWNED"))
+
+
+@pytest.mark.slow
+def test_make_release_passes_no_previous_or_archive_to_the_shell(zoo, tmp_path: Path) -> None:
+    pkg, _ = zoo
+    for name in ("scripts", "isis_iraq_syria"):
+        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "Makefile", pkg / "Makefile")
+    built = " ".join(f"-o {p.relative_to(pkg)}" for p in [pkg / "datapackage.json", *pkg.glob("data/*.parquet")])
+    make = f"make -s -o .venv/.installed {built} release PY={sys.executable}"  # -o: the venv and the build as made
+    before = tree(tmp_path)
+    for hostile in ({"PREVIOUS": "nothing;touch PWNED"}, {"ARCHIVE": "$(touch PWNED)", "PREVIOUS": "a b"}):
+        result = _shell(make + "".join(f" {k}='{v}'" for k, v in hostile.items()), pkg)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stdout + result.stderr
+        assert not list(tmp_path.rglob("PWNED")), hostile
+    assert tree(tmp_path) == before
