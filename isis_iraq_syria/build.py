@@ -219,6 +219,26 @@ def _targets(root: Path, relative: str) -> Path:
     )
 
 
+def _only_the_builds(root: Path, staging: Path) -> None:
+    """Refuse a staging folder holding anything the build does not write there (a user's file, a link, a folder
+    other than data/): it is removed whole, and a user's file must not go with it."""
+    for path in sorted(staging.rglob("*")):
+        relative = path.relative_to(staging).as_posix()
+        if relative == "data" and path.is_dir() and not path.is_symlink():
+            continue
+        if relative in (MANIFEST, f"{MANIFEST}.part") and path.is_file() and not path.is_symlink():
+            continue
+        try:
+            if not path.is_file() or path.is_symlink():
+                raise CannotRun("")
+            _targets(root, relative)
+        except CannotRun:
+            raise CannotRun(
+                f"{STAGING}/{relative}: not a file the build writes, so {STAGING}/ is not the build's alone; "
+                "remove it by hand"
+            ) from None
+
+
 def recover(root: Path) -> str | None:
     """Finish or undo a build that was interrupted: 'finished' when it had committed, 'discarded' when not,
     None when there was nothing to do."""
@@ -227,6 +247,7 @@ def recover(root: Path) -> str | None:
         return None
     if staging.is_symlink() or not staging.is_dir():
         raise CannotRun(f"{STAGING}: not a folder the build made; remove it by hand")
+    _only_the_builds(root, staging)
     manifest = staging / MANIFEST
     action = "discarded"
     if manifest.is_file() and not manifest.is_symlink():

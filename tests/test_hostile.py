@@ -159,6 +159,11 @@ def stale_staging(pkg: Path, outside: Path) -> None:
     (pkg / STAGING / "data" / "actors.parquet").write_bytes(b"half written")
 
 
+def staging_with_a_users_file(pkg: Path, outside: Path) -> None:
+    stale_staging(pkg, outside)
+    (pkg / STAGING / "notes.txt").write_text("a user's file, which the build never wrote")
+
+
 S, ST, SE, Q = (
     "data/statistics.csv",
     "schemas/statistics.schema.json",
@@ -415,6 +420,7 @@ DESCRIPTORS = [
 # 7. the environment and the command line
 ENVIRONMENT = [
     Case("stale_staging_folder", stale_staging, 2, STAGING, build=0),
+    Case("staging_folder_with_a_users_file", staging_with_a_users_file, 2, STAGING, build=2),
     Case("archive_empty_path", nothing, 2, "--archive", build=None, args=("--archive", "")),
     Case("archive_missing", nothing, 2, "archive", build=None, args=("--archive", "/nonexistent/archive")),
     Case("archive_is_a_file", nothing, 2, "archive", build=None, args=("--archive", "/etc/hostname")),
