@@ -241,9 +241,31 @@ def prepare_output(out: Path, source: Path = PACKAGE_ROOT) -> None:
                 raise CannotRun(
                     f"{out}: is not empty and was not made by synth.py (no {MARKER}); give synth a new or empty folder"
                 )
+            _only_synths(out, marker)
             shutil.rmtree(out)  # rmtree removes links, never what they point to
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("Written by scripts/synth.py, which may replace this folder.\n", encoding="utf-8")
+    _mark(out, None)
+
+
+def _mark(out: Path, files: list[str] | None) -> None:
+    """The marker: synth's own folder, and the files it wrote there (None while it writes them)."""
+    (out / MARKER).write_text(json.dumps({"written by": "scripts/synth.py", "files": files}) + "\n", encoding="utf-8")
+
+
+def _only_synths(out: Path, marker: Path) -> None:
+    """Refuse to replace a folder holding a file synth did not write (a user's file added since): the marker lists
+    synth's files. A marker without the list is a run that was interrupted (or an earlier synth's): its folder is
+    synth's alone."""
+    try:
+        files = json.loads(marker.read_text(encoding="utf-8"))["files"]
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        files = None  # the plain marker of an earlier synth.py, which listed nothing
+    if files is None:
+        return
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir() or p.is_symlink())
+    others = [name for name in found if name not in set(files) | {MARKER}]
+    if others:
+        raise CannotRun(f"{out}: holds {others[0]}, which synth.py did not write; give synth a new or empty folder")
 
 
 def _replicas(base: dict[str, pd.DataFrame], copies: dict[str, int]) -> dict[str, pd.DataFrame]:
@@ -396,4 +418,5 @@ def write(out: Path, n: int, plant: bool = False, source: Path = PACKAGE_ROOT) -
     (out / "planted.json").write_text(
         json.dumps(sorted(planted, key=lambda e: (e["rule"], e["resource"], e["key"])), indent=2) + "\n"
     )
+    _mark(out, sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != MARKER))
     return {name: len(frame) for name, frame in frames.items()}

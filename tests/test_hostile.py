@@ -711,6 +711,26 @@ def test_synth_refuses_a_folder_it_did_not_make_and_deletes_nothing(target: str,
     assert tree(tmp_path) == before
 
 
+@pytest.mark.slow
+def test_synth_replaces_its_own_folder_but_not_a_file_a_user_added_to_it(zoo, tmp_path: Path) -> None:
+    pkg, _ = zoo
+    for name in ("scripts", "isis_iraq_syria"):
+        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "synthetic"
+
+    def synth() -> subprocess.CompletedProcess:
+        command = [sys.executable, str(pkg / "scripts" / "synth.py"), "30", str(out)]
+        return subprocess.run(command, capture_output=True, text=True, cwd=pkg, timeout=120)
+
+    assert synth().returncode == 0 and synth().returncode == 0  # its own folder, replaced
+    (out / "mydir").mkdir()
+    (out / "mydir" / "notes.txt").write_text("keep me")
+    before = tree(tmp_path)
+    result = synth()
+    assert result.returncode == 2 and "mydir/notes.txt, which synth.py did not write" in result.stdout, result.stdout
+    assert "Traceback" not in result.stderr and tree(tmp_path) == before
+
+
 # --- foreign keys of several fields, against frictionless ------------------------------------------------------
 
 PAIRS = {
