@@ -10,8 +10,8 @@ A release is refused, with one line saying why, when:
 - datapackage.json's resources are not those the schemas give, or the package does not validate (with the archive
   of source documents when there is one);
 - the version bump is smaller than the changes since the previous release require.
-A refused release writes nothing, and removes the files a previous release wrote in dist/ (they no longer describe
-the package); whatever else dist/ holds is left alone (see write_dist).
+A refused release changes nothing: dist/ keeps the previous release, if there is one, and whatever else it holds
+(see write_dist).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rich.text import Text
 from . import diff as diffs
 from .build import resources
 from .charts import CHARTS
-from .release_dist import MANIFEST, STAGING_DIR, check_out_dir, owned_files, recover, remove_release, write_dist
+from .release_dist import MANIFEST, STAGING_DIR, check_out_dir, owned_files, recover, write_dist
 from .release_previous import EMPTY, package_side, previous_side
 from .release_readme import release_readme
 from .release_versions import ReleaseRefused, release_date, version_mismatches
@@ -221,12 +221,8 @@ def build_release(package: Package, archive: Path | None = None, previous: Path 
 
 
 def refuse(console: Console, out_dir: Path, reason: str) -> int:
-    removed = remove_release(out_dir)
     line = Text("release refused", style="red")
-    line.append(
-        f": {reason}; nothing was written"
-        + (f" and the {len(removed)} files of the previous release in {out_dir} were removed." if removed else ".")
-    )
+    line.append(f": {reason}; nothing was written and {out_dir} is as it was.")
     console.print(line, soft_wrap=True)
     return EXIT_INVALID
 

@@ -181,20 +181,5 @@ def write_dist(out_dir: Path, files: dict[str, bytes], name: str) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def remove_release(out_dir: Path) -> list[str]:
-    """Remove the files of the release in out_dir (those its manifest lists, unchanged), then its manifest."""
-    if not out_dir.is_dir() or out_dir.is_symlink():
-        return []
-    recover(out_dir)
-    removed = owned_files(out_dir)
-    for file_name in removed:
-        (out_dir / file_name).unlink()
-    if os.path.lexists(out_dir / MANIFEST):
-        (out_dir / MANIFEST).unlink()
-    if removed and not any(out_dir.iterdir()):
-        out_dir.rmdir()
-    return removed
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -418,7 +418,7 @@ def _sums_verify(folder: Path) -> bool:
     return subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True).returncode == 0
 
 
-def test_user_files_in_dist_survive_a_release_and_a_refused_one(full: Path) -> None:
+def test_a_refused_release_leaves_dist_as_it_was_user_files_and_previous_release(full: Path) -> None:
     dist = full / "dist"
     dist.mkdir()
     for name, data in USER_FILES.items():
@@ -427,10 +427,11 @@ def test_user_files_in_dist_survive_a_release_and_a_refused_one(full: Path) -> N
     manifest = json.loads((dist / ".release-manifest.json").read_text())
     assert set(manifest["files"]) == {p.name for p in dist.iterdir()} - {*USER_FILES, ".release-manifest.json"}
     assert all(hashlib.sha256((dist / n).read_bytes()).hexdigest() == h for n, h in manifest["files"].items())
+    released = {p.name: p.read_bytes() for p in dist.iterdir()}
     edit(full, "statistics", read_rows(full, "statistics")[0]["statistic_id"], value="forty")
     result = _release(full)
-    assert result.returncode == 1 and "the 5 files of the previous release" in result.stdout
-    assert {p.name: p.read_bytes() for p in dist.iterdir()} == USER_FILES
+    assert result.returncode == 1 and f"nothing was written and {dist} is as it was" in result.stdout, result.stdout
+    assert {p.name: p.read_bytes() for p in dist.iterdir()} == released  # the previous release and the user's files
 
 
 def test_release_replaces_only_the_files_its_manifest_lists_with_their_bytes(full: Path) -> None:
