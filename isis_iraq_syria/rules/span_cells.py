@@ -7,10 +7,13 @@ from __future__ import annotations
 from .model import union
 
 # a cell with a closed list of values (an event's status, an actor's role, a claim's comparison) beside its span: the
-# words are one of its value's words (cell_words); unknown where the value is missing (other rules report it)
+# words are one of its value's words (cell_words); unknown where the value is missing or one the vocabulary has no
+# words for (a value outside the field's allowed ones, which schema.enum reports)
 CLOSED = """
         SELECT w.row_, w.span_id, w.text, '{table}', t.row_, '{column}', CAST(t.{column} AS VARCHAR), 'words',
-               CASE WHEN t.{column} IS NOT NULL THEN EXISTS (
+               CASE WHEN CAST(t.{column} AS VARCHAR) IN (
+                   SELECT c.value FROM cell_words AS c WHERE CAST(c.field AS VARCHAR) = '{table}.{column}')
+               THEN EXISTS (
                    SELECT 1 FROM cell_words AS c
                    WHERE CAST(c.field AS VARCHAR) = '{table}.{column}' AND c.value = CAST(t.{column} AS VARCHAR)
                      AND c.word = lower(w.text)) END

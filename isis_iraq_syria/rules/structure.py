@@ -91,7 +91,6 @@ RULES: list[Rule] = [
         "{value!r} is not an allowed value of {column} ({allowed}).",
         edit("events", "E001", status="occured"),
         ("events", "E001", "status"),
-        also=(("span.states_cell", "events", "E001", "status"),),  # its words ('announced') are not that value's
     ),
     _schema(
         "schema.pattern",
