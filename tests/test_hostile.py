@@ -693,8 +693,7 @@ def test_markup_in_a_cell_is_shown_verbatim_by_the_scripts(zoo) -> None:
 )
 def test_synth_refuses_a_folder_it_did_not_make_and_deletes_nothing(target: str, make, zoo, tmp_path: Path) -> None:
     pkg, _ = zoo
-    for name in ("scripts", "isis_iraq_syria"):  # synth replicates the package that holds it
-        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    _with_code(pkg)  # synth replicates the package that holds it
     out = tmp_path / target if make else pkg / target
     if make:
         make(out)
@@ -714,8 +713,7 @@ def test_synth_refuses_a_folder_it_did_not_make_and_deletes_nothing(target: str,
 @pytest.mark.slow
 def test_synth_replaces_its_own_folder_but_not_a_file_a_user_added_to_it(zoo, tmp_path: Path) -> None:
     pkg, _ = zoo
-    for name in ("scripts", "isis_iraq_syria"):
-        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    _with_code(pkg)
     out = tmp_path / "synthetic"
 
     def synth() -> subprocess.CompletedProcess:
@@ -1028,6 +1026,14 @@ def test_diff_cases_are_distinct_and_every_class_has_some() -> None:
     assert len({c.id for c in DIFF_CASES}) == len(DIFF_CASES) and all(DIFF_CLASSES.values())
 
 
+def _with_code(pkg: Path, makefile: bool = False) -> None:
+    """The copy gets the scripts and the package's code (and the Makefile): commands run from it act on it."""
+    for name in ("scripts", "isis_iraq_syria"):
+        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    if makefile:
+        shutil.copy2(ROOT / "Makefile", pkg / "Makefile")
+
+
 def _shell(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-c", f"set -o pipefail; {command}"],
@@ -1095,9 +1101,7 @@ def test_validate_output_survives_an_ascii_encoding_and_a_closed_output(zoo, tmp
 @pytest.mark.slow
 def test_make_diff_passes_no_tag_or_name_to_the_shell(zoo, tmp_path: Path) -> None:
     pkg, _ = zoo
-    for name in ("scripts", "isis_iraq_syria"):
-        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "Makefile", pkg / "Makefile")
+    _with_code(pkg, makefile=True)
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"], ["tag", "v9.9.9;touch${IFS}PWNED;#"]):
         subprocess.run([*GIT, "-C", str(pkg), *args], check=True, capture_output=True)
     make = f"make -s -o .venv/.installed diff PY={sys.executable}"  # -o: the venv is taken as made
@@ -1112,9 +1116,7 @@ def test_make_diff_passes_no_tag_or_name_to_the_shell(zoo, tmp_path: Path) -> No
 @pytest.mark.slow
 def test_make_release_passes_no_previous_or_archive_to_the_shell(zoo, tmp_path: Path) -> None:
     pkg, _ = zoo
-    for name in ("scripts", "isis_iraq_syria"):
-        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "Makefile", pkg / "Makefile")
+    _with_code(pkg, makefile=True)
     built = " ".join(f"-o {p.relative_to(pkg)}" for p in [pkg / "datapackage.json", *pkg.glob("data/*.parquet")])
     make = f"make -s -o .venv/.installed {built} release PY={sys.executable}"  # -o: the venv and the build as made
     before = tree(tmp_path)
