@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -24,7 +25,7 @@ from rich.console import Console
 from . import wide
 from .engine import Context, Engine
 from .report import EXIT_INVALID, EXIT_VALID, say
-from .safety import Unsafe, read_inside
+from .safety import Unsafe, open_inside
 from .schema import DESCRIPTOR, STAGING, CannotRun, Package, Table
 from .tables import parquet_bytes, to_arrow
 from .validate import validate
@@ -41,13 +42,16 @@ def _checksums(package: Package, relative: str, files: Mapping[Path, bytes] | No
     check), so a twin gets the hash only; the loaders check both. A file that is missing or not a regular file gets
     neither: descriptor.resources then reports the resource as differing from the files."""
     data = (files or {}).get(package.root / relative)
-    if data is None:
+    if data is not None:
+        digest, size = hashlib.sha256(data), len(data)
+    else:
         try:
-            data = read_inside(package.root, relative)
+            with open_inside(package.root, relative) as handle:  # in chunks: a table may be larger than memory
+                digest, size = hashlib.file_digest(handle, "sha256"), os.fstat(handle.fileno()).st_size
         except (Unsafe, OSError):
             return {}
-    out: dict = {} if relative.endswith(".parquet") else {"bytes": len(data)}
-    out["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    out: dict = {} if relative.endswith(".parquet") else {"bytes": size}
+    out["hash"] = f"sha256:{digest.hexdigest()}"
     return out
 
 
@@ -56,7 +60,11 @@ def resources(package: Package, files: Mapping[Path, bytes] | None = None) -> li
     of its file (`files`: the build's new files, by path, read in place of those on disk). The derived tables come
     last, each saying what it is derived from (x-derived-from)."""
     out = []
-    for name, table in (package.tables | package.derived).items():
+    tables = package.tables | package.derived
+    paths = [f"data/{name}.{suffix}" for name in tables for suffix in ("csv", "parquet")]
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:  # hashlib and reading release the GIL
+        sums = dict(zip(paths, pool.map(lambda path: _checksums(package, path, files), paths), strict=True))
+    for name, table in tables.items():
         derived = {} if table.derived_from is None else {"x-derived-from": table.derived_from}
         out.append(
             {
@@ -74,7 +82,7 @@ def resources(package: Package, files: Mapping[Path, bytes] | None = None) -> li
                 # first rows (a cell starting with a space made it skip initial spaces, and read other values)
                 "dialect": CSV_DIALECT,
                 "schema": table.schema_path,
-                **_checksums(package, f"data/{name}.csv", files),
+                **sums[f"data/{name}.csv"],
             }
         )
         out.append(
@@ -89,7 +97,7 @@ def resources(package: Package, files: Mapping[Path, bytes] | None = None) -> li
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
                 "schema": table.schema_path,
-                **_checksums(package, f"data/{name}.parquet", files),
+                **sums[f"data/{name}.parquet"],
             }
         )
     return out

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from .report import Failure
 from .rules.model import Rule
+from .rules.views import MATERIALIZED, VIEWS, views_named
 from .schema import Package
 from .tables import row_keys
 
@@ -37,6 +38,8 @@ class Context:
     derived: Mapping[str, Callable[[Context], pa.Table | pl.DataFrame]] = field(default_factory=dict)
     # the engine's SQL, for a check that compares files with the tables (set by the Engine)
     sql: Callable[[str], pa.Table] | None = None
+    # what a check computed once and another reads (the resources derived from the files, with their hashes)
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine:
@@ -50,7 +53,17 @@ class Engine:
             # string views as polars holds them: the default (large strings) copies every string cell
             self.con.register(name, frame.with_row_index(ROW).to_arrow(compat_level=pl.CompatLevel.newest()))
         self._registered = set(ctx.frames)
+        self._views: set[str] = set()
         self._keys: dict[str, pl.Series] = {}
+
+    def create_views(self, sql: str) -> None:
+        """Create, once, the declared views the query reads (and those they read)."""
+        for name in views_named(sql):
+            if name not in self._views:
+                self.register_derived(n for n in self.ctx.derived if re.search(rf"\b{n}\b", VIEWS[name]))
+                kind = "TABLE" if name in MATERIALIZED else "VIEW"
+                self.con.execute(f'CREATE TEMP {kind} "{name}" AS {VIEWS[name]}')
+                self._views.add(name)
 
     def register_derived(self, names: Iterable[str]) -> None:
         for name in names:
@@ -82,6 +95,7 @@ class Engine:
         """The rule's failing rows: its query's, or its check's."""
         sql = rule.query(self.ctx.package)
         if sql is not None:
+            self.create_views(sql)
             # the derived tables its text names (a word search: parsing a query of a hundred UNIONs takes longer
             # than running it)
             self.register_derived(name for name in self.ctx.derived if re.search(rf"\b{name}\b", sql))
@@ -134,8 +148,12 @@ def listing(package: Package, dialect: str = "duckdb") -> str:
         f"-- isis-iraq-syria {package.version}: each query returns a rule's failing rows (tbl, row_, col, values).",
         "-- Every table has a row_ column: its row's position in the CSV (line - 2).",
         f"-- Tables computed in Python that the queries join: {', '.join(sorted(DERIVED)) or 'none'}.",
+        "-- Views the queries read, created first:",
         "",
     ]
+    temporary = "TEMPORARY " if dialect in ("duckdb", "spark") else ""  # Trino and BigQuery keep views in a schema
+    for name, body in VIEWS.items():
+        out += [transpile(f"CREATE OR REPLACE {temporary}VIEW {name} AS {body}", dialect).rstrip(";") + ";", ""]
     for rule in RULES:
         if not isinstance(rule, Rule):
             continue

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from packaging.version import InvalidVersion, Version
 
@@ -122,21 +122,28 @@ def inside(root: Path, path: str, folder: bool = False, where: str = "datapackag
     return current
 
 
-def read_inside(root: Path, path: str, where: str = "datapackage.json", limit: int | None = None) -> bytes:
-    """The bytes of `root/path` (checked by `inside`) and, with `limit`, refusing a file larger than `limit` bytes
-    (sized before it is read)."""
+def open_inside(root: Path, path: str, where: str = "datapackage.json") -> BinaryIO:
+    """`root/path` (checked by `inside`) opened for reading, refusing what is not a regular file."""
     current = inside(root, path, where=where)
     # O_NOFOLLOW: a symlink swapped in after the check is still not followed; O_NONBLOCK: nor does a FIFO swapped in
     # make the open wait for a writer
     fd = os.open(current, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Unsafe(f"{path}: not a regular file")
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise Unsafe(f"{path}: not a regular file")
+    return handle
+
+
+def read_inside(root: Path, path: str, where: str = "datapackage.json", limit: int | None = None) -> bytes:
+    """The bytes of `root/path` (checked by `inside`) and, with `limit`, refusing a file larger than `limit` bytes
+    (sized before it is read)."""
+    with open_inside(root, path, where) as handle:
         if limit is None:
             return handle.read()
-        if info.st_size > limit:
-            raise TooLarge(f"{path}: {info.st_size:,} bytes, more than the {limit:,} a package file may hold")
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise TooLarge(f"{path}: {size:,} bytes, more than the {limit:,} a package file may hold")
         data = handle.read(limit + 1)
         if len(data) > limit:  # grew while being read
             raise TooLarge(f"{path}: more than the {limit:,} bytes a package file may hold")

@@ -1,7 +1,8 @@
 """Run the rules' Spark SQL on Apache Spark in local mode: `python spark_rules.py FOLDER`.
 
-FOLDER holds every table and derived table as Parquet (engine.Engine.export) and queries.json ({rule id: Spark SQL});
-the failing rows of each query are written to results.json. Run by tests/test_spark.py with the Python of
+FOLDER holds every table and derived table as Parquet (engine.Engine.export), views.json ([view, Spark SQL], in the
+order to create them) and queries.json ({rule id: Spark SQL}); the failing rows of each query are written to
+results.json. Run by tests/test_spark.py with the Python of
 .venv-spark, where pyspark is installed apart from the package's own libraries.
 """
 
@@ -32,6 +33,8 @@ def main(folder: Path) -> None:
     spark.udf.register("nfc_normalize", lambda s: None if s is None else unicodedata.normalize("NFC", s))
     for path in sorted(folder.glob("*.parquet")):
         spark.read.parquet(str(path)).createOrReplaceTempView(path.stem)
+    for name, sql in json.loads((folder / "views.json").read_text(encoding="utf-8")):  # the views the rules read
+        spark.sql(sql).createOrReplaceTempView(name)
     queries = json.loads((folder / "queries.json").read_text(encoding="utf-8"))
     results: dict[str, object] = {}
     for rule, sql in queries.items():

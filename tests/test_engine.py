@@ -10,6 +10,7 @@ from isis_iraq_syria import engine
 from isis_iraq_syria.cli import main
 from isis_iraq_syria.rules import RULES
 from isis_iraq_syria.rules.model import Rule, append
+from isis_iraq_syria.rules.views import VIEWS
 from isis_iraq_syria.schema import Package
 
 DECLARED = [r for r in RULES if isinstance(r, Rule)]
@@ -26,7 +27,10 @@ def test_every_query_prints_in_each_dialect_and_parses_back(dialect: str, capsys
     for rule in DECLARED:
         assert f"-- {rule.id}: " in text
     statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None and s.find(sqlglot.exp.Select)]
-    assert len(statements) == sum(r.query(package) is not None for r in DECLARED)
+    views = [s for s in statements if isinstance(s, sqlglot.exp.Create)]
+    assert sorted(v.this.name for v in views) == sorted(VIEWS)  # the views the queries read come first, each once
+    assert statements[: len(VIEWS)] == views
+    assert len(statements) == len(VIEWS) + sum(r.query(package) is not None for r in DECLARED)
 
 
 def test_an_unknown_dialect_is_refused_with_exit_2(capsys) -> None:
@@ -90,3 +94,20 @@ def test_export_writes_every_table_with_its_row_and_the_derived_tables_once(tmp_
     assert statistics.column("row_").to_pylist() == list(range(statistics.num_rows))
     assert main(["rules", "--export", str(out), "--root", str(ROOT)]) == 2  # a folder that is not empty is refused
     assert "new or empty folder" in capsys.readouterr().out
+
+
+def test_a_view_is_created_once_after_the_views_it_reads_and_only_the_costly_join_is_computed() -> None:
+    from isis_iraq_syria.rules import DERIVED, RULES_BY_ID
+    from isis_iraq_syria.rules.views import views_named
+    from isis_iraq_syria.tables import read_package
+
+    assert views_named("SELECT row_ FROM placed_") == ["spans_", "passages_", "placed_"]
+    assert views_named("SELECT * FROM spans") == []  # a table of the package is not a view
+    package = Package.load(ROOT)
+    frames, _, _ = read_package(package)
+    runner = engine.Engine(engine.Context(package, frames, None, DERIVED))
+    # a second CREATE of a view would raise: the rules after the first read what it created
+    for rule in ("span.in_passage", "span.indicator_by_value", "span.in_passage"):
+        assert runner.rows(RULES_BY_ID[rule]) == []
+    kinds = dict(runner.con.sql("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    assert (kinds["placed_"], kinds["spans_"], kinds["passages_"]) == ("LOCAL TEMPORARY", "VIEW", "VIEW")

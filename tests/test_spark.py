@@ -15,6 +15,7 @@ from conftest import ROOT, copy_package
 from isis_iraq_syria import engine
 from isis_iraq_syria.rules import DERIVED, RULES
 from isis_iraq_syria.rules.model import Rule
+from isis_iraq_syria.rules.views import VIEWS
 from isis_iraq_syria.schema import Package
 from isis_iraq_syria.synth import write as synth
 from isis_iraq_syria.tables import read_package
@@ -42,6 +43,8 @@ def _compare(root: Path, folder: Path) -> int:
     declared = [r for r in RULES if isinstance(r, Rule) and r.query(package) is not None]
     queries = {r.id: engine.transpile(r.query(package), "spark") for r in declared}
     (folder / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
+    views = [[name, engine.transpile(body, "spark")] for name, body in VIEWS.items()]
+    (folder / "views.json").write_text(json.dumps(views), encoding="utf-8")
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}  # Spark listens on the loopback address only
     subprocess.run(
         [str(SPARK_PYTHON), str(ROOT / "tests" / "spark_rules.py"), str(folder)], check=True, timeout=900, env=env

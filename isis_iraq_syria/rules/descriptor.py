@@ -21,6 +21,16 @@ def _fail(column: str, values: Any, message: str, key: str = "") -> dict[str, An
     return {"tbl": DESCRIPTOR, "key_": key, "col": column, "values": str(values)[:80], "message": message}
 
 
+def derived_resources(ctx: Any) -> list[dict[str, Any]]:
+    """The resources the build derives from the package's files, hashed once for both descriptor rules."""
+    from ..build import resources
+
+    if "resources" not in ctx.memo:
+        ctx.memo["resources"] = resources(ctx.package)
+    found: list[dict[str, Any]] = ctx.memo["resources"]
+    return found
+
+
 def check_profile(ctx: Any) -> list[dict[str, Any]]:
     descriptor = ctx.package.descriptor
     if not isinstance(descriptor, dict):
@@ -63,11 +73,9 @@ def check_profile(ctx: Any) -> list[dict[str, Any]]:
         )
     from frictionless import Package as FrictionlessPackage  # here, not at import: only this rule needs it
 
-    from ..build import resources
-
     # The profile check sees the resources the build derives; descriptor.resources compares the stored ones to them.
     try:
-        report = FrictionlessPackage.validate_descriptor({**descriptor, "resources": resources(ctx.package)})
+        report = FrictionlessPackage.validate_descriptor({**descriptor, "resources": derived_resources(ctx)})
         notes = [note for note in report.flatten(["note"])] if not report.valid else []
     except Exception as err:  # frictionless meeting a descriptor it cannot handle
         notes = [[f"{type(err).__name__}: {err}"]]
@@ -90,9 +98,7 @@ def check_resources(ctx: Any) -> list[dict[str, Any]]:
     descriptor = ctx.package.descriptor
     if not isinstance(descriptor, dict):
         return []  # descriptor.profile reports it
-    from ..build import resources
-
-    derived = {r["name"]: r for r in resources(ctx.package)}
+    derived = {r["name"]: r for r in derived_resources(ctx)}
     stored = descriptor.get("resources")
     if not isinstance(stored, list):
         return [

@@ -193,9 +193,13 @@ def tables_read(sql: str) -> tuple[str, ...]:
     import sqlglot
     from sqlglot import exp
 
+    from .views import VIEWS
+
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    return tuple(sorted({t.name for t in tree.find_all(exp.Table)} - ctes))
+    read = {t.name for t in tree.find_all(exp.Table)} - ctes
+    # a declared view stands for the tables it reads
+    return tuple(sorted(set().union(*(tables_read(VIEWS[t]) if t in VIEWS else {t} for t in read))))
 
 
 DESCRIPTOR = "datapackage.json"

@@ -45,16 +45,16 @@ def _twin(table: Table, height: int) -> str | None:
 
 
 def _differing(ctx: Any, table: Table) -> list[dict[str, Any]]:
-    """The twin's cells that differ from the CSV's, at most SHOWN a column: the engine reads the Parquet file and
-    joins it to the table on the row's position."""
+    """The twin's cells that differ from the CSV's, at most SHOWN a column: the engine reads the Parquet file beside
+    the table, row by row (a positional join: the twin has as many rows, checked above, in the CSV's order)."""
     path = str(table.parquet_path).replace("'", "''")
     columns = table.field_names
     shown = ", ".join(f'c."{f}" AS "ours_{i}", p."{f}" AS "theirs_{i}"' for i, f in enumerate(columns))
     differs = " OR ".join(f'c."{f}" IS DISTINCT FROM p."{f}"' for f in columns)
+    read = ", ".join(f'"{f}"' for f in columns)
     rows = ctx.sql(
-        f"SELECT c.row_, {shown} FROM \"{table.name}\" AS c JOIN read_parquet('{path}', "
-        f"file_row_number = true) AS p ON p.file_row_number = c.row_ WHERE {differs} "
-        f"ORDER BY c.row_"
+        f'SELECT c.row_, {shown} FROM "{table.name}" AS c '
+        f"POSITIONAL JOIN (SELECT {read} FROM read_parquet('{path}')) AS p WHERE {differs} ORDER BY c.row_"
     ).to_pylist()
     out, counts = [], dict.fromkeys(columns, 0)
     for row in rows:

@@ -151,15 +151,19 @@ RULES: list[Rule] = [
         "A quote that attributes its words ('according to', 'said', 'told') names the source it cites.",
         message="The quote attributes its words ({word!r}) but cited_source_id is empty: name the source it cites.",
         values="{word!r}",
+        # each distinct quote read once: one sentence is often the evidence of several figures
         sql=f"""
         WITH unattributed AS (
-            SELECT 'statistic_evidence' AS tbl, row_, {words("quote")} AS words
-            FROM statistic_evidence WHERE cited_source_id IS NULL
+            SELECT 'statistic_evidence' AS tbl, row_, quote FROM statistic_evidence WHERE cited_source_id IS NULL
             UNION ALL
-            SELECT 'event_evidence', row_, {words("quote")} FROM event_evidence WHERE cited_source_id IS NULL)
-        SELECT q.tbl, q.row_, 'cited_source_id' AS col, MIN(w.word) AS word
-        FROM unattributed AS q JOIN attribution_words AS w ON strpos(q.words, {words("w.word")}) > 0
-        GROUP BY q.tbl, q.row_
+            SELECT 'event_evidence', row_, quote FROM event_evidence WHERE cited_source_id IS NULL),
+        quotes AS (SELECT quote, {words("quote")} AS words FROM (SELECT DISTINCT quote FROM unattributed) AS d),
+        attributing AS (
+            SELECT q.quote, MIN(w.word) AS word
+            FROM quotes AS q JOIN attribution_words AS w ON strpos(q.words, {words("w.word")}) > 0
+            GROUP BY q.quote)
+        SELECT u.tbl, u.row_, 'cited_source_id' AS col, a.word
+        FROM unattributed AS u JOIN attributing AS a ON a.quote = u.quote
         """,
         example=Example(
             (edit("statistic_evidence", {"statistic_id": "S001"}, cited_source_id=""),),

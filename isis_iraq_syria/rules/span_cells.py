@@ -27,7 +27,7 @@ ITEM = " AND CAST(t.actor_id AS VARCHAR) = w.item"
 CITED = """
         SELECT w.row_, w.span_id, w.text, '{table}', t.row_, 'cited_source_id', CAST(t.cited_source_id AS VARCHAR),
                'name', CASE WHEN s.source_id IS NOT NULL THEN
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.name = w.text
+               EXISTS (SELECT 1 FROM names_ AS n WHERE n.kind = 'actor' AND n.name = w.text
                          AND n.id IN (CAST(s.issuer_actor_id AS VARCHAR), CAST(s.publisher_actor_id AS VARCHAR))) END
         FROM spans_ AS w JOIN {table} AS t
           ON CAST(t.{subject} AS VARCHAR) = w.subject AND CAST(t.source_id AS VARCHAR) = w.doc
@@ -71,8 +71,8 @@ CELLS = (
                CAST(CASE w.field WHEN 'statistics.geography_id' THEN t.geography_id
                                  ELSE t.asserted_by_actor_id END AS VARCHAR),
                'name', CASE WHEN CAST(CASE w.field WHEN 'statistics.geography_id' THEN t.geography_id
-                                               ELSE t.asserted_by_actor_id END AS VARCHAR) IN (SELECT id FROM names)
-                            THEN EXISTS (SELECT 1 FROM names AS n
+                                               ELSE t.asserted_by_actor_id END AS VARCHAR) IN (SELECT id FROM names_)
+                            THEN EXISTS (SELECT 1 FROM names_ AS n
                                WHERE n.kind = CASE w.field WHEN 'statistics.geography_id' THEN 'geography'
                                                            ELSE 'actor' END
                                  AND n.id = CAST(CASE w.field WHEN 'statistics.geography_id' THEN t.geography_id
@@ -97,13 +97,13 @@ CELLS = (
         WHERE w.field = 'sources.published'
         UNION ALL
         SELECT w.row_, w.span_id, w.text, 'event_geographies', t.row_, 'geography_id', w.item, 'name',
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'geography' AND n.id = w.item AND n.name = w.text)
+               EXISTS (SELECT 1 FROM names_ AS n WHERE n.kind = 'geography' AND n.id = w.item AND n.name = w.text)
         FROM spans_ AS w JOIN event_geographies AS t
           ON CAST(t.event_id AS VARCHAR) = w.subject AND CAST(t.geography_id AS VARCHAR) = w.item
         WHERE w.field = 'event_geographies.geography_id'
         UNION ALL
         SELECT w.row_, w.span_id, w.text, 'event_actors', t.row_, 'actor_id', w.item, 'name',
-               EXISTS (SELECT 1 FROM names AS n WHERE n.kind = 'actor' AND n.id = w.item AND n.name = w.text)
+               EXISTS (SELECT 1 FROM names_ AS n WHERE n.kind = 'actor' AND n.id = w.item AND n.name = w.text)
         FROM spans_ AS w JOIN event_actors AS t
           ON CAST(t.event_id AS VARCHAR) = w.subject AND CAST(t.actor_id AS VARCHAR) = w.item
         WHERE w.field = 'event_actors.actor_id'

@@ -15,40 +15,8 @@ from .basis import OWN_VOICE, inferred
 from .model import Example, Rule, delete, edit, words
 from .span_cells import CELLS
 
-SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id) AS VARCHAR)"
-SPAN_SUBJECT = "CAST(coalesce({t}.statistic_id, {t}.event_id, {t}.source_id, {t}.claim_id) AS VARCHAR)"
-ITEM = "CAST(coalesce({t}.geography_id, {t}.actor_id) AS VARCHAR)"
-
-# the passages a subject's cells are stated in: (subject, document, field and item of a context quote, text, start)
-PASSAGES = f"""
-    passages AS (
-        SELECT CAST(statistic_id AS VARCHAR) AS subject, CAST(source_id AS VARCHAR) AS doc,
-               CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS item, quote AS text, quote_start AS qs
-        FROM statistic_evidence
-        UNION ALL SELECT CAST(event_id AS VARCHAR), CAST(source_id AS VARCHAR), NULL, NULL, quote, quote_start
-        FROM event_evidence
-        UNION ALL SELECT CAST(cited_source_id AS VARCHAR), CAST(citing_source_id AS VARCHAR), NULL, NULL, quote,
-               quote_start FROM citations WHERE quote IS NOT NULL
-        UNION ALL SELECT CAST(claim_id AS VARCHAR), CAST(source_id AS VARCHAR), NULL, NULL, quote, quote_start
-        FROM claims
-        UNION ALL SELECT {SUBJECT.format(t="b")}, CAST(document_id AS VARCHAR), CAST(field AS VARCHAR),
-               {ITEM.format(t="b")}, quote, quote_start FROM bases AS b WHERE quote IS NOT NULL),
-    spans_ AS (
-        SELECT w.row_, w.span_id, CAST(w.field AS VARCHAR) AS field, {SPAN_SUBJECT.format(t="w")} AS subject,
-               {ITEM.format(t="w")} AS item, CAST(w.document_id AS VARCHAR) AS doc, w.start, w."end", w.text
-        FROM spans AS w)"""
-
 # the text after a span to the end of its clause; after an aside set off by commas, the clause after the aside
 CLAUSE_AFTER = """regexp_extract(substr(p.text, w."end" - p.qs + 1), '^(?:\\s*,[^,.;:]*,)?([^,.;:]*)', 1)"""
-
-# every declared name of a geography (kind 'geography') or an actor ('actor')
-NAMES = """
-    names AS (
-        SELECT 'geography' AS kind, CAST(geography_id AS VARCHAR) AS id, name FROM geographies
-        UNION SELECT 'geography', CAST(geography_id AS VARCHAR), name FROM geography_names
-        UNION SELECT 'actor', CAST(actor_id AS VARCHAR), name FROM actors
-        UNION SELECT 'actor', CAST(actor_id AS VARCHAR), name FROM actor_names)"""
-
 
 # fields whose cells may rest on the same words: the one who speaks and the source cited are often one name
 # ('according to CENTCOM'), as are an event's announcer and its cited statement
@@ -143,19 +111,13 @@ RULES: list[Rule] = [
             "passage": "No passage of {subject} from {doc} holds {text!r} at {start}:{end}.",
         },
         values="{start}:{end} {text!r}",
-        sql=f"""
-        WITH {PASSAGES}
+        sql="""
         SELECT 'spans' AS tbl, w.row_, 'start' AS col, w.subject, w.doc, w.start, w."end", w.text,
                w."end" - w.start AS span, length(w.text) AS length,
                CASE WHEN w."end" - w.start <> length(w.text) THEN 'length' ELSE 'passage' END AS case_
         FROM spans_ AS w
         WHERE w."end" - w.start <> length(w.text)
-           OR NOT EXISTS (
-                SELECT 1 FROM passages AS p
-                WHERE p.subject = w.subject AND p.doc = w.doc
-                  AND (p.field IS NULL OR p.item IS NOT DISTINCT FROM w.item)
-                  AND w.start >= p.qs AND w."end" <= p.qs + length(p.text)
-                  AND substr(p.text, w.start - p.qs + 1, w."end" - w.start) = w.text)
+           OR NOT EXISTS (SELECT 1 FROM placed_ AS p WHERE p.row_ = w.row_ AND p.holds)
         """,
         # S004's place pointed at another 'Iraq' of the document, in a passage about another figure
         example=Example(
@@ -177,12 +139,12 @@ RULES: list[Rule] = [
         },
         values="{span_id}: {text!r}",
         sql=f"""
-        WITH {PASSAGES}, {NAMES}, {CELLS}
+        WITH {CELLS}
         SELECT tbl, row_, col, span_id, text, value, case_, NULL AS field, NULL AS subject FROM cells
         WHERE NOT ok  -- unknown (NULL) where the value itself is missing or dangling: other rules report it
         UNION ALL
         SELECT 'spans', w.row_, 'field', w.span_id, w.text, NULL, 'no_cell', w.field, w.subject
-        FROM spans_ AS w WHERE w.row_ NOT IN (SELECT span_row FROM cells)
+        FROM spans_ AS w WHERE NOT EXISTS (SELECT 1 FROM cells AS c WHERE c.span_row = w.row_)
         """,
         # S020 (15 years) and S021 (age 75), two figures of one quote, exchange their values
         example=Example(
@@ -207,24 +169,20 @@ RULES: list[Rule] = [
         values="{number!r} .. {words!r}",
         # the text between the two spans, from a passage of the statistic that holds both (none: they are apart);
         # a span in no passage at all is span.in_passage's to report
-        sql=f"""
-        WITH {PASSAGES},
-        placed AS (
-            SELECT w.span_id FROM spans_ AS w JOIN passages AS p
-              ON p.subject = w.subject AND p.doc = w.doc AND w.start >= p.qs AND w."end" <= p.qs + length(p.text)),
-        pairs AS (
+        sql="""
+        WITH pairs AS (
             SELECT t.row_, v.subject, v.doc, v.text AS number, i.text AS words,
                    least(v."end", i."end") AS gap_start, greatest(v.start, i.start) AS gap_end,
                    least(v.start, i.start) AS first_, greatest(v."end", i."end") AS last_
             FROM spans_ AS v JOIN spans_ AS i ON i.subject = v.subject AND i.doc = v.doc
             JOIN statistics AS t ON CAST(t.statistic_id AS VARCHAR) = v.subject
             WHERE v.field = 'statistics.value' AND i.field = 'statistics.indicator_id'
-              AND v.span_id IN (SELECT span_id FROM placed) AND i.span_id IN (SELECT span_id FROM placed)),
+              AND v.row_ IN (SELECT row_ FROM placed_) AND i.row_ IN (SELECT row_ FROM placed_)),
         gaps AS (
             SELECT r.row_, r.number, r.words, r.first_,
                    MIN(CASE WHEN r.gap_end <= r.gap_start THEN ''
                             ELSE substr(p.text, r.gap_start - p.qs + 1, r.gap_end - r.gap_start) END) AS gap
-            FROM pairs AS r LEFT JOIN passages AS p
+            FROM pairs AS r LEFT JOIN passages_ AS p
               ON p.subject = r.subject AND p.doc = r.doc AND r.first_ >= p.qs AND r.last_ <= p.qs + length(p.text)
             GROUP BY r.row_, r.number, r.words, r.first_)
         SELECT 'statistics' AS tbl, row_, 'indicator_id' AS col, number, words, gap,
@@ -268,7 +226,6 @@ RULES: list[Rule] = [
         "basis row if it is inferred.",
         values="{value!r}",
         sql=f"""
-        WITH {PASSAGES}
         {REQUIRED}
         """,
         example=Example(
@@ -282,7 +239,6 @@ RULES: list[Rule] = [
         message="The words {text!r} at {start}:{end} already state {other} ({other_id}).",
         values="{text!r}",
         sql=f"""
-        WITH {PASSAGES}
         SELECT 'spans' AS tbl, w.row_, 'start' AS col, w.text, w.start, w."end", MIN(o.field) AS other,
                MIN(o.span_id) AS other_id
         FROM spans_ AS w JOIN spans_ AS o
@@ -315,12 +271,11 @@ RULES: list[Rule] = [
         # a verb of saying follows the name in its clause, or after an aside set off by commas ('Gen. Michael
         # Kurilla, who heads US Central Command, told'); a name followed by a lone comma is in an aside itself
         sql=f"""
-        WITH {PASSAGES},
-        said AS (
+        WITH said AS (
             SELECT w.row_, w.field, w.subject, w.doc, w.text,
                    {words(CLAUSE_AFTER)} AS clause,
                    substr(p.text, 1, w.start - p.qs) AS before
-            FROM spans_ AS w JOIN passages AS p
+            FROM spans_ AS w JOIN passages_ AS p
               ON p.subject = w.subject AND p.doc = w.doc
              AND (p.field IS NULL OR p.item IS NOT DISTINCT FROM w.item)
              AND w.start >= p.qs AND w."end" <= p.qs + length(p.text)
