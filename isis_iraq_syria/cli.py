@@ -129,12 +129,17 @@ def _validate(args: argparse.Namespace, console, where) -> int:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .report import cannot_run, say
-    from .schema import Package
+    from .schema import CannotRun, Package
     from .validate import validate
 
     try:
         archive = archive_path(args.archive)
         package = replace(Package.load(where.root), standalone=where.standalone)
+        if args.no_parity and where.standalone:  # else a file changed after the release would pass
+            raise CannotRun(
+                "--no-parity is for a checkout whose build is under way: a release or an installed package is judged "
+                "by its files' hashes, which its parity rules check"
+            )
         if console.is_terminal and not args.json:
             # progress per table and rule on a terminal only; piped output stays quiet
             with Progress(

@@ -84,6 +84,10 @@ def test_a_file_changed_after_the_release_fails_against_the_descriptor(download:
     assert '"message": "Resource actors differs from its files (bytes, hash): the file changed after the release."' in (
         result.stdout
     )
+    # --no-parity, which skips the hashes with the twins, is for a checkout whose build is under way: refused here
+    refused = _validate(str(folder), "--no-parity", cwd=tmp_path)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "--no-parity is for a checkout" in refused.stdout
 
 
 @pytest.mark.slow
