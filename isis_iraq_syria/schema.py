@@ -133,8 +133,12 @@ class Table:
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @cached_property
+    def _fields_by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}  # a look-up per column, not a search: thousands of columns stay fast
+
     def field(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
+        return self._fields_by_name[name]
 
     @property
     def title(self) -> str:
@@ -174,7 +178,7 @@ class Table:
         """The single-field foreign keys, by the field that holds them."""
         return {fk.fields[0]: fk for fk in self.foreign_keys if len(fk.fields) == 1}
 
-    @property
+    @cached_property
     def prose(self) -> list[str]:
         """Free-text columns (quotes, descriptions, notes): strings that no key, enum or pattern constrains."""
         keyed = (

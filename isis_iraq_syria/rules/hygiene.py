@@ -53,16 +53,31 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Free text (quotes, notes) repeats from row to row: each distinct text is tested once, and the rows holding a failing
-# one are found by it. MIN of a group of one text is that text, and a filter on it, unlike one on the grouped column
-# itself, is not moved below the grouping by the optimizer. Other text (ids, names) is tested row by row.
+def literal(text: str) -> str:
+    """A text as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+# Each table is read once, whatever its number of text columns: its cells become rows of (column name, text), a list
+# of one struct per column unnested (a UNION of one query per column took time growing with the square of the
+# columns; sqlglot writes the unnest for every engine, where Trino has no UNPIVOT). Free text (quotes, notes) repeats
+# from row to row: each distinct text is tested once, and the cells holding a failing one are found by it. MIN of a
+# group of one text is that text, and a filter on it, unlike one on the grouped column itself, is not moved below
+# the grouping by the optimizer. Other text (ids, names) is tested cell by cell.
 PER_TEXT = """
-        SELECT '{table}' AS tbl, row_, '{column}' AS col, substr({c}, 1, 60) AS text
-        FROM {t} WHERE {c} IN (SELECT v_ FROM (SELECT MIN({c}) AS v_ FROM {t} GROUP BY {c}) AS d WHERE {on_text})"""
+        SELECT {table} AS tbl, row_, p.col_ AS col, substr(p.v_, 1, 60) AS text
+        FROM (SELECT row_, unnest({cells}) AS p FROM {t}) AS s
+        WHERE p.v_ IN (SELECT v_ FROM (SELECT MIN(v_) AS v_ FROM (SELECT unnest({texts}) AS v_ FROM {t}) AS u
+                                       GROUP BY v_) AS d
+                       WHERE {on_text})"""
 PER_ROW = """
-        SELECT '{table}' AS tbl, row_, '{column}' AS col, substr({c}, 1, 60) AS text
-        FROM {t} WHERE {on_row}"""
+        SELECT {table} AS tbl, row_, p.col_ AS col, substr(p.v_, 1, 60) AS text
+        FROM (SELECT row_, unnest({cells}) AS p FROM {t}) AS s WHERE {on_row}"""
 NON_ASCII = "octet_length(encode({c})) <> length({c})"  # a cheap screen: more bytes than characters
+
+
+def _text(column: str) -> str:
+    return f"CAST({quoted(column)} AS VARCHAR)"  # free text is held as categorical: its texts, for the list
 
 
 def _over_text(test: str, screen: str = "", ids_only: bool = False) -> Callable[[Package], str]:
@@ -72,18 +87,25 @@ def _over_text(test: str, screen: str = "", ids_only: bool = False) -> Callable[
     def build(package: Package) -> str:
         pick = id_columns if ids_only else text_columns
         test_ = f"{screen} AND ({test})" if screen else test
-        selects = [
-            (PER_TEXT if column in table.prose else PER_ROW).format(
-                table=name,
-                t=quoted(name),
-                column=column,
-                c=quoted(column),
-                on_text=test_.replace("{c}", "v_"),
-                on_row=test_.replace("{c}", quoted(column)),
-            )
-            for name, table in package.tables.items()
-            for column in pick(package, name)
-        ]
+        selects = []
+        for name, table in package.tables.items():
+            columns = pick(package, name)
+            free = set(table.prose)
+            prose = [c for c in columns if c in free]
+            for template, group in ((PER_TEXT, prose), (PER_ROW, [c for c in columns if c not in prose])):
+                if not group:
+                    continue
+                cells = ", ".join(f"{{'col_': {literal(c)}, 'v_': {_text(c)}}}" for c in group)
+                selects.append(
+                    template.format(
+                        table=literal(name),
+                        t=quoted(name),
+                        cells=f"[{cells}]",
+                        texts="[" + ", ".join(_text(c) for c in group) + "]",
+                        on_text=test_.replace("{c}", "v_"),
+                        on_row=test_.replace("{c}", "p.v_"),
+                    )
+                )
         return "\nUNION ALL\n".join(selects) if selects else NONE
 
     return build
