@@ -258,6 +258,12 @@ def _categorical_columns(tables: dict[str, Table]) -> frozenset[tuple[str, str]]
     )
 
 
+def _missing(name: str, found: list[str], by: str) -> None:
+    """A table that another names but whose schema file is missing: the missing file is the one at fault."""
+    if name not in found and TABLE_NAME.match(name):
+        raise CannotRun(f"schemas/{name}.schema.json: no such file, though {by} names the table {name}")
+
+
 @dataclass(frozen=True)
 class Package:
     """The data package rooted at `root`: its descriptor and its tables."""
@@ -296,11 +302,14 @@ class Package:
         derived = {name: table for name, table in tables.items() if table.derived_from is not None}
         tables = {name: table for name, table in tables.items() if name not in derived}
         for table in derived.values():
+            for name in table.derived_from or []:
+                _missing(name, found, f"{table.schema_path}'s x-derived-from")
             unknown = [name for name in table.derived_from or [] if name not in tables]
             if unknown:
                 raise CannotRun(f"{table.schema_path}: x-derived-from names no curated table {', '.join(unknown)}")
         for table in tables.values():
             for fk in table.foreign_keys:
+                _missing(fk.resource, found, f"a foreign key of {table.schema_path}")
                 if fk.resource not in tables:
                     raise CannotRun(f"{table.schema_path}: foreign key to unknown table {fk.resource!r}")
                 unknown = [f for f in fk.ref_fields if f not in tables[fk.resource].field_names]

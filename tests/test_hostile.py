@@ -232,6 +232,14 @@ FILES = [
     Case("data_folder_is_a_link", link_outside("data"), 2, "data"),
     Case("schemas_folder_is_a_link", link_outside("schemas"), 2, "schemas"),
     Case("schemas_folder_missing", remove("schemas"), 2, "schemas"),
+    # a missing schema is named, not the table that reads it
+    Case("schema_missing_of_a_table_derived_from", remove("schemas/events.schema.json"), 2, "events.schema.json: no "),
+    Case(
+        "schema_missing_of_a_foreign_key",
+        remove("schemas/figure_kinds.schema.json"),
+        2,
+        "figure_kinds.schema.json: no ",
+    ),
     Case("schema_is_a_link", link_outside(ST), 2, ST),
     Case("schema_is_a_folder", replace_with_dir(ST), 2, ST),
     Case("descriptor_is_a_link", link_outside(DESC), 2, DESC),

@@ -8,8 +8,8 @@ import re
 import frictionless
 import pytest
 
-from conftest import ROOT
-from isis_iraq_syria.schema import Package
+from conftest import ROOT, copy_package
+from isis_iraq_syria.schema import CannotRun, Package
 
 PACKAGE = Package.load(ROOT)
 
@@ -112,3 +112,18 @@ def test_every_rule_runs_whatever_columns_are_categoricals(edit_schema: str, pkg
     assert ("basis.geography_stated", "statistics", "S004", "geography_id") in {
         (f.rule, f.resource, f.key, f.column) for f in failures
     }
+
+
+@pytest.mark.parametrize(
+    "missing,by",
+    [
+        ("events", "schemas/events_wide.schema.json's x-derived-from"),
+        ("figure_kinds", "a foreign key of schemas/statistics.schema.json"),
+    ],
+)
+def test_a_missing_schema_file_is_named_not_the_table_that_reads_it(tmp_path, missing: str, by: str) -> None:
+    root = copy_package(tmp_path / "pkg")
+    (root / "schemas" / f"{missing}.schema.json").unlink()
+    with pytest.raises(CannotRun) as raised:
+        Package.load(root)
+    assert str(raised.value) == f"schemas/{missing}.schema.json: no such file, though {by} names the table {missing}"
