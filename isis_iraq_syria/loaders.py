@@ -5,8 +5,8 @@ engine's library is imported when it is asked for. Everything is read from the d
 so a new table or column needs no change here.
 
 Every path the descriptor gives goes through the package's one path check (safety.read_inside: no '..', no absolute
-path, no symlink, a regular file), and a file whose descriptor resource carries a `hash` or `bytes` is checked
-against them before a value is read from it.
+path, no symlink, a regular file), and each file is checked against the sha256 (and the `bytes`) its descriptor
+resource gives before a value is read from it: a resource without a sha256 is refused.
 """
 
 from __future__ import annotations
@@ -120,33 +120,37 @@ def path(name: str, format: str = "parquet") -> Path:
 
 
 def _checked(resource: dict[str, Any]) -> bytes:
-    """The bytes of a resource's file, after checking them against the size and hash its descriptor gives (a hash
-    without an algorithm is MD5, as the Data Package specification says)."""
+    """The bytes of a resource's file, after checking them against the size and the sha256 its descriptor gives. A
+    resource without a sha256 is refused: a descriptor that gives none (or a weaker hash) checks nothing."""
     from .safety import Unsafe
 
     relative = resource.get("path")
     if not isinstance(relative, str):
         raise Unsafe(f"datapackage.json: resource {resource.get('name')!r} has no path")
-    data = _read(relative)
+    expected = resource.get("hash")
+    if not isinstance(expected, str) or not expected.startswith("sha256:"):
+        given = "no hash" if expected is None else f"the hash {expected!r}"
+        raise DamagedFileError(
+            f"{relative}: datapackage.json gives {given}, not a sha256, so the file cannot be checked; reinstall the "
+            "package (or run make in a checkout)"
+        )
+    try:
+        data = _read(relative)
+    except OSError as err:  # unreadable (permissions, a folder, an I/O error): damaged as far as a reader can tell
+        raise DamagedFileError(f"{relative}: cannot be read ({err.strerror or type(err).__name__})") from err
     size = resource.get("bytes")
     if size is not None and size != len(data):
         raise DamagedFileError(
             f"{relative}: {len(data)} bytes where datapackage.json says {size}: the file is damaged or was changed "
             "since the package was built; reinstall the package (or run make in a checkout)"
         )
-    expected = resource.get("hash")
-    if expected is not None:
-        algorithm, _, digest = str(expected).rpartition(":")
-        algorithm = algorithm or "md5"
-        if algorithm not in hashlib.algorithms_guaranteed:
-            raise DamagedFileError(f"{relative}: datapackage.json gives a hash of unknown algorithm {algorithm!r}")
-        found = hashlib.new(algorithm, data).hexdigest()
-        if found != digest.lower():
-            raise DamagedFileError(
-                f"{relative}: its {algorithm} is {found}, not the {digest} datapackage.json gives: the file is "
-                "damaged or was changed since the package was built; reinstall the package (or run make in a "
-                "checkout)"
-            )
+    digest = expected.removeprefix("sha256:")
+    found = hashlib.sha256(data).hexdigest()
+    if found != digest.lower():
+        raise DamagedFileError(
+            f"{relative}: its sha256 is {found}, not the {digest} datapackage.json gives: the file is damaged or was "
+            "changed since the package was built; reinstall the package (or run make in a checkout)"
+        )
     return data
 
 

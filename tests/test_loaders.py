@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -292,12 +294,44 @@ def test_a_file_of_another_size_is_an_error_naming_it(hashed: Path) -> None:
         d.load("statistics")
 
 
-def test_a_hash_without_an_algorithm_is_md5_as_the_specification_says(hashed: Path) -> None:
-    data = (hashed / "data" / "statistics.parquet").read_bytes()
-    _set(hashed, "statistics-parquet", hash=hashlib.md5(data).hexdigest())
-    assert len(d.load("statistics", "arrow")) > 0
-    _set(hashed, "statistics-parquet", hash="0" * 32)
-    with pytest.raises(DamagedFileError, match="its md5 is"):
+@pytest.mark.parametrize(
+    "given,shown",
+    [
+        (None, "no hash"),
+        ("md5", "the hash '{md5}'"),  # no algorithm: MD5, as the specification says, which is not a sha256
+        ("md5:", "the hash 'md5:{md5}'"),
+        ("shake_128:00", "the hash 'shake_128:00'"),  # hashlib wants a length for shake: a TypeError before
+        (5, "the hash 5"),
+    ],
+)
+def test_a_resource_without_a_sha256_is_refused_in_one_sentence(hashed: Path, given, shown: str) -> None:
+    md5 = hashlib.md5((hashed / "data" / "statistics.parquet").read_bytes()).hexdigest()
+    descriptor = json.loads((hashed / "datapackage.json").read_text())
+    resource = next(r for r in descriptor["resources"] if r["name"] == "statistics-parquet")
+    if given is None:
+        del resource["hash"]
+    else:
+        resource["hash"] = {"md5": md5, "md5:": f"md5:{md5}"}.get(given, given)
+    _write_descriptor(hashed, descriptor)
+    expected = (
+        f"data/statistics.parquet: datapackage.json gives {shown.format(md5=md5)}, not a sha256, so the file cannot "
+        "be checked; reinstall the package (or run make in a checkout)"
+    )
+    with pytest.raises(DamagedFileError) as raised:
+        d.load("statistics", "arrow")
+    assert str(raised.value) == expected
+
+
+def test_an_unreadable_file_is_a_damaged_file_naming_it(hashed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = os.open
+
+    def denied(path, flags, *args, **kwargs):  # a file without read permission (the tests may run as root)
+        if str(path).endswith("statistics.parquet"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(DamagedFileError, match=r"^data/statistics\.parquet: cannot be read \(Permission denied\)$"):
         d.load("statistics", "arrow")
 
 
