@@ -71,6 +71,10 @@ def check_profile(ctx: Any) -> list[dict[str, Any]]:
                 "(it names the release's files).",
             )
         )
+    listed = descriptor.get("resources")
+    if not (isinstance(listed, list) and all(isinstance(r, dict) for r in listed)):
+        # the profile check below sees the resources the build derives, so it would not see these
+        out.append(_fail("resources", repr(listed), "resources must be a JSON array of resource objects."))
     from frictionless import Package as FrictionlessPackage  # here, not at import: only this rule needs it
 
     # The profile check sees the resources the build derives; descriptor.resources compares the stored ones to them.

@@ -94,3 +94,10 @@ def test_the_version_is_judged_by_the_package_s_one_version_rule(version: str, v
     else:
         with pytest.raises(Unsafe):
             parse_version(version)
+
+
+@pytest.mark.parametrize("resources", [5, "data/actors.csv", {"name": "actors"}, None, [{"name": "actors"}, 3]])
+def test_resources_that_are_not_an_array_of_objects_fail_the_profile_itself(resources, pkg: Path) -> None:
+    descriptor_edit(lambda d: d.update(resources=resources))(pkg)
+    hits = [(f.values, f.message) for f in only(pkg, "descriptor.profile") if f.column == "resources"]
+    assert hits == [(repr(resources), "resources must be a JSON array of resource objects.")]
