@@ -95,7 +95,7 @@ class ZipSource:
             self.prefix = next(iter(tops)) + "/"
 
     def read(self, path: str) -> Iterator[bytes] | None:
-        name = self.prefix + safe_relpath(path, f"{self.label}: {DESCRIPTOR}")
+        name = self.prefix + safe_relpath(path, DESCRIPTOR)  # side_from puts the side's name before it
         info = self.files.get(name)
         if info is None:
             return None
@@ -149,6 +149,14 @@ def resolve_ref(repo: Path, ref: str) -> str | None:
     return commit if result.returncode == 0 and HEX.fullmatch(commit) else None
 
 
+def in_a_repository(folder: Path) -> bool:
+    """Whether `folder` is inside a git repository's work tree."""
+    try:
+        return _run_git(folder, "rev-parse", "--is-inside-work-tree").returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
 def is_git_ref(repo: Path, ref: str) -> bool:
     return resolve_ref(repo, ref) is not None
 
@@ -161,7 +169,7 @@ class GitSource:
         self.repo, self.label, self.commit = repo, label, commit
 
     def read(self, path: str) -> Iterator[bytes] | None:
-        safe_relpath(path, f"{self.label}: {DESCRIPTOR}")
+        safe_relpath(path, DESCRIPTOR)  # side_from puts the side's name before it
         where = f"{self.label}: {path}"
         listed = _run_git(self.repo, "ls-tree", "-l", "-z", self.commit, "--", path)
         if listed.returncode != 0:

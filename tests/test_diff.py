@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from conftest import ROOT, edit, read_rows
-from isis_iraq_syria.diff import diff, load_side, markdown, render, version_bump
+from conftest import ROOT, copy_package, edit, read_rows
+from isis_iraq_syria.diff import SideError, diff, load_side, markdown, render, version_bump
 from versions import CASES, CORRECTED, CORRECTION, REUSED, changed_copy, releasable_copy
 
 DIFF = ROOT / "scripts" / "diff.py"
@@ -450,3 +450,21 @@ def test_one_version_rule_for_the_diff_and_the_release() -> None:
             parse_version(bad)
     assert next_version("0.2.0-rc.1", "minor") == "0.2.0" and next_version("0.2.0-rc.1", "major") == "1.0.0"
     assert next_version("0.1.0", "patch") == "0.1.1"
+
+
+def test_a_path_leaving_the_package_names_the_side_once(tmp_path: Path) -> None:
+    pkg = copy_package(tmp_path / "pkg")
+    _edit_json(pkg / "datapackage.json", lambda d: d["resources"][0].update(path="../evil.csv"))
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as archive:
+        for path in sorted(p for p in pkg.rglob("*") if p.is_file()):
+            archive.write(path, f"pkg/{path.relative_to(pkg).as_posix()}")
+    git = ["git", "-C", str(pkg), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "evil"], ["tag", "v9.0.0"]):
+        subprocess.run([*git, *args], check=True)
+    sides = [(str(pkg), ROOT, str(pkg)), (str(tmp_path / "evil.zip"), ROOT, "evil.zip"), ("v9.0.0", pkg, "v9.0.0")]
+    for spec, repo, label in sides:
+        with pytest.raises(SideError) as raised:
+            load_side(spec, repo)
+        assert str(raised.value) == (
+            f"{label}: datapackage.json: path '../evil.csv' leaves the package or is not a plain relative path"
+        )
