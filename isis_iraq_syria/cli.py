@@ -249,7 +249,8 @@ def diff_main(args: argparse.Namespace) -> int:
     try:
         if args.repo == "":  # Path("") is the current folder: an empty --repo must not silently mean "."
             raise SideError("--repo: empty path; name the git repository that refs are looked up in")
-        repo = Path(args.repo if args.repo is not None else args.root)
+        # refs are the user's: those of the repository they stand in (or name), never the installed package's
+        repo = Path(args.repo) if args.repo is not None else Path.cwd()
         # NEW given as "" stays "", which load_side refuses: only a NEW left out means the package's folder
         result = diff(load_side(args.old, repo), load_side(str(args.root) if args.new is None else args.new, repo))
     except SideError as err:
@@ -389,7 +390,9 @@ def parser(default_root: Path) -> argparse.ArgumentParser:
     diff.add_argument("new", nargs="?", help="the later version (default: the package's folder, --root)")
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.add_argument("--markdown", action="store_true", help="print the diff as a Markdown summary")
-    diff.add_argument("--repo", help="the git repository that refs are looked up in (default: --root)")
+    diff.add_argument(
+        "--repo", help="the git repository that refs are looked up in (default: the current folder's repository)"
+    )
     docs = command(
         "docs",
         "Regenerate the codebook, the diagram, the charts, README.md's generated sections and the metadata files "

@@ -30,6 +30,7 @@ from .diff_sources import (
     ZipSource,
     _reason,
     folder_source,
+    in_a_repository,
     is_git_ref,
     resolve_ref,
 )
@@ -94,6 +95,11 @@ def load_side(spec: str, repo: Path) -> Side:
     except READ_ERRORS as err:
         raise SideError(f"{where}: cannot be read ({_reason(err)})") from None
     commit = resolve_ref(repo, spec)
+    if commit is None and not in_a_repository(repo):
+        raise SideError(
+            f"{where}: not a zip or a package folder, and {repo} is in no git repository to look a ref up in "
+            "(--repo names one)"
+        )
     if commit is None:
         raise SideError(f"{where}: not a zip, a package folder or a git ref of {repo}")
     return side_from(where, GitSource(repo, where, commit).read)

@@ -353,3 +353,26 @@ def test_make_validate_shows_frictionless_s_table_only_on_failure_or_with_v(
     assert result.returncode == (0 if exit_code == 0 else 2), result.stderr
     assert ("| name | path | status |" in result.stdout) == shown
     assert ("frictionless: datapackage.json valid" in result.stdout) == (exit_code == 0)
+
+
+def test_diff_looks_refs_up_in_the_user_s_repository_not_the_package_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package (as installed, or a checkout) sits in a repository tagged v9.0.0; the user stands elsewhere."""
+    from conftest import copy_package
+    from isis_iraq_syria.cli import main
+
+    pkg = copy_package(tmp_path / "installed" / "pkg")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "installed"], ["tag", "v9.0.0"]):
+        subprocess.run([*git, *args], cwd=pkg, check=True)
+    user = tmp_path / "user"
+    user.mkdir()
+    monkeypatch.chdir(user)
+    assert main(["diff", "v9.0.0", "--root", str(pkg)]) == 2
+    assert capsys.readouterr().out == (
+        f"cannot diff: v9.0.0: not a zip or a package folder, and {user} is in no git repository to look a ref up "
+        "in (--repo names one)\n"
+    )
+    assert main(["diff", "v9.0.0", "--root", str(pkg), "--repo", str(pkg), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["old"]["label"] == "v9.0.0"
