@@ -30,7 +30,7 @@ from rich.text import Text
 from . import diff as diffs
 from .build import resources
 from .charts import CHARTS
-from .release_dist import MANIFEST, STAGING_DIR, check_out_dir, owned_files, recover, write_dist
+from .release_dist import MANIFEST, STAGING_DIR, check_out_dir, owned_files, recover, release_names, write_dist
 from .release_previous import EMPTY, package_side, previous_side
 from .release_readme import release_readme
 from .release_versions import ReleaseRefused, release_date, version_mismatches
@@ -229,8 +229,7 @@ def refuse(console: Console, out_dir: Path, reason: str) -> int:
 
 def release_files(package: Package) -> list[str]:
     """The names of the files a release of the package writes (an unsafe name or version raises Unsafe)."""
-    name, db = archive_name(package), database_name(package)
-    return [f"{name}.zip", f"{db}.sqlite", f"{db}.datasette.json", "CHANGES.md", "SHA256SUMS"]
+    return release_names(archive_name(package))
 
 
 def run(

@@ -29,6 +29,19 @@ MARKER = "written-by-release"  # the first file of a staging folder: without it 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
 
+def release_names(release: str) -> list[str]:
+    """The files a release named NAME-VERSION writes: all that its manifest may list, and remove later. The
+    database's name has '_' for the version's dots (Datasette cannot link into a database whose name holds one)."""
+    db = release.replace(".", "_")
+    return [f"{release}.zip", f"{db}.sqlite", f"{db}.datasette.json", "CHANGES.md", "SHA256SUMS"]
+
+
+def _foreign(names: list[str], release: object) -> list[str]:
+    """The names that are not files of `release`: a forged manifest could name a user's file for removal."""
+    own = release_names(release) if isinstance(release, str) and FILE_NAME.match(release) else []
+    return sorted(name for name in names if name not in own)
+
+
 def _read_nofollow(path: Path) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with open(fd, "rb") as handle:
@@ -52,6 +65,12 @@ def _json_file(path: Path, what: str) -> dict:
         or not all(isinstance(sha, str) for sha in files.values())
     ):
         raise CannotRun(f"{path}: not a {what} a release wrote (no list of plain file names); remove it by hand")
+    stray = _foreign(list(files), data.get("release")) or _foreign(old, data.get("old_release"))
+    if stray:
+        raise CannotRun(
+            f"{path}: lists {stray[0]}, which is not a file of the release it names: not a {what} a release wrote; "
+            "nothing was removed: remove it by hand"
+        )
     return data
 
 
@@ -150,7 +169,8 @@ def write_dist(out_dir: Path, files: dict[str, bytes], name: str) -> None:
             )
     staging = out_dir / STAGING_DIR
     manifest = {"release": name, "token": os.urandom(16).hex(), "files": {n: _sha256(d) for n, d in files.items()}}
-    journal = {**manifest, "old": owned}
+    old_release = _json_file(out_dir / MANIFEST, "manifest")["release"] if owned else None
+    journal = {**manifest, "old": owned, "old_release": old_release}
     os.mkdir(staging)
     try:
         _write_new(staging / MARKER, b"")

@@ -576,3 +576,42 @@ def test_an_unreadable_previous_release_is_exit_2_as_in_the_diff(full: Path, tmp
         and "old.zip" in result.stdout + result.stderr
     )
     assert _snapshot(full) == before and not (full / "dist").exists()
+
+
+def test_a_forged_manifest_naming_a_user_s_file_is_refused_and_the_file_stays(tmp_path: Path) -> None:
+    from isis_iraq_syria import release_dist as release
+    from isis_iraq_syria.schema import CannotRun
+
+    dist = tmp_path / "dist"
+    release.write_dist(dist, _fake_release("1.0.0"), "isis-iraq-syria-1.0.0")
+    thesis = dist / "my-thesis-backup.zip"
+    thesis.write_bytes(b"years of work")
+    manifest = json.loads((dist / ".release-manifest.json").read_text())
+    manifest["files"][thesis.name] = hashlib.sha256(b"years of work").hexdigest()  # as if a release had written it
+    (dist / ".release-manifest.json").write_text(json.dumps(manifest))
+    before = _snapshot(dist)
+    with pytest.raises(CannotRun) as raised:
+        release.write_dist(dist, _fake_release("2.0.0"), "isis-iraq-syria-2.0.0")
+    assert str(raised.value) == (
+        f"{dist / '.release-manifest.json'}: lists my-thesis-backup.zip, which is not a file of the release it names: "
+        "not a manifest a release wrote; nothing was removed: remove it by hand"
+    )
+    assert _snapshot(dist) == before and not (dist / ".release-staging").exists()
+
+
+def test_a_forged_journal_naming_a_user_s_file_is_refused_and_the_file_stays(tmp_path: Path) -> None:
+    from isis_iraq_syria import release_dist as release
+    from isis_iraq_syria.schema import CannotRun
+
+    dist = tmp_path / "dist"
+    release.write_dist(dist, _fake_release("1.0.0"), "isis-iraq-syria-1.0.0")
+    (dist / "my-thesis-backup.zip").write_bytes(b"years of work")
+    staging = dist / ".release-staging"
+    (staging / "new").mkdir(parents=True)
+    (staging / "written-by-release").write_bytes(b"")
+    journal = {"release": "isis-iraq-syria-2.0.0", "token": "0", "files": {}, "old": ["my-thesis-backup.zip"]}
+    (staging / "journal.json").write_text(json.dumps({**journal, "old_release": "isis-iraq-syria-1.0.0"}))
+    before = _snapshot(dist)
+    with pytest.raises(CannotRun, match=r"journal\.json: lists my-thesis-backup\.zip, which is not a file of the"):
+        release.recover(dist)
+    assert _snapshot(dist) == before and (dist / "my-thesis-backup.zip").read_bytes() == b"years of work"
