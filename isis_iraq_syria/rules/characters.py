@@ -92,6 +92,23 @@ def as_ranges(points: set[int]) -> Ranges:
 INVISIBLE: Ranges = as_ranges((code_points(FORMAT) | code_points(BLANK)) - code_points(BIDI))
 
 
+# The Greek and Cyrillic letters that Unicode's confusables (UTS #39, as the library confusable-homoglyphs reads them)
+# give as confusable with an ASCII letter; tests/rules/test_hygiene.py derives them again from the library.
+LATIN_LOOK_ALIKE: Ranges = as_ranges(
+    {
+        int(c, 16)
+        for c in (
+            "037A 037F 0391 0392 0395 0396 0397 0399 039A 039C 039D 039F 03A1 03A4 03A5 03A7 03B1 03B3 03B9 03BD 03BF "
+            "03C1 03C3 03C5 03D2 03DC 03F1 03F2 03F3 03F9 03FA 0405 0406 0408 0410 0412 0415 041A 041C 041D 041E 0420 "
+            "0421 0422 0423 0425 042C 0430 0433 0435 043E 0440 0441 0443 0445 0455 0456 0458 0461 0474 0475 04AE 04AF "
+            "04BB 04BD 04C0 04CF"
+        ).split()
+    }
+)
+# The Greek and Cyrillic letters that do not look Latin: a text holding one is written in that script
+OWN_LOOK: Ranges = as_ranges(code_points(LOOK_ALIKE) - code_points(LATIN_LOOK_ALIKE))
+
+
 def char_class(ranges: Ranges, negate: bool = False) -> str:
     """A regex character class of the ranges, each character as \\x{...} (RE2 and Java alike)."""
     parts = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)

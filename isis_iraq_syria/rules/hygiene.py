@@ -15,10 +15,23 @@ import pycountry
 
 from ..schema import Package
 from ..tables import NUMBER
-from .characters import ASCII, BIDI, CONTROL, FORMULA_START, INVISIBLE, LOOK_ALIKE, WHITESPACE, char_class
+from .characters import (
+    ASCII,
+    BIDI,
+    CONTROL,
+    FORMULA_START,
+    INVISIBLE,
+    LATIN_LOOK_ALIKE,
+    LOOK_ALIKE,
+    OWN_LOOK,
+    WHITESPACE,
+    char_class,
+)
 from .model import Example, Rule, append, delete, edit, union
 
 NUMBER_RE = NUMBER.pattern.removesuffix("$") + r"\z"
+# what is not a letter of a word: an ASCII letter, a Greek or a Cyrillic one
+NOT_LETTER = char_class(((0x41, 0x5A), (0x61, 0x7A), *LOOK_ALIKE), negate=True)
 
 
 def text_columns(package: Package, name: str) -> list[str]:
@@ -285,6 +298,22 @@ RULES: list[Rule] = [
         example=Example(
             (edit("actors", "khaled-jabr", notes="Legal expert Kh\u0430led Jabr"),),
             (("actors", "khaled-jabr", "notes"),),
+        ),
+    ),
+    # No schema declares a field's script: the text tells. Text with a Greek or Cyrillic letter that looks like no
+    # Latin one is written in that script (Рейтер); text whose every such letter looks Latin is Latin in disguise.
+    _text_rule(
+        "hygiene.look_alike_words",
+        "No word is written wholly in Greek or Cyrillic letters that look like Latin ones (a Cyrillic 'ISIS') in "
+        "text that holds no other Greek or Cyrillic letter: such a word is a Latin word in disguise.",
+        "A word is written in Greek or Cyrillic letters that look like Latin ones, in text that is otherwise Latin: "
+        "retype it in Latin letters.",
+        f"regexp_matches({{c}}, '(^|{NOT_LETTER}){char_class(LATIN_LOOK_ALIKE)}+({NOT_LETTER}|\\z)') "
+        f"AND NOT regexp_matches({{c}}, '{char_class(OWN_LOOK)}')",
+        screen=NON_ASCII,
+        example=Example(
+            (edit("actors", "unitad", notes="Investigates \u0406\u0405\u0406\u0405 crimes"),),
+            (("actors", "unitad", "notes"),),
         ),
     ),
     _text_rule(

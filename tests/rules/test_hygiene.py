@@ -102,3 +102,41 @@ def test_a_text_rule_reads_each_table_once_whatever_its_number_of_columns(pkg: P
     started = time.perf_counter()
     assert [(f.key, f.column, f.values) for f in only(pkg, rule.id)] == [("reuters", extra[-1], "'=1+1x'")]
     assert time.perf_counter() - started < 10  # about 1 s; the query of a union of 300 took 30 s
+
+
+SLOW = pytest.mark.slow
+
+
+# Syria and ISIS in Cyrillic look-alikes, ABA in Greek capitals; Syria and Reuters in Russian (i, ya, short i and te
+# look like no Latin letter); Reuters in Arabic
+@pytest.mark.parametrize(
+    ("notes", "caught"),
+    [
+        ("Based in \u0405\u0443\u0440\u0456\u0430", True),
+        pytest.param("Fought \u0406\u0405\u0406\u0405 in Iraq", True, marks=SLOW),
+        pytest.param("\u0391\u0392\u0391 member", True, marks=SLOW),
+        pytest.param("Based in \u0421\u0438\u0440\u0438\u044f", False, marks=SLOW),
+        ("Reuters (\u0420\u0435\u0439\u0442\u0435\u0440)", False),
+        pytest.param("Agence de presse (\u0631\u0648\u064a\u062a\u0631\u0632)", False, marks=SLOW),
+    ],
+)
+def test_a_whole_word_of_latin_look_alikes_is_caught_in_latin_text(notes: str, caught: bool, pkg: Path) -> None:
+    edit(pkg, "actors", "reuters", notes=notes)
+    assert [(f.key, f.column) for f in only(pkg, "hygiene.look_alike_words")] == ([("reuters", "notes")] * caught)
+
+
+def test_latin_look_alikes_are_those_unicode_s_confusables_give() -> None:
+    """Every Greek or Cyrillic letter that Unicode's confusables (confusable-homoglyphs) map to an ASCII letter."""
+    import string
+    import unicodedata
+
+    from confusable_homoglyphs import confusables
+
+    from isis_iraq_syria.rules.characters import LATIN_LOOK_ALIKE, LOOK_ALIKE, code_points
+
+    def looks_latin(c: str) -> bool:
+        found = confusables.is_confusable(c, greedy=True, preferred_aliases=["latin"]) or []
+        return any(h["c"] in string.ascii_letters for x in found for h in x["homoglyphs"])
+
+    letters = [chr(c) for c in sorted(code_points(LOOK_ALIKE)) if unicodedata.category(chr(c)).startswith("L")]
+    assert code_points(LATIN_LOOK_ALIKE) == {ord(c) for c in letters if looks_latin(c)}
