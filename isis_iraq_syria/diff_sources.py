@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .safety import MAX_MEMBER_BYTES, MAX_MEMBERS, NotInPackage, read_inside, safe_relpath
+from .safety import MAX_MEMBER_BYTES, MAX_MEMBERS, ZIP_METHODS, NotInPackage, read_inside, safe_relpath
 
 DESCRIPTOR = "datapackage.json"
 CHUNK = 1 << 20  # bytes read at a time from a zip member or a git blob
@@ -37,8 +37,6 @@ class SideError(Exception):
         return " ".join(super().__str__().split())
 
 
-# the methods zipfile inflates; anything else (99: AES) would raise at read time
-ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 # what reading a zip, a git object or a CSV may raise on a hostile file: each becomes a one-line SideError
 READ_ERRORS = (
     OSError,

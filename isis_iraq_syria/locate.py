@@ -17,10 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .safety import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_PACKAGE_BYTES, Unsafe, safe_relpath
+from .safety import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_PACKAGE_BYTES, ZIP_METHODS, Unsafe, safe_relpath
 from .schema import DESCRIPTOR, CannotRun
 
-ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 BUILD = "scripts/build.py"  # a checkout holds it; a release and the installed package do not
 
 
@@ -45,19 +44,21 @@ def unpack(path: Path, into: Path) -> Path:
                 raise CannotRun(f"{path}: {len(infos):,} members, more than the {MAX_MEMBERS:,} a package may hold")
             if sum(info.file_size for info in infos) > MAX_PACKAGE_BYTES:
                 raise CannotRun(f"{path}: declares more than the {MAX_PACKAGE_BYTES:,} bytes a package may hold")
-            names = set()
+            names: dict[str, zipfile.ZipInfo] = {}
+            # every member is judged before any is read: a refused zip leaves nothing unpacked
             for info in infos:
                 name = info.filename.rstrip("/") if info.is_dir() else info.filename
                 safe_relpath(name, path.name)  # never outside the folder it is unpacked in
                 if name in names:  # readers disagree on which of two same-named members they take
                     raise CannotRun(f"{path}: holds {name} twice")
-                names.add(name)
+                names[name] = info
                 if _is_link(info):
                     raise CannotRun(f"{path}: {name} is a symbolic link; a package holds regular files only")
                 if info.flag_bits & 0x1 or info.compress_type not in ZIP_METHODS:
                     raise CannotRun(f"{path}: {name} is encrypted or compressed in a way this reader cannot read")
                 if info.file_size > MAX_MEMBER_BYTES:
                     raise CannotRun(f"{path}: {name} declares more than the {MAX_MEMBER_BYTES:,} bytes a file may")
+            for name, info in names.items():
                 target = into / name
                 if info.is_dir():
                     target.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import stat
+import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -43,6 +44,9 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 # The entries of a zip, counted before any is read: a release holds about 60, the repository about 200.
 MAX_MEMBERS = 100_000
+# The compression methods zipfile inflates; anything else (99: AES) would fail at read time, so a member using one is
+# refused before it is read, by the validator and the diff alike
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
 
 
 class CannotRun(Exception):

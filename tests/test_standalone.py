@@ -187,3 +187,37 @@ def test_a_zip_with_its_package_in_one_top_folder_is_read_there(tmp_path: Path) 
     into = tmp_path / "into"
     into.mkdir()
     assert unpack(_zip(tmp_path / "x.zip", {"pkg/datapackage.json": b"{}"}), into) == into / "pkg"
+
+
+@pytest.mark.parametrize(
+    ("bound", "value", "said"),
+    [
+        ("MAX_MEMBERS", 3, "4 members, more than the 3 a package may hold"),
+        ("MAX_PACKAGE_BYTES", 10, "declares more than the 10 bytes a package may hold"),
+        ("MAX_MEMBER_BYTES", 9, "data/actors.csv declares more than the 9 bytes a file may"),
+    ],
+)
+def test_validate_counts_and_sizes_a_zip_s_members_before_reading_one(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    bound: str,
+    value: int,
+    said: str,
+) -> None:
+    """The bounds are the diff's (safety.py); a smaller one stands for a zip of a million members or a zip bomb."""
+    from isis_iraq_syria import locate
+    from isis_iraq_syria.cli import main
+
+    members = {"datapackage.json": b"{}", "data/actors.csv": b"id\n" + b"x\n" * 5, "a": b"", "b": b""}
+    path = _zip(tmp_path / "x.zip", members)
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(
+        zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(name) or real_open(self, name, *a, **k)
+    )
+    monkeypatch.setattr(locate, bound, value)
+    monkeypatch.setattr(locate.tempfile, "tempdir", str(tmp_path))  # where the unpacked copy would be
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().out == f"cannot validate: {path}: {said}\n"
+    assert opened == [] and sorted(p.name for p in tmp_path.iterdir()) == ["x.zip"]
