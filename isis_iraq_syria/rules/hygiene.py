@@ -312,8 +312,8 @@ RULES: list[Rule] = [
         f"AND NOT regexp_matches({{c}}, '{char_class(OWN_LOOK)}')",
         screen=NON_ASCII,
         example=Example(
-            (edit("actors", "unitad", notes="Investigates \u0406\u0405\u0406\u0405 crimes"),),
-            (("actors", "unitad", "notes"),),
+            (edit("actors", "sdf", notes="Fought \u0406\u0405\u0406\u0405 in Syria"),),
+            (("actors", "sdf", "notes"),),
         ),
     ),
     _text_rule(
