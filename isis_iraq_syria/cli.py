@@ -175,9 +175,7 @@ def _validate(args: argparse.Namespace, console, where) -> int:
 def codebook_main(root, archive: str | None = None) -> int:
     """Regenerate docs/codebook.md, docs/erd.dot, docs/erd.svg, the charts, README.md's generated sections and the
     metadata for the data hubs; with the archive, annotations.jsonld too."""
-    from . import annotations, metadata
-    from .build import write_if_changed
-    from .codebook import erd_dot, generated_files, render_svg
+    from .codebook import write_docs
     from .report import cannot_run, make_console, say
     from .schema import Package
     from .validate import _archive as read_archive  # the validator's reading of the folder: links refused
@@ -185,25 +183,14 @@ def codebook_main(root, archive: str | None = None) -> int:
     console = make_console()
     try:
         package = Package.load(root_path(root))
-        documents = read_archive(archive_path(archive))
-        (package.root / "docs").mkdir(exist_ok=True)
-        files = {path: text.encode() for path, text in generated_files(package).items()}
-        files |= {path: text.encode() for path, text in metadata.generated_files(package).items()}
-        if documents is not None:
-            files |= {path: text.encode() for path, text in annotations.generated_file(package, documents).items()}
-        svg = render_svg(erd_dot(package))
-        if svg is None:
-            say(console, "graphviz (dot) is not installed: docs/erd.svg was not updated (apt-get install graphviz)")
-        else:
-            files[package.root / "docs" / "erd.svg"] = svg.encode()
-        for path in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        changed = write_if_changed(files)
+        files, changed, drawn = write_docs(package, read_archive(archive_path(archive)))
     except Exception as err:
         return cannot_run(console, describe(err, root), "cannot write the docs")
+    if not drawn:
+        say(console, "graphviz (dot) is not installed: docs/erd.svg was not updated (apt-get install graphviz)")
     for path in changed:
         say(console, f"wrote {path.relative_to(package.root)}")
-    say(console, f"docs: {len(files)} files generated, {len(changed)} changed")
+    say(console, f"docs: {files} files generated, {len(changed)} changed")
     return 0
 
 
@@ -291,20 +278,14 @@ def rules_main(args: argparse.Namespace) -> int:
 
 def _export(package, folder: Path, console) -> int:
     """Every table with its row_ column, and every derived table, as Parquet in a new or empty folder."""
-    from . import engine
+    from .engine import export_package
     from .report import cannot_run
-    from .rules import DERIVED
-    from .tables import read_package
+    from .schema import CannotRun
 
-    if str(folder) == "" or (folder.exists() and (not folder.is_dir() or folder.is_symlink() or any(folder.iterdir()))):
-        return cannot_run(console, f"--export {folder}: give a new or empty folder", "cannot export the tables")
-    frames, failures, _ = read_package(package)
-    if len(frames) < len(package.tables):
-        return cannot_run(
-            console, f"{failures[0].resource}: {failures[0].message} (run validate)", "cannot export the tables"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = engine.Engine(engine.Context(package, frames, None, DERIVED)).export(folder)
+    try:
+        written = export_package(package, folder)
+    except CannotRun as err:
+        return cannot_run(console, str(err), "cannot export the tables")
     print(f"{len(written)} tables written to {folder}")
     return 0
 

@@ -298,3 +298,23 @@ def generated_files(package: Package) -> dict[Path, str]:
         **generated_charts(package),
         root / "README.md": readme(package, (root / "README.md").read_text(encoding="utf-8")),
     }
+
+
+def write_docs(package: Package, documents: dict[str, str] | None) -> tuple[int, list[Path], bool]:
+    """Write every generated file that changed: the codebook, the diagram, the charts, README.md's generated sections,
+    the hub metadata and, with the archived documents, the annotations. Returns the number of files generated, those
+    written, and whether graphviz drew the diagram."""
+    from . import annotations, metadata
+    from .build import write_if_changed
+
+    (package.root / "docs").mkdir(exist_ok=True)
+    files = {path: text.encode() for path, text in generated_files(package).items()}
+    files |= {path: text.encode() for path, text in metadata.generated_files(package).items()}
+    if documents is not None:
+        files |= {path: text.encode() for path, text in annotations.generated_file(package, documents).items()}
+    svg = render_svg(erd_dot(package))
+    if svg is not None:
+        files[package.root / "docs" / "erd.svg"] = svg.encode()
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return len(files), write_if_changed(files), svg is not None

@@ -10,6 +10,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from .diff import Diff
+    from .diff_read import Side
 
 SHOWN_PER_TABLE = 50  # rows listed per table in the terminal report; the JSON lists them all
 
@@ -58,7 +59,10 @@ def _md(value: str | None) -> str:
 
 def markdown(d: Diff) -> str:
     """A summary for people: the bump, then each change, then the rows by table."""
-    name = lambda side: side.version if side.label == side.version else f"{side.version or 'no version'} ({side.label})"  # noqa: E731
+
+    def name(side: Side) -> str:
+        return side.version if side.label == side.version else f"{side.version or 'no version'} ({side.label})"
+
     lines = [
         f"# Changes from {name(d.old)} to {name(d.new)}",
         "",

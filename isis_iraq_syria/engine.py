@@ -131,6 +131,21 @@ class Engine:
         )
 
 
+def export_package(package: Package, folder: Path) -> list[Path]:
+    """Every table with its row_ column, and every derived table, as Parquet in `folder`, a new or empty one."""
+    from .rules import DERIVED
+    from .safety import CannotRun
+    from .tables import read_package
+
+    if str(folder) == "" or (folder.exists() and (not folder.is_dir() or folder.is_symlink() or any(folder.iterdir()))):
+        raise CannotRun(f"--export {folder}: give a new or empty folder")
+    frames, failures, _ = read_package(package)
+    if len(frames) < len(package.tables):
+        raise CannotRun(f"{failures[0].resource}: {failures[0].message} (run validate)")
+    folder.mkdir(parents=True, exist_ok=True)
+    return Engine(Context(package, frames, None, DERIVED)).export(folder)
+
+
 def transpile(sql: str, dialect: str) -> str:
     """A rule's query in another engine's SQL (sqlglot)."""
     import sqlglot
