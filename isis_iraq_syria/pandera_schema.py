@@ -174,3 +174,27 @@ def pandera_schema(
         name=table.name,
     )
     return schema, rule_ids
+
+
+WIDTH = 100  # columns a slice: pandera collects the frame's schema once per column it checks
+
+
+def slices(schema: pdr.DataFrameSchema) -> list[tuple[pdr.DataFrameSchema, list[str] | None]]:
+    """The schema as schemas of at most WIDTH columns each, with the columns of the frame each checks (None: the
+    whole frame, for the checks of rows). pandera's cost grows with the square of a frame's columns: a table of 2,000
+    columns took 20 s in one schema."""
+    import pandera.polars as pdr
+
+    names = list(schema.columns)
+    out: list[tuple[pdr.DataFrameSchema, list[str] | None]] = [
+        (
+            pdr.DataFrameSchema(
+                {n: schema.columns[n] for n in names[i : i + WIDTH]}, strict=True, ordered=True, name=schema.name
+            ),
+            names[i : i + WIDTH],
+        )
+        for i in range(0, len(names), WIDTH)
+    ]
+    if schema.checks:
+        out.append((pdr.DataFrameSchema(checks=schema.checks, name=schema.name), None))
+    return out

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from . import engine
-from .pandera_schema import pandera_schema
+from .pandera_schema import pandera_schema, slices
 from .report import Failure, Report, fmt
 from .rules import DERIVED, RULES, RULES_BY_ID
 from .rules.model import Rule
@@ -69,11 +69,15 @@ def _schema_failures_of(table: Table, frame: pl.DataFrame) -> list[Failure]:
     import pandera.errors
 
     schema, rule_ids = pandera_schema(table)
-    try:
-        schema.validate(frame, lazy=True)
+    found = []
+    for part, columns in slices(schema):
+        try:
+            part.validate(frame if columns is None else frame.select(columns), lazy=True)
+        except pandera.errors.SchemaErrors as err:
+            found.append(err.failure_cases)
+    if not found:
         return []
-    except pandera.errors.SchemaErrors as err:
-        cases = err.failure_cases
+    cases = pl.concat(found, how="diagonal_relaxed")
     keys, out = row_keys(table, frame), []
     for case in cases.iter_rows(named=True):
         index, column, check = case["index"], case["column"] or "", str(case["check"])
