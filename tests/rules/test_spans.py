@@ -153,7 +153,7 @@ def test_rejects_an_event_that_occurred_made_planned(pkg: Path) -> None:
 
 
 def test_rejects_an_announcer_made_a_perpetrator(pkg: Path) -> None:
-    # 'The US Central Command announced', 'CENTCOM on Wednesday said': each span of the role is reported
+    # 'The US Central Command announced', '(CENTCOM) on Wednesday said': each span of the role is reported
     rows = read_rows(pkg, "event_actors")
     for row in rows:
         if (row["event_id"], row["actor_id"]) == ("E001", "centcom"):
