@@ -19,17 +19,22 @@ import pyarrow as pa
 from .schema import CannotRun, Package, Table
 from .tables import parquet_bytes
 
-FIGURES_WIDE = """
+# each subject's evidence with its document's short name (n: its order), and the documents reporting it
+EVIDENCE = """
 WITH evidence AS (
-    SELECT e.statistic_id, e.source_id, CAST(e.quote AS VARCHAR) AS quote, CAST(s.short_name AS VARCHAR) AS short_name,
-           row_number() OVER (PARTITION BY e.statistic_id ORDER BY e.source_id) AS n
-    FROM statistic_evidence AS e JOIN sources AS s ON s.source_id = e.source_id
+    SELECT e.{subject}, e.source_id, CAST(e.quote AS VARCHAR) AS quote, CAST(s.short_name AS VARCHAR) AS short_name,
+           row_number() OVER (PARTITION BY e.{subject} ORDER BY e.source_id) AS n
+    FROM {table} AS e JOIN sources AS s ON s.source_id = e.source_id
 ),
 reports AS (
-    SELECT statistic_id, count(DISTINCT source_id) AS documents,
+    SELECT {subject}, count(DISTINCT source_id) AS documents,
            string_agg(DISTINCT short_name, '; ' ORDER BY short_name) AS document_names
-    FROM evidence GROUP BY statistic_id
-),
+    FROM evidence GROUP BY {subject}
+),"""
+
+FIGURES_WIDE = (
+    EVIDENCE.format(subject="statistic_id", table="statistic_evidence")
+    + """
 -- a part: the same indicator and period in a part of an aggregate geography, or an indicator declared part of
 -- another with the same geography and period
 part_of AS (
@@ -104,18 +109,11 @@ LEFT JOIN reports ON reports.statistic_id = s.statistic_id
 LEFT JOIN evidence AS first ON first.statistic_id = s.statistic_id AND first.n = 1
 ORDER BY statistic_id
 """
+)
 
-EVENTS_WIDE = """
-WITH evidence AS (
-    SELECT e.event_id, e.source_id, CAST(e.quote AS VARCHAR) AS quote, CAST(s.short_name AS VARCHAR) AS short_name,
-           row_number() OVER (PARTITION BY e.event_id ORDER BY e.source_id) AS n
-    FROM event_evidence AS e JOIN sources AS s ON s.source_id = e.source_id
-),
-reports AS (
-    SELECT event_id, count(DISTINCT source_id) AS documents,
-           string_agg(DISTINCT short_name, '; ' ORDER BY short_name) AS document_names
-    FROM evidence GROUP BY event_id
-),
+EVENTS_WIDE = (
+    EVIDENCE.format(subject="event_id", table="event_evidence")
+    + """
 places AS (
     SELECT p.event_id,
            string_agg(CAST(g.name AS VARCHAR), '; ' ORDER BY CAST(g.name AS VARCHAR)) AS places,
@@ -164,6 +162,7 @@ LEFT JOIN reports ON reports.event_id = e.event_id
 LEFT JOIN evidence AS first ON first.event_id = e.event_id AND first.n = 1
 ORDER BY event_id
 """
+)
 
 QUERIES = {"figures_wide": FIGURES_WIDE, "events_wide": EVENTS_WIDE}
 
